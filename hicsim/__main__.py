@@ -1,0 +1,5 @@
+import sys
+
+from hicsim.cli import main
+
+sys.exit(main())

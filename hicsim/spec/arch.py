@@ -1,0 +1,232 @@
+"""The architecture spec: chip, memory hierarchy, tiles, peripherals and weight representation.
+
+Every dimensioned value is held in SI once validated. Dotted paths into this tree
+(``tile.adc.bits``) are what overrides and sweeps address.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Dict, Literal, Optional, Union
+
+from pydantic import Field, model_validator
+
+from hicsim.spec.devices import PcmBinary, PcmMultilevel
+from hicsim.spec.quantities import (Area, Bandwidth, Bits, Bytes, Energy, EnergyPerByte, Frequency,
+                                    NonNegativeInt, PositiveInt, Power, Strict, Time, TimeOrZero)
+
+Device = Annotated[Union[PcmMultilevel, PcmBinary], Field(discriminator="kind")]
+
+
+class Interconnect(Strict):
+    """On-chip network between tiles and the global buffer.
+
+    ``bus``: one shared channel, every transfer contends for it. ``mesh``: a 2-D mesh; each tile
+    has its own link into the network, transfers pay the mean hop count to the global buffer.
+    """
+
+    kind: Literal["bus", "mesh"]
+    link_bandwidth: Bandwidth
+    hop_latency: TimeOrZero
+    energy: EnergyPerByte = Field(description="energy per bit (or byte) per hop")
+
+
+class Memory(Strict):
+    """An SRAM buffer: capacity, port bandwidth and per-byte access energies."""
+
+    capacity: Bytes
+    bandwidth: Bandwidth
+    read_energy: EnergyPerByte
+    write_energy: EnergyPerByte
+    area: Optional[Area] = None
+
+
+class Dram(Strict):
+    bandwidth: Bandwidth
+    energy: EnergyPerByte
+    latency: TimeOrZero
+    channels: PositiveInt = 1
+
+
+class VectorUnit(Strict):
+    """Chip-level digital unit for weightless ops (residual add, pooling, concat copies)."""
+
+    lanes: PositiveInt = 64
+    energy_per_op: Energy = Field(default="0.03 pJ")  # 8-bit int add, Horowitz 2014
+    area: Optional[Area] = None
+
+
+class Chip(Strict):
+    tiles: PositiveInt
+    interconnect: Interconnect
+    global_buffer: Memory
+    dram: Dram
+    vector_unit: VectorUnit = VectorUnit()
+
+
+class Crossbar(Strict):
+    rows: PositiveInt
+    cols: PositiveInt
+    read_latency: Time = Field(description="one analog read of the array (wordline drive, settle, sample)")
+    area: Optional[Area] = None  # array area (cells and drivers); overrides rows x cols x cell area
+
+
+class Dac(Strict):
+    bits: Bits
+    energy: Energy = Field(description="per conversion (one row driven for one input slice)")
+    latency: TimeOrZero = Field(default="0 ns", description="hidden under the crossbar read when zero")
+    area: Optional[Area] = None  # per DAC; one DAC per crossbar row
+
+
+class Adc(Strict):
+    """Column ADCs. Either ``columns_per_adc`` (a mux ratio; ADCs belong to a crossbar) or
+    ``count`` (a bank per tile, shared by the tile's crossbars)."""
+
+    bits: Bits
+    energy: Optional[Energy] = Field(
+        default=None, description="per conversion; omitted: the Murmann-survey fit for bits and rate")
+    sample_rate: Frequency
+    columns_per_adc: Optional[PositiveInt] = None
+    count: Optional[PositiveInt] = None
+    area: Optional[Area] = None
+    power: Optional[Power] = None  # informative: published power; energy is what the model uses
+
+    @model_validator(mode="after")
+    def _one_sharing(self):
+        if (self.columns_per_adc is None) == (self.count is None):
+            raise ValueError("give exactly one of columns_per_adc (per crossbar) or count (per tile)")
+        return self
+
+
+class DigitalUnit(Strict):
+    """A digital operation: energy per op and, where it can limit speed, ops per cycle."""
+
+    energy: Energy
+    ops_per_cycle: Optional[PositiveInt] = None
+    area: Optional[Area] = None
+
+
+class Accumulator(Strict):
+    """Training-time update accumulator, one per weight (HIC: low precision)."""
+
+    bits: Bits
+    rounding: Literal["nearest", "stochastic"] = "stochastic"
+    location: Literal["local_buffer", "global_buffer"] = "local_buffer"
+
+
+class Programming(Strict):
+    """How a crossbar is written: devices programmed at once (write drivers), per crossbar."""
+
+    parallel_devices: PositiveInt = Field(default=64)
+
+
+class _Representation(Strict):
+    sign: Literal["differential", "offset"] = "differential"
+
+    def sign_columns(self) -> int:
+        """Columns per magnitude device: a differential pair doubles them; an offset scheme does
+        not (it spends one reference column per crossbar instead, see ``reference_columns``)."""
+        return 2 if self.sign == "differential" else 1
+
+    def reference_columns(self) -> int:
+        return 1 if self.sign == "offset" else 0
+
+
+class HicWeights(_Representation):
+    """Hybrid: ``binary_devices`` binary PCM cells for the high bits plus one multi-level cell."""
+
+    representation: Literal["hic"]
+    binary_devices: NonNegativeInt
+    binary: str = Field(description="name of a pcm_binary entry under devices")
+    multilevel: str = Field(description="name of a pcm_multilevel entry under devices")
+
+    def device_names(self) -> list[str]:
+        return [self.binary] * self.binary_devices + [self.multilevel]
+
+
+class MultilevelWeights(_Representation):
+    representation: Literal["multilevel"]
+    device: str
+    devices_per_weight: PositiveInt = 1
+
+    def device_names(self) -> list[str]:
+        return [self.device] * self.devices_per_weight
+
+
+class BitSlicedWeights(_Representation):
+    """ISAAC-style: a weight of ``weight_bits`` split into cells of ``bits_per_cell``."""
+
+    representation: Literal["bit_sliced"]
+    device: str
+    bits_per_cell: PositiveInt
+    weight_bits: Bits
+
+    def device_names(self) -> list[str]:
+        return [self.device] * math.ceil(self.weight_bits / self.bits_per_cell)
+
+
+Weights = Annotated[Union[HicWeights, MultilevelWeights, BitSlicedWeights],
+                    Field(discriminator="representation")]
+
+
+class Tile(Strict):
+    crossbars: PositiveInt
+    crossbar: Crossbar
+    weights: Weights
+    dac: Dac
+    adc: Adc
+    shift_add: DigitalUnit = DigitalUnit(energy="0.05 pJ")
+    partial_sum_bits: Bits = Field(default=16, description="width of partial sums sent between tiles")
+    activation_bits: Bits = Field(default=8, description="width of layer outputs written back")
+    local_buffer: Memory
+    accumulator: Optional[Accumulator] = None
+    programming: Programming = Programming()
+    area: Optional[Area] = None  # other tile logic (control, routers) not itemised above
+
+
+class Generation(Strict):
+    """Placeholder for the on-chip weight generation unit (filled in by its own issue)."""
+
+    enabled: bool = False
+
+
+class Arch(Strict):
+    version: Literal[1]
+    name: str
+    clock: Frequency
+    chip: Chip
+    devices: Dict[str, Device]
+    tile: Tile
+    generation: Optional[Generation] = None
+
+    @model_validator(mode="after")
+    def _cross_checks(self):
+        w = self.tile.weights
+        kinds = {"hic": {"binary": "pcm_binary", "multilevel": "pcm_multilevel"}}
+        refs = ({"binary": w.binary, "multilevel": w.multilevel} if isinstance(w, HicWeights)
+                else {"device": w.device})
+        for key, name in refs.items():
+            if name not in self.devices:
+                raise ValueError(f"tile.weights.{key}: no device named {name!r} under devices "
+                                 f"(have: {', '.join(sorted(self.devices)) or 'none'})")
+            want = kinds.get(w.representation, {}).get(key)
+            if want and self.devices[name].kind != want:
+                raise ValueError(f"tile.weights.{key}: device {name!r} is {self.devices[name].kind}, "
+                                 f"expected {want}")
+        if isinstance(w, BitSlicedWeights):
+            levels = self.devices[w.device].levels
+            if 2 ** w.bits_per_cell > levels:
+                raise ValueError(f"tile.weights.bits_per_cell: {w.bits_per_cell} bits need "
+                                 f"{2 ** w.bits_per_cell} levels, device {w.device!r} has {levels}")
+        cols_needed = len(w.device_names()) * w.sign_columns() + w.reference_columns()
+        if cols_needed > self.tile.crossbar.cols:
+            raise ValueError(f"tile.crossbar.cols: one weight needs {cols_needed} columns, "
+                             f"the crossbar has {self.tile.crossbar.cols}")
+        adc = self.tile.adc
+        if adc.columns_per_adc is not None and adc.columns_per_adc > self.tile.crossbar.cols:
+            raise ValueError(f"tile.adc.columns_per_adc: {adc.columns_per_adc} exceeds the "
+                             f"crossbar's {self.tile.crossbar.cols} columns")
+        return self
+
+    def device(self, name: str) -> PcmMultilevel | PcmBinary:
+        return self.devices[name]

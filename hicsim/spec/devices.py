@@ -1,0 +1,123 @@
+"""Spec models of the PCM device cells: multi-level and binary.
+
+Figures a shipped spec uses are cited in its header (see ../shared/REFERENCE.md for sources).
+The statistical-model coefficients default to the published fits (Nandakumar 2019 / Joshi 2020
+for programming noise, drift and read noise; Nandakumar 2020 / aihwkit PCMPreset for pulsed SET)
+so that a spec only names them when it departs from them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field, model_validator
+
+from hicsim.spec.quantities import (Area, Conductance, ConductanceOrZero, Count, Energy, PositiveInt,
+                                    Strict, Time)
+
+
+class Pulse(Strict):
+    """One programming pulse: how long it lasts and what it costs."""
+
+    width: Time
+    energy: Energy
+
+
+class ProgrammingNoise(Strict):
+    """sigma_prog[g_max units] = (c0 + c1 g_hat + c2 g_hat^2) * (g_max / 25 uS) / 25 uS, per Joshi 2020."""
+
+    c0: float = 0.26348
+    c1: float = 1.9650
+    c2: float = -1.1731
+
+
+class Drift(Strict):
+    """g(t) = g_prog (t/t0)^-nu with nu ~ |N(mu_nu, sigma_nu)|, mu and sigma log-linear in g_hat."""
+
+    t0: Time = Field(default="20 s")
+    mu_slope: float = -0.0155
+    mu_intercept: float = 0.0244
+    mu_min: float = 0.049
+    mu_max: float = 0.1
+    sigma_slope: float = -0.0125
+    sigma_intercept: float = -0.0059
+    sigma_min: float = 0.008
+    sigma_max: float = 0.045
+
+
+class ReadNoise(Strict):
+    """1/f read noise: Q_s = min(q_coeff / max(g_hat^q_exp, 1e-3), q_max), t_read sets its growth."""
+
+    q_coeff: float = 0.0088
+    q_exp: float = 0.65
+    q_max: float = 0.2
+    t_read: Time = Field(default="250 ns")
+
+
+class SetResponse(Strict):
+    """Pulsed SET on a normalised weight range [0, 2] (aihwkit PCMPresetDevice, Nandakumar 2020).
+
+    step(w) = max(0, 1 - a_up exp(gamma z)) dw_min (1 + sigma xi), z = 2 a w / (b_max - b_min) + b.
+    """
+
+    dw_min: float = Field(default=0.01, gt=0)
+    gamma: float = 2.5
+    a_up: float = -27.235
+    a: float = -1.0
+    b: float = 0.0
+    w_max: float = Field(default=2.0, gt=0)
+    sigma_c2c: float = Field(default=0.6, ge=0)  # cycle-to-cycle, multiplicative
+    sigma_add: float = Field(default=0.042, ge=0)  # cycle-to-cycle, additive
+    sigma_slope: float = Field(default=0.108, ge=0)  # cycle-to-cycle, proportional to |w|
+    sigma_d2d: float = Field(default=0.2, ge=0)  # device-to-device spread of dw_min
+
+
+class _Cell(Strict):
+    read_latency: Time = Field(default="50 ns")
+    read_energy: Energy = Field(default="2 pJ")
+    set_pulse: Pulse
+    reset_pulse: Pulse
+    endurance: Count = Field(description="write-erase cycles a device survives")
+    area: Optional[Area] = None  # cell area; enters the chip area when given
+
+
+class PcmMultilevel(_Cell):
+    kind: Literal["pcm_multilevel"]
+    g_min: ConductanceOrZero = Field(default="0 uS")
+    g_max: Conductance
+    levels: PositiveInt = Field(description="distinguishable conductance levels (>= 2)")
+    programming_noise: ProgrammingNoise = ProgrammingNoise()
+    drift: Drift = Drift()
+    read_noise: ReadNoise = ReadNoise()
+    set_response: SetResponse = SetResponse()
+    verify_iterations: PositiveInt = Field(
+        default=1, description="program-and-verify iterations (SET pulse + verify read) per write")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.levels < 2:
+            raise ValueError("levels must be at least 2")
+        if self.g_max <= self.g_min:
+            raise ValueError("g_max must exceed g_min")
+        return self
+
+
+class PcmBinary(_Cell):
+    kind: Literal["pcm_binary"]
+    g_on: Conductance
+    g_off: ConductanceOrZero
+    sigma_on: float = Field(default=0.05, ge=0, description="relative spread of the SET state")
+    sigma_off: float = Field(default=0.3, ge=0, description="relative spread of the RESET state")
+    drift_nu_on: float = Field(default=0.005, ge=0, description="drift exponent of the SET state")
+    drift_nu_off: float = Field(default=0.1, ge=0, description="drift exponent of the RESET state")
+    drift_t0: Time = Field(default="20 s")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.g_on <= self.g_off:
+            raise ValueError("g_on must exceed g_off")
+        return self
+
+    @property
+    def levels(self) -> int:
+        return 2

@@ -1,0 +1,110 @@
+"""Dimensioned values: parse strings such as ``100 ns`` or ``4 pJ/bit`` once into SI floats.
+
+Spec files carry units in their values (gem5 style). Everything past the spec loader works in
+SI floats (seconds, joules, bytes, hertz, bytes/second, siemens, square metres, watts), and the
+engine works in integer clock cycles. ``cycle`` is a unit of its own dimension: a value given in
+cycles (``2 cycle``, ``32 B/cycle``) is converted with the chip clock, which the loader passes in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pint
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A physical kind of value: its SI unit and the pint dimensionality it must have."""
+
+    name: str
+    si_unit: str
+    example: str
+    allows_cycles: bool = False  # may be written in clock cycles (converted with the clock)
+
+
+TIME = Dimension("time", "second", "100 ns", allows_cycles=True)
+FREQUENCY = Dimension("frequency", "hertz", "1 GHz")
+ENERGY = Dimension("energy", "joule", "2 pJ")
+ENERGY_PER_BYTE = Dimension("energy per byte", "joule / byte", "1.8 pJ/B or 0.2 pJ/bit")
+BYTES = Dimension("size", "byte", "64 KiB")
+BANDWIDTH = Dimension("bandwidth", "byte / second", "51.2 GB/s", allows_cycles=True)
+CONDUCTANCE = Dimension("conductance", "siemens", "25 uS")
+AREA = Dimension("area", "meter ** 2", "0.01 mm^2")
+POWER = Dimension("power", "watt", "16 mW")
+
+DIMENSIONS = {d.name: d for d in (TIME, FREQUENCY, ENERGY, ENERGY_PER_BYTE, BYTES, BANDWIDTH,
+                                  CONDUCTANCE, AREA, POWER)}
+
+
+class UnitError(ValueError):
+    """A value that is not a number with a unit of the expected dimension."""
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The one unit registry (built lazily: pint's start-up is not free)."""
+    ureg = pint.UnitRegistry()
+    # A clock cycle is its own dimension: it only becomes seconds once the clock is known.
+    ureg.define("cycle = [clock_cycle] = cycles = cyc")
+    return ureg
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> pint.Quantity:
+    ureg = registry()
+    try:
+        q = ureg.Quantity(text)
+    except Exception as exc:  # pint raises several unrelated types for bad text
+        raise UnitError(f"cannot read {text!r} as a number with a unit ({exc})") from None
+    if not isinstance(q, pint.Quantity):  # a bare number
+        q = ureg.Quantity(q, "")
+    return q
+
+
+def parse(value: object, dim: Dimension, clock_hz: float | None = None) -> float:
+    """Return ``value`` (a string such as ``'100 ns'``) in the SI unit of ``dim``.
+
+    Values in cycles need ``clock_hz``. Bare numbers are refused: a unit is part of the value.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise UnitError(f"expected {dim.name} with a unit, such as '{dim.example}', got {value!r}")
+    if isinstance(value, (int, float)) or _is_number(value):
+        raise UnitError(f"{value!r} has no unit: expected {dim.name}, such as '{dim.example}'")
+    q = _parse(value.strip())
+    ureg = registry()
+    if dim.allows_cycles and q.dimensionality.get("[clock_cycle]", 0) != 0:
+        if clock_hz is None:
+            raise UnitError(f"{value!r} is in cycles, but no clock is known to convert it")
+        q = q * ureg.Quantity(1.0 / clock_hz, "second / cycle") ** q.dimensionality["[clock_cycle]"]
+    try:
+        out = float(q.to(dim.si_unit).magnitude)
+    except pint.DimensionalityError:
+        raise UnitError(f"{value!r} has the wrong dimension: expected {dim.name}, such as '{dim.example}'") from None
+    if not math.isfinite(out):
+        raise UnitError(f"{value!r} is not finite")
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def to_cycles(seconds: float, clock_hz: float) -> int:
+    """Seconds -> whole clock cycles, rounded up (an operation never takes less than it needs).
+
+    A small relative tolerance keeps exact multiples (100 ns at 1 GHz) from rounding up to 101.
+    """
+    c = seconds * clock_hz
+    return max(0, int(math.ceil(c - 1e-9 * max(1.0, c))))
+
+
+def to_seconds(cycles: int | float, clock_hz: float) -> float:
+    """Clock cycles -> seconds (reports only)."""
+    return cycles / clock_hz

@@ -1,0 +1,276 @@
+"""Workload layers: weighted ops that map onto crossbars, and weightless ops that only move data.
+
+Every layer answers the same questions for mapping and the engine: the shape of its weight
+matrix (rows x cols per group), how many matrix-vector products one sample needs, and how many
+activation elements it reads and writes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, List, Literal, Optional, Tuple, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from hicsim.spec.quantities import NonNegativeInt, PositiveInt, Strict
+
+Pair = Union[PositiveInt, Tuple[PositiveInt, PositiveInt]]
+PairOrZero = Union[NonNegativeInt, Tuple[NonNegativeInt, NonNegativeInt]]
+
+
+def _pair(v) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+class _Layer(Strict):
+    name: str = Field(min_length=1)
+    inputs: Optional[List[str]] = Field(
+        default=None, description="producers of this layer's inputs; omitted: the layer before it "
+                                  "('input' is the network input)")
+
+    # Defaults for weightless layers; weighted layers override.
+    @property
+    def weighted(self) -> bool:
+        return False
+
+    @property
+    def weight_groups(self) -> int:
+        """Independent weight blocks (conv groups); each is weight_rows x weight_cols."""
+        return 1
+
+    @property
+    def weight_rows(self) -> int:
+        return 0
+
+    @property
+    def weight_cols(self) -> int:
+        return 0
+
+    @property
+    def mvms_per_sample(self) -> int:
+        return 0
+
+    @property
+    def weights(self) -> int:
+        return self.weight_groups * self.weight_rows * self.weight_cols
+
+    @property
+    def macs_per_sample(self) -> int:
+        return self.weights * self.mvms_per_sample
+
+
+class Conv2d(_Layer):
+    op: Literal["conv2d"]
+    in_channels: PositiveInt
+    out_channels: PositiveInt
+    kernel: Pair
+    stride: Pair = 1
+    padding: PairOrZero = 0
+    dilation: Pair = 1
+    groups: PositiveInt = 1
+    input_hw: Tuple[PositiveInt, PositiveInt]
+
+    @property
+    def weighted(self) -> bool:
+        return True
+
+    @property
+    def weight_groups(self) -> int:
+        return self.groups
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(f"groups={self.groups} must divide in_channels={self.in_channels} and "
+                             f"out_channels={self.out_channels}")
+        if min(self.output_hw) < 1:
+            raise ValueError(f"kernel {self.kernel} does not fit input_hw {list(self.input_hw)} "
+                             f"with padding {self.padding}")
+        return self
+
+    @property
+    def output_hw(self) -> tuple[int, int]:
+        (kh, kw), (sh, sw) = _pair(self.kernel), _pair(self.stride)
+        (ph, pw), (dh, dw) = _pair(self.padding), _pair(self.dilation)
+        h, w = self.input_hw
+        return ((h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
+
+    @property
+    def weight_rows(self) -> int:
+        kh, kw = _pair(self.kernel)
+        return self.in_channels // self.groups * kh * kw
+
+    @property
+    def weight_cols(self) -> int:
+        return self.out_channels // self.groups
+
+    @property
+    def mvms_per_sample(self) -> int:
+        ho, wo = self.output_hw
+        return ho * wo
+
+    @property
+    def input_elems(self) -> int:
+        return self.in_channels * self.input_hw[0] * self.input_hw[1]
+
+    @property
+    def output_elems(self) -> int:
+        return self.out_channels * self.mvms_per_sample
+
+
+class Linear(_Layer):
+    op: Literal["linear"]
+    in_features: PositiveInt
+    out_features: PositiveInt
+    tokens: PositiveInt = Field(default=1, description="input vectors per sample (sequence length)")
+
+    @property
+    def weighted(self) -> bool:
+        return True
+
+    @property
+    def weight_rows(self) -> int:
+        return self.in_features
+
+    @property
+    def weight_cols(self) -> int:
+        return self.out_features
+
+    @property
+    def mvms_per_sample(self) -> int:
+        return self.tokens
+
+    @property
+    def input_elems(self) -> int:
+        return self.in_features * self.tokens
+
+    @property
+    def output_elems(self) -> int:
+        return self.out_features * self.tokens
+
+
+class Matmul(_Layer):
+    """(m x k) @ (k x n). With ``rhs: weight`` the k x n operand is static and maps onto crossbars
+    like a linear layer; with ``rhs: activation`` both operands change per sample, so it runs on
+    the digital vector unit."""
+
+    op: Literal["matmul"]
+    m: PositiveInt
+    k: PositiveInt
+    n: PositiveInt
+    rhs: Literal["weight", "activation"] = "weight"
+
+    @property
+    def weighted(self) -> bool:
+        return self.rhs == "weight"
+
+    @property
+    def weight_rows(self) -> int:
+        return self.k if self.weighted else 0
+
+    @property
+    def weight_cols(self) -> int:
+        return self.n if self.weighted else 0
+
+    @property
+    def mvms_per_sample(self) -> int:
+        return self.m if self.weighted else 0
+
+    @property
+    def input_elems(self) -> int:
+        return self.m * self.k + (0 if self.weighted else self.k * self.n)
+
+    @property
+    def output_elems(self) -> int:
+        return self.m * self.n
+
+    @property
+    def vector_ops(self) -> int:
+        return 0 if self.weighted else self.m * self.k * self.n
+
+
+class _Elementwise(_Layer):
+    shape: Tuple[PositiveInt, PositiveInt, PositiveInt] = Field(description="output [C, H, W]")
+
+    @field_validator("inputs")
+    @classmethod
+    def _at_least_two(cls, v):
+        if v is not None and len(v) < 2:
+            raise ValueError("needs at least two inputs")
+        return v
+
+    @property
+    def output_elems(self) -> int:
+        return math.prod(self.shape)
+
+
+class Add(_Elementwise):
+    """Residual add: reads every input tensor, writes one; one add per element per extra input."""
+
+    op: Literal["add"]
+    inputs: List[str] = Field(min_length=2)
+
+    @property
+    def input_elems(self) -> int:
+        return self.output_elems * len(self.inputs)
+
+    @property
+    def vector_ops(self) -> int:
+        return self.output_elems * (len(self.inputs) - 1)
+
+
+class Concat(_Elementwise):
+    """Channel concatenation: no arithmetic, but every element is copied through the buffer."""
+
+    op: Literal["concat"]
+    inputs: List[str] = Field(min_length=2)
+
+    @property
+    def input_elems(self) -> int:
+        return self.output_elems
+
+    @property
+    def vector_ops(self) -> int:
+        return 0
+
+
+class Pool(_Layer):
+    op: Literal["pool"]
+    mode: Literal["max", "avg"]
+    channels: PositiveInt
+    input_hw: Tuple[PositiveInt, PositiveInt]
+    kernel: Optional[Pair] = Field(default=None, description="omitted: global pooling")
+    stride: Optional[Pair] = None
+    padding: PairOrZero = 0
+
+    @model_validator(mode="after")
+    def _check(self):
+        if min(self.output_hw) < 1:
+            raise ValueError(f"kernel {self.kernel} does not fit input_hw {list(self.input_hw)}")
+        return self
+
+    @property
+    def output_hw(self) -> tuple[int, int]:
+        if self.kernel is None:
+            return (1, 1)
+        (kh, kw), (ph, pw) = _pair(self.kernel), _pair(self.padding)
+        sh, sw = _pair(self.stride if self.stride is not None else self.kernel)
+        h, w = self.input_hw
+        return ((h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1)
+
+    @property
+    def input_elems(self) -> int:
+        return self.channels * self.input_hw[0] * self.input_hw[1]
+
+    @property
+    def output_elems(self) -> int:
+        return self.channels * self.output_hw[0] * self.output_hw[1]
+
+    @property
+    def vector_ops(self) -> int:
+        window = self.input_hw if self.kernel is None else _pair(self.kernel)
+        return self.output_elems * window[0] * window[1]
+
+
+Layer = Annotated[Union[Conv2d, Linear, Matmul, Add, Concat, Pool], Field(discriminator="op")]
+LAYER_KINDS = ("conv2d", "linear", "matmul", "add", "concat", "pool")

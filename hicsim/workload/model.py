@@ -1,0 +1,55 @@
+"""A workload: a network's layer list with batch, precisions and phase (inference or training)."""
+
+from __future__ import annotations
+
+from typing import List, Literal, Optional
+
+from pydantic import Field, model_validator
+
+from hicsim.spec.quantities import Bits, PositiveInt, Strict
+from hicsim.workload.layers import Layer
+
+NETWORK_INPUT = "input"
+
+
+class Workload(Strict):
+    version: Literal[1]
+    name: str
+    phase: Literal["inference", "training"] = "inference"
+    batch: PositiveInt = 1
+    input_bits: Bits = 8
+    weight_bits: Bits = 8
+    source: Optional[str] = Field(default=None, description="how the trace was produced")
+    layers: List[Layer] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _graph(self):
+        seen: set[str] = set()
+        for i, layer in enumerate(self.layers):
+            if layer.name in seen or layer.name == NETWORK_INPUT:
+                raise ValueError(f"layers[{i}]: duplicate or reserved layer name {layer.name!r}")
+            for src in self.inputs_of(i):
+                if src != NETWORK_INPUT and src not in seen:
+                    raise ValueError(f"layers[{i}] ({layer.name}): input {src!r} is not a layer "
+                                     f"defined before it")
+            seen.add(layer.name)
+        return self
+
+    def inputs_of(self, index: int) -> list[str]:
+        """Producer names of layer ``index`` (its ``inputs``, else the layer before it)."""
+        layer = self.layers[index]
+        if layer.inputs:
+            return list(layer.inputs)
+        return [self.layers[index - 1].name] if index > 0 else [NETWORK_INPUT]
+
+    @property
+    def weighted_layers(self) -> list:
+        return [layer for layer in self.layers if layer.weighted]
+
+    @property
+    def total_weights(self) -> int:
+        return sum(layer.weights for layer in self.weighted_layers)
+
+    @property
+    def macs_per_sample(self) -> int:
+        return sum(layer.macs_per_sample for layer in self.weighted_layers)
