@@ -14,7 +14,7 @@ import sys
 from hicsim.spec.errors import InputError
 
 # Subcommand modules, in the order ``hicsim --help`` lists them.
-COMMANDS = ("validate", "schema")
+COMMANDS = ("run", "validate", "schema")
 
 
 def build_parser() -> argparse.ArgumentParser:

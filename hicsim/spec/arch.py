@@ -53,6 +53,7 @@ class VectorUnit(Strict):
 
     lanes: PositiveInt = 64
     energy_per_op: Energy = Field(default="0.03 pJ")  # 8-bit int add, Horowitz 2014
+    mac_energy: Energy = Field(default="0.23 pJ")  # 8-bit int mult + add, Horowitz 2014
     area: Optional[Area] = None
 
 
@@ -177,7 +178,6 @@ class Tile(Strict):
     adc: Adc
     shift_add: DigitalUnit = DigitalUnit(energy="0.05 pJ")
     partial_sum_bits: Bits = Field(default=16, description="width of partial sums sent between tiles")
-    activation_bits: Bits = Field(default=8, description="width of layer outputs written back")
     local_buffer: Memory
     accumulator: Optional[Accumulator] = None
     programming: Programming = Programming()

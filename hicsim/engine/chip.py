@@ -1,0 +1,82 @@
+"""The chip's units as SimPy processes, and the transfers between them.
+
+Units: one per tile (its crossbars, ADCs and local buffer serve one operation at a time), the
+global buffer port, one per DRAM channel (transfers interleave over channels, as addresses do),
+the vector unit, and the interconnect: one shared bus, or one link per tile into a mesh whose
+hop count to the global buffer (at the mesh centre) depends on where the tile sits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from hicsim.engine.ledger import Ledger
+from hicsim.engine.timing import Timing
+from hicsim.engine.unit import Unit
+from hicsim.spec.arch import Arch
+
+
+def mesh_hops(tiles: int) -> list[int]:
+    """Hops from each tile of a near-square mesh to the global buffer at its centre (>= 1)."""
+    side = math.ceil(math.sqrt(tiles))
+    c = (side - 1) / 2
+    return [1 + math.ceil(abs(t % side - c) + abs(t // side - c) - 1e-9) for t in range(tiles)]
+
+
+class Chip:
+    def __init__(self, env: simpy.Environment, arch: Arch, ledger: Ledger, timing: Timing):
+        self.env, self.ledger, self.timing = env, ledger, timing
+        n = arch.chip.tiles
+        self.tiles = [Unit(env, f"tile{i}", "tile") for i in range(n)]
+        self.global_buffer = Unit(env, "global_buffer", "global_buffer")
+        self.dram = [Unit(env, f"dram{c}", "dram_channel") for c in range(arch.chip.dram.channels)]
+        self.vector_unit = Unit(env, "vector_unit", "vector_unit")
+        if arch.chip.interconnect.kind == "bus":
+            bus = Unit(env, "bus", "bus")
+            self.links, self.hops = [bus] * n, [1] * n
+        else:
+            self.links = [Unit(env, f"link{i}", "link") for i in range(n)]
+            self.hops = mesh_hops(n)
+
+    @property
+    def units(self) -> list[Unit]:
+        seen, out = set(), []
+        for u in [*self.tiles, self.global_buffer, *self.dram, self.vector_unit, *self.links]:
+            if id(u) not in seen:
+                seen.add(id(u))
+                out.append(u)
+        return out
+
+    # Each transfer is a generator to run as (or inside) a SimPy process.
+    def dram_access(self, nbytes: float, direction: str, layer: str, phase: str):
+        if nbytes <= 0:
+            return
+        self.ledger.move(self.env.now, "dram", direction, math.ceil(nbytes), layer, phase)
+        share = nbytes / len(self.dram)
+        yield self.env.all_of([ch.submit(self.timing.bytes_op(share, self.timing.dram_bytes_per_cycle))
+                               for ch in self.dram])
+        if direction == "read":  # reads wait for the first data; writes are posted
+            yield self.env.timeout(self.timing.dram_latency)
+
+    def buffer_access(self, nbytes: float, direction: str, layer: str, phase: str):
+        if nbytes <= 0:
+            return
+        self.ledger.move(self.env.now, "global_buffer", direction, math.ceil(nbytes), layer, phase)
+        yield self.global_buffer.submit(self.timing.bytes_op(nbytes, self.timing.global_bytes_per_cycle))
+
+    def link_transfer(self, tile: int, nbytes: float, layer: str, phase: str):
+        """Bytes between the global buffer and ``tile`` (either way) over its link and hops."""
+        if nbytes <= 0:
+            return
+        hops = self.hops[tile]
+        self.ledger.move(self.env.now, "interconnect", "transfer", math.ceil(nbytes), layer, phase)
+        self.ledger.count(layer, phase, "interconnect", "bit_hops", math.ceil(nbytes * 8) * hops)
+        yield self.links[tile].submit(self.timing.bytes_op(nbytes, self.timing.link_bytes_per_cycle))
+        yield self.env.timeout(hops * self.timing.hop)
+
+    def spread(self, share_of_tile: dict[int, float], gen_of):
+        """Run one transfer per tile concurrently; returns an event for all of them."""
+        return self.env.all_of([self.env.process(gen_of(tile, share))
+                                for tile, share in share_of_tile.items() if share > 0])

@@ -1,0 +1,223 @@
+"""The work each layer asks of the chip, per sample, as SimPy processes.
+
+Resident weights: every (layer, sample) starts at once and waits for its inputs, so layers
+pipeline across tiles and samples, and meet only where they share a unit. Streamed weights:
+layers run in order; each pass of a layer first brings its weights from DRAM and programs them,
+then runs every sample of the batch (a crossbar being programmed cannot be read).
+
+Counts are booked here, per (layer, sample), exactly; units only keep time.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from hicsim.engine.chip import Chip
+from hicsim.engine.ledger import Ledger
+from hicsim.engine.tensors import TensorStore
+from hicsim.engine.timing import Timing
+from hicsim.mapping.place import LayerMap, Mapping
+from hicsim.spec.arch import Arch
+from hicsim.spec.devices import PcmBinary
+from hicsim.workload.model import NETWORK_INPUT, Workload
+
+PHASE = "forward"
+
+
+class Dataflow:
+    def __init__(self, env: simpy.Environment, arch: Arch, workload: Workload, mapping: Mapping,
+                 chip: Chip, ledger: Ledger, timing: Timing):
+        self.env, self.arch, self.workload, self.mapping = env, arch, workload, mapping
+        self.chip, self.ledger, self.timing = chip, ledger, timing
+        self.store = TensorStore(arch.chip.global_buffer.capacity, ledger)
+        self.bits = workload.input_bits
+        self.readers: dict[str, int] = {}
+        for i in range(len(workload.layers)):
+            for src in workload.inputs_of(i):
+                self.readers[src] = self.readers.get(src, 0) + 1
+        self.ready: dict[tuple[str, int], simpy.Event] = {}
+
+    # -- bookkeeping -----------------------------------------------------------------------
+    def _event(self, key):
+        if key not in self.ready:
+            self.ready[key] = self.env.event()
+        return self.ready[key]
+
+    def _bytes(self, elems: int) -> int:
+        return math.ceil(elems * self.bits / 8)
+
+    def _network_input_bytes(self) -> int:
+        for i, layer in enumerate(self.workload.layers):
+            if NETWORK_INPUT in self.workload.inputs_of(i):
+                return self._bytes(layer.input_elems)
+        return 0
+
+    # -- processes ---------------------------------------------------------------------------
+    def start(self) -> None:
+        batch = self.workload.batch
+        for b in range(batch):
+            self.env.process(self._load_input(b))
+        if self.mapping.mode == "resident":
+            for i, layer in enumerate(self.workload.layers):
+                for b in range(batch):
+                    if layer.weighted:
+                        lm = self.mapping.layers[layer.name]
+                        tiles = self.mapping.tiles_of(lm)
+                        self.env.process(self._weighted(i, b, lm, tiles, 1.0, True, True))
+                    else:
+                        self.env.process(self._weightless(i, b))
+        else:
+            self.env.process(self._streamed())
+
+    def _streamed(self):
+        batch = range(self.workload.batch)
+        for i, layer in enumerate(self.workload.layers):
+            if not layer.weighted:
+                yield self.env.all_of([self.env.process(self._weightless(i, b)) for b in batch])
+                continue
+            lm = self.mapping.layers[layer.name]
+            passes = self.mapping.passes(lm)
+            for p, crossbars in enumerate(passes):
+                tiles = self.mapping.tiles_of(lm, crossbars)
+                fraction = crossbars / lm.crossbars
+                yield from self._program(lm, tiles, fraction)
+                yield self.env.all_of([self.env.process(
+                    self._weighted(i, b, lm, tiles, fraction, p == 0, p == len(passes) - 1))
+                    for b in batch])
+
+    def _load_input(self, b: int):
+        nbytes = self._network_input_bytes()
+        readers = self.readers.get(NETWORK_INPUT, 0)
+        # The input waits in DRAM; it moves into the global buffer only if there is room.
+        if self.store.place((NETWORK_INPUT, b), nbytes, readers) == "global_buffer":
+            yield from self.chip.dram_access(nbytes, "read", NETWORK_INPUT, PHASE)
+            yield from self.chip.buffer_access(nbytes, "write", NETWORK_INPUT, PHASE)
+        self._event((NETWORK_INPUT, b)).succeed()
+
+    def _fetch(self, i: int, b: int, last_read: bool):
+        """Read every input tensor of layer ``i`` for sample ``b`` from where it lives."""
+        name = self.workload.layers[i].name
+        total = 0
+        for src in self.workload.inputs_of(i):
+            key = (src, b)
+            yield self._event(key)
+            nbytes = self.store.size_of(key)
+            if self.store.level_of(key) == "global_buffer":
+                yield from self.chip.buffer_access(nbytes, "read", name, PHASE)
+            else:
+                yield from self.chip.dram_access(nbytes, "read", name, PHASE)
+            if last_read:
+                self.store.read_done(key)
+            total += nbytes
+        return total
+
+    def _store_output(self, i: int, b: int, nbytes: int, first_write: bool):
+        """Write a layer's output: to DRAM if it leaves the chip or does not fit the buffer."""
+        layer = self.workload.layers[i]
+        readers = self.readers.get(layer.name, 0)
+        if readers == 0:
+            yield from self.chip.dram_access(nbytes, "write", layer.name, PHASE)
+            return
+        key = (layer.name, b)
+        if first_write:
+            self.store.place(key, self._bytes(layer.output_elems), readers)
+        if self.store.level_of(key) == "global_buffer":
+            yield from self.chip.buffer_access(nbytes, "write", layer.name, PHASE)
+        else:
+            yield from self.chip.dram_access(nbytes, "write", layer.name, PHASE)
+
+    def _weighted(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int], fraction: float,
+                  first_pass: bool, last_pass: bool):
+        layer = self.workload.layers[i]
+        name, led, chip = layer.name, self.ledger, self.chip
+        in_bytes = yield from self._fetch(i, b, last_pass)
+        start = self.env.now
+        on_chip = sum(tiles.values())
+        # Inputs go to every tile holding the layer; each column partition needs them again.
+        delivered = in_bytes * lm.col_parts * fraction
+        yield chip.spread({t: delivered * n / on_chip for t, n in tiles.items()},
+                          lambda t, s: chip.link_transfer(t, s, name, PHASE))
+        led.move(self.env.now, "local_buffer", "write", math.ceil(delivered), name, PHASE)
+
+        mvms = math.ceil(lm.mvms_per_sample / lm.replicas)
+        yield self.env.all_of([chip.tiles[t].submit(self.timing.mvm_op(lm, mvms, n))
+                               for t, n in tiles.items()])
+        self._count_mvms(name, lm, fraction, start)
+
+        if lm.row_parts > 1 and len(tiles) > 1:  # partial sums meet across tiles
+            psum = (lm.partial_sum_adds_per_mvm * lm.mvms_per_sample * fraction
+                    * self.arch.tile.partial_sum_bits / 8)
+            yield chip.spread({t: psum * n / on_chip for t, n in tiles.items()},
+                              lambda t, s: chip.link_transfer(t, s, name, PHASE))
+        out_bytes = self._bytes(layer.output_elems) * fraction
+        led.move(self.env.now, "local_buffer", "write", math.ceil(out_bytes), name, PHASE)
+        led.move(self.env.now, "local_buffer", "read", math.ceil(out_bytes), name, PHASE)
+        yield chip.spread({t: out_bytes * n / on_chip for t, n in tiles.items()},
+                          lambda t, s: chip.link_transfer(t, s, name, PHASE))
+        yield from self._store_output(i, b, math.ceil(out_bytes), first_pass)
+        led.span(name, start, self.env.now)
+        if last_pass:
+            self._event((name, b)).succeed()
+
+    def _count_mvms(self, name: str, lm: LayerMap, fraction: float, start: int) -> None:
+        led, reads = self.ledger, lm.mvms_per_sample * lm.slices * fraction
+        dac = reads * lm.dac_conversions_per_slice
+        adc = reads * lm.adc_conversions_per_slice
+        led.count(name, PHASE, "dac", "convert", round(dac))
+        led.count(name, PHASE, "adc", "convert", round(adc))
+        led.count(name, PHASE, "shift_add", "op", round(adc))
+        led.count(name, PHASE, "shift_add", "partial_sum_add",
+                  round(lm.partial_sum_adds_per_mvm * lm.mvms_per_sample * fraction))
+        led.move(start, "local_buffer", "read", math.ceil(dac * self.arch.tile.dac.bits / 8), name, PHASE)
+        for device, n in lm.devices.items():
+            led.count(name, PHASE, device, "read", round(reads * n))
+
+    def _program(self, lm: LayerMap, tiles: dict[int, int], fraction: float):
+        """Bring one pass of a layer's weights from DRAM and write them into the crossbars."""
+        name, phase, chip = lm.name, "program", self.chip
+        start = self.env.now
+        weight_bytes = math.ceil(lm.groups * lm.rows * lm.cols * self.workload.weight_bits / 8
+                                 * fraction)
+        yield from chip.dram_access(weight_bytes, "read", name, phase)
+        yield from chip.buffer_access(weight_bytes, "write", name, phase)  # staging
+        yield from chip.buffer_access(weight_bytes, "read", name, phase)
+        on_chip = sum(tiles.values())
+        yield chip.spread({t: weight_bytes * n / on_chip for t, n in tiles.items()},
+                          lambda t, s: chip.link_transfer(t, s, name, phase))
+        self.ledger.move(self.env.now, "local_buffer", "write", weight_bytes, name, phase)
+        self.ledger.move(self.env.now, "local_buffer", "read", weight_bytes, name, phase)
+        per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
+        yield self.env.all_of([chip.tiles[t].submit(self.timing.program_op(per_crossbar))
+                               for t in tiles])
+        for device, n in lm.devices.items():
+            self._count_writes(name, device, round(n * fraction))
+        self.ledger.span(f"{name}", start, self.env.now)
+
+    def _count_writes(self, layer: str, device: str, n: int) -> None:
+        """Pulses to write ``n`` devices from scratch. Binary: one RESET each, then a SET for the
+        devices that hold a 1 (half of them, for bits that are equally likely). Multi-level: one
+        RESET, then program-and-verify iterations of one SET pulse and one verify read."""
+        dev, led = self.arch.devices[device], self.ledger
+        led.count(layer, "program", device, "reset_pulse", n)
+        if isinstance(dev, PcmBinary):
+            led.count(layer, "program", device, "set_pulse", n // 2)
+        else:
+            led.count(layer, "program", device, "set_pulse", n * dev.verify_iterations)
+            led.count(layer, "program", device, "read", n * dev.verify_iterations)
+        led.count(layer, "program", device, "devices_written", n)
+
+    def _weightless(self, i: int, b: int):
+        layer = self.workload.layers[i]
+        yield from self._fetch(i, b, True)
+        start = self.env.now
+        ops = layer.vector_ops
+        # The unit streams every element through its lanes even when it does no arithmetic (concat).
+        yield self.chip.vector_unit.submit(self.timing.vector_op(max(ops, layer.output_elems,
+                                                                     layer.input_elems)))
+        action = "mac" if getattr(layer, "op", "") == "matmul" else "op"
+        self.ledger.count(layer.name, PHASE, "vector_unit", action, ops)
+        yield from self._store_output(i, b, self._bytes(layer.output_elems), True)
+        self.ledger.span(layer.name, start, self.env.now)
+        self._event((layer.name, b)).succeed()

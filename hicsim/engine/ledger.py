@@ -1,0 +1,38 @@
+"""What the engine records: action counts, memory traffic over time, unit busy time, layer spans.
+
+Counts only, never energy: costs are applied afterwards (``hicsim.costs``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Ledger:
+    # (layer, phase, component, action) -> count
+    counts: dict = field(default_factory=lambda: defaultdict(int))
+    # (cycle, level, direction, bytes, layer) for every transfer, in issue order
+    traffic: list = field(default_factory=list)
+    # layer -> [first start cycle, last end cycle]
+    spans: dict = field(default_factory=dict)
+    # tensors through the global buffer: bytes allocated and freed (conservation check)
+    buffer_in: int = 0
+    buffer_out: int = 0
+    buffer_peak: int = 0
+
+    def count(self, layer: str, phase: str, component: str, action: str, n: int | float) -> None:
+        if n:
+            self.counts[(layer, phase, component, action)] += n
+
+    def move(self, now: int, level: str, direction: str, nbytes: int, layer: str, phase: str) -> None:
+        """Bytes read from or written to a memory level (counted as an action and on the timeline)."""
+        if nbytes <= 0:
+            return
+        self.count(layer, phase, level, f"{direction}_bytes", nbytes)
+        self.traffic.append((now, level, direction, nbytes, layer))
+
+    def span(self, layer: str, start: int, end: int) -> None:
+        s = self.spans.get(layer)
+        self.spans[layer] = [start, end] if s is None else [min(s[0], start), max(s[1], end)]

@@ -1,0 +1,156 @@
+"""Map each weighted layer onto crossbars and tiles; decide resident or streamed weights.
+
+A layer's weight matrix is ``groups`` blocks of ``rows x cols`` (rows = C/g * R * S, cols = K/g).
+A block larger than a crossbar splits into row partitions (their partial sums are added
+digitally) and column partitions (each needs the inputs driven again). Blocks smaller than a
+crossbar, as in depthwise convolutions, pack block-diagonally so that one read serves several.
+
+Crossbars are numbered as slots (tile = slot // crossbars per tile) and layers are packed into
+consecutive slots, so small layers share tiles and contend for them. When every layer fits at
+once the weights stay resident (PCM is non-volatile: programmed once, not per inference) and
+spare slots replicate the layers with the most work. When they do not fit, weights stream from
+DRAM: each layer is programmed before it runs, in passes of at most the whole chip.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from hicsim.mapping.layout import WeightLayout, layout_of
+from hicsim.spec.arch import Arch
+from hicsim.workload.model import Workload
+
+
+@dataclass(frozen=True)
+class LayerMap:
+    """What one weighted layer asks of the crossbars (one replica unless said otherwise)."""
+
+    index: int
+    name: str
+    groups: int
+    rows: int  # weight rows per group
+    cols: int  # weights (outputs) per group
+    row_parts: int
+    col_parts: int
+    groups_per_crossbar: int
+    crossbars: int  # per replica
+    mvms_per_sample: int
+    slices: int  # input bit slices per MVM (input bits / DAC bits)
+    columns_per_weight: int
+    reference_columns: int
+    busiest_crossbar_columns: int  # active columns on the fullest crossbar (sets ADC time)
+    devices: dict[str, int]  # devices holding the weights, by device name (one replica)
+    replicas: int = 1
+    first_slots: tuple[int, ...] = (0,)  # first crossbar slot of each replica (resident)
+
+    @property
+    def dac_conversions_per_slice(self) -> int:
+        """Rows driven for one input slice of one MVM: each column partition drives them again."""
+        return self.groups * self.rows * self.col_parts
+
+    @property
+    def adc_conversions_per_slice(self) -> int:
+        """Columns converted: every device column of every row partition, plus reference columns."""
+        return (self.groups * self.cols * self.columns_per_weight * self.row_parts
+                + self.reference_columns * self.crossbars)
+
+    @property
+    def partial_sum_adds_per_mvm(self) -> int:
+        return self.groups * self.cols * (self.row_parts - 1)
+
+    def with_replicas(self, replicas: int, first_slots: tuple[int, ...]) -> "LayerMap":
+        return replace(self, replicas=replicas, first_slots=first_slots)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    mode: str  # "resident" or "streamed"
+    slots: int  # crossbars on the chip
+    crossbars_per_tile: int
+    layout: WeightLayout
+    layers: dict[str, LayerMap] = field(default_factory=dict)
+
+    @property
+    def crossbars_used(self) -> int:
+        return sum(m.crossbars * m.replicas for m in self.layers.values())
+
+    def tiles_of(self, layer: LayerMap, crossbars: int | None = None) -> dict[int, int]:
+        """Tile -> crossbars that ``layer`` (all replicas) occupies on it. Streamed passes start at
+        slot 0 and use ``crossbars`` slots."""
+        if self.mode == "streamed":
+            blocks = [(0, crossbars if crossbars is not None else layer.crossbars)]
+        else:
+            blocks = [(first, layer.crossbars) for first in layer.first_slots]
+        out: dict[int, int] = {}
+        for first, count in blocks:
+            for slot in range(first, first + count):
+                tile = slot // self.crossbars_per_tile
+                out[tile] = out.get(tile, 0) + 1
+        return out
+
+    def passes(self, layer: LayerMap) -> list[int]:
+        """Crossbars per programming pass (streamed mode); one pass when resident."""
+        if self.mode == "resident":
+            return [layer.crossbars]
+        full, rest = divmod(layer.crossbars, self.slots)
+        return [self.slots] * full + ([rest] if rest else [])
+
+
+def map_layer(arch: Arch, layout: WeightLayout, index: int, layer, input_bits: int) -> LayerMap:
+    xb = arch.tile.crossbar
+    rows, cols, groups = layer.weight_rows, layer.weight_cols, layer.weight_groups
+    per_row = layout.weights_per_crossbar_row(xb.cols)
+    row_parts = math.ceil(rows / xb.rows)
+    col_parts = math.ceil(cols / per_row)
+    if row_parts == 1 and col_parts == 1:
+        # Small groups pack block-diagonally: each uses its own rows and columns of one crossbar.
+        per_xbar = min(groups, xb.rows // rows, per_row // cols)
+        crossbars = math.ceil(groups / per_xbar)
+        busiest = per_xbar * cols * layout.columns_per_weight + layout.reference_columns
+    else:
+        per_xbar = 1
+        crossbars = groups * row_parts * col_parts
+        busiest = min(cols, per_row) * layout.columns_per_weight + layout.reference_columns
+    weights = groups * rows * cols
+    return LayerMap(
+        index=index, name=layer.name, groups=groups, rows=rows, cols=cols, row_parts=row_parts,
+        col_parts=col_parts, groups_per_crossbar=per_xbar, crossbars=crossbars,
+        mvms_per_sample=layer.mvms_per_sample, slices=math.ceil(input_bits / arch.tile.dac.bits),
+        columns_per_weight=layout.columns_per_weight, reference_columns=layout.reference_columns,
+        busiest_crossbar_columns=busiest,
+        devices={name: n * weights for name, n in layout.devices_by_kind().items()})
+
+
+def map_workload(arch: Arch, workload: Workload) -> Mapping:
+    layout = layout_of(arch)
+    slots = arch.chip.tiles * arch.tile.crossbars
+    maps = [map_layer(arch, layout, i, layer, workload.input_bits)
+            for i, layer in enumerate(workload.layers) if layer.weighted]
+    needed = sum(m.crossbars for m in maps)
+    if needed > slots:
+        return Mapping("streamed", slots, arch.tile.crossbars, layout, {m.name: m for m in maps})
+    replicas = _replicate(maps, slots - needed)
+    placed, next_slot = {}, 0
+    for m in maps:
+        firsts = []
+        for _ in range(replicas[m.name]):
+            firsts.append(next_slot)
+            next_slot += m.crossbars
+        placed[m.name] = m.with_replicas(replicas[m.name], tuple(firsts))
+    return Mapping("resident", slots, arch.tile.crossbars, layout, placed)
+
+
+def _replicate(maps: list[LayerMap], spare: int) -> dict[str, int]:
+    """Give spare crossbars to the layer whose per-replica work (MVMs x slices) is largest,
+    as long as a whole replica fits: the pipeline is as fast as its slowest layer."""
+    replicas = {m.name: 1 for m in maps}
+    candidates = [m for m in maps if m.mvms_per_sample > 1]
+    while candidates:
+        best = max(candidates, key=lambda m: (m.mvms_per_sample * m.slices / replicas[m.name], -m.index))
+        if best.crossbars > spare or replicas[best.name] >= best.mvms_per_sample:
+            candidates.remove(best)
+            continue
+        replicas[best.name] += 1
+        spare -= best.crossbars
+    return replicas

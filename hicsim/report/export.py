@@ -1,0 +1,40 @@
+"""Write a Result's tables to a directory: CSV for every table, JSON for the summary.
+
+Files are written to a temporary name and renamed, so an interrupted run never leaves a
+half-written table in place of a good one, and files already in the directory are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from hicsim.report.result import Result
+
+
+def atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_tables(result: Result, out_dir: str | Path) -> list[Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "energy_by_layer_component.csv": result.energy_by("layer", "phase", "component"),
+        "actions.csv": result.actions,
+        "layers.csv": result.layers,
+        "traffic_by_level.csv": result.traffic_by_level(),
+        "traffic_timeline.csv": result.traffic_timeline(),
+        "units.csv": result.units,
+        "mapping.csv": result.mapping,
+    }
+    written = []
+    for name, df in tables.items():
+        atomic_write(out / name, df.to_csv(index=False))
+        written.append(out / name)
+    atomic_write(out / "summary.json", json.dumps(result.summary, indent=2) + "\n")
+    written.append(out / "summary.json")
+    return written

@@ -1,0 +1,155 @@
+"""The result of one simulation: tidy pandas tables and a summary, built from counts x costs.
+
+Tables (one row per observation, plain columns):
+- ``actions``: layer, phase, component, action, category, count, energy_per_action_J, energy_J
+- ``layers``: per layer, its op, mapping, first start and last end cycle, energy
+- ``traffic``: every transfer: cycle, level, direction, bytes, layer
+- ``units``: every hardware unit: busy cycles, operations, utilisation
+- ``mapping``: per weighted layer: partitions, crossbars, replicas, tiles
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from hicsim.costs import category_of, chip_area, cost_table
+from hicsim.engine.run import EngineResult
+from hicsim.mapping.place import Mapping
+from hicsim.spec.arch import Arch
+from hicsim.workload.model import Workload
+
+MEMORY_LEVELS = ("dram", "global_buffer", "interconnect", "local_buffer")
+
+
+@dataclass
+class Result:
+    arch: str
+    workload: str
+    clock_hz: float
+    batch: int
+    mode: str
+    cycles: int
+    events: int
+    actions: pd.DataFrame
+    layers: pd.DataFrame
+    traffic: pd.DataFrame
+    units: pd.DataFrame
+    mapping: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def latency_s(self) -> float:
+        return self.cycles / self.clock_hz
+
+    @property
+    def energy_J(self) -> float:
+        return float(self.actions["energy_J"].sum())
+
+    def energy_by(self, *keys: str) -> pd.DataFrame:
+        """Energy summed by any of layer, phase, component, action, category."""
+        return (self.actions.groupby(list(keys), sort=False, observed=True)["energy_J"].sum()
+                .reset_index().sort_values("energy_J", ascending=False, ignore_index=True))
+
+    def traffic_by_level(self) -> pd.DataFrame:
+        """Bytes and achieved bandwidth per memory level and direction."""
+        t = self.traffic.groupby(["level", "direction"], observed=True)["bytes"].sum().reset_index()
+        t["bandwidth_B_per_s"] = t["bytes"] / self.latency_s if self.cycles else 0.0
+        return t
+
+    def traffic_timeline(self, bins: int = 50) -> pd.DataFrame:
+        """Bytes per level in equal time bins (transfers attributed to the bin they start in)."""
+        edges = np.linspace(0, max(self.cycles, 1), bins + 1)
+        t = self.traffic.assign(bin=np.clip(np.searchsorted(edges, self.traffic["cycle"], "right") - 1,
+                                            0, bins - 1))
+        out = t.groupby(["bin", "level"], observed=True)["bytes"].sum().unstack(fill_value=0)
+        out = out.reindex(range(bins), fill_value=0)
+        width = edges[1] - edges[0]
+        out.insert(0, "start_s", edges[:-1] / self.clock_hz)
+        out.insert(1, "width_s", width / self.clock_hz)
+        return out.reset_index(drop=True)
+
+
+def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: EngineResult) -> Result:
+    costs = cost_table(arch)
+    rows = []
+    for (layer, phase, component, action), count in engine.ledger.counts.items():
+        try:
+            unit_cost = costs[(component, action)]
+        except KeyError:
+            raise RuntimeError(f"no cost for action {component}.{action}: add it to the cost table")
+        rows.append((layer, phase, component, action, category_of(component, action, phase, arch.devices),
+                     int(count), unit_cost, count * unit_cost))
+    actions = pd.DataFrame(rows, columns=["layer", "phase", "component", "action", "category", "count",
+                                          "energy_per_action_J", "energy_J"])
+    traffic = pd.DataFrame(engine.ledger.traffic, columns=["cycle", "level", "direction", "bytes", "layer"])
+    units = pd.DataFrame([(u.name, u.kind, u.busy_cycles, u.operations) for u in engine.units],
+                         columns=["unit", "kind", "busy_cycles", "operations"])
+    units["utilisation"] = units["busy_cycles"] / max(engine.cycles, 1)
+    mapping_df = _mapping_table(mapping)
+    layers = _layer_table(workload, engine, actions, mapping_df)
+    result = Result(arch.name, workload.name, arch.clock, workload.batch, mapping.mode, engine.cycles,
+                    engine.events, actions, layers, traffic, units, mapping_df)
+    result.summary = _summary(result, arch, workload, mapping, engine)
+    return result
+
+
+def _mapping_table(mapping: Mapping) -> pd.DataFrame:
+    rows = []
+    for lm in mapping.layers.values():
+        tiles = mapping.tiles_of(lm, min(lm.crossbars, mapping.slots))
+        rows.append(dict(layer=lm.name, groups=lm.groups, rows=lm.rows, cols=lm.cols,
+                         row_parts=lm.row_parts, col_parts=lm.col_parts,
+                         groups_per_crossbar=lm.groups_per_crossbar, crossbars=lm.crossbars,
+                         replicas=lm.replicas, passes=len(mapping.passes(lm)), tiles=len(tiles),
+                         mvms_per_sample=lm.mvms_per_sample, input_slices=lm.slices,
+                         devices=sum(lm.devices.values())))
+    return pd.DataFrame(rows)
+
+
+def _layer_table(workload: Workload, engine: EngineResult, actions: pd.DataFrame,
+                 mapping_df: pd.DataFrame) -> pd.DataFrame:
+    energy = actions.groupby("layer")["energy_J"].sum()
+    rows = []
+    for layer in workload.layers:
+        start, end = engine.ledger.spans.get(layer.name, (0, 0))
+        rows.append(dict(layer=layer.name, op=layer.op, weighted=layer.weighted,
+                         weights=layer.weights, macs_per_sample=layer.macs_per_sample,
+                         start_cycle=start, end_cycle=end, energy_J=float(energy.get(layer.name, 0.0))))
+    df = pd.DataFrame(rows)
+    if not mapping_df.empty:
+        df = df.merge(mapping_df[["layer", "crossbars", "replicas", "tiles"]], on="layer", how="left")
+    return df
+
+
+def _summary(r: Result, arch: Arch, workload: Workload, mapping: Mapping, engine: EngineResult) -> dict:
+    by_component = r.energy_by("component")
+    by_level = r.traffic_by_level()
+    programming = r.actions[r.actions["action"].isin(["set_pulse", "reset_pulse"])]
+    area, area_missing = chip_area(arch)
+    busiest = r.units.sort_values("busy_cycles", ascending=False).iloc[0]
+    return {
+        "arch": r.arch, "workload": r.workload, "phase": workload.phase, "batch": r.batch,
+        "weights": "resident" if r.mode == "resident" else "streamed from DRAM",
+        "latency_cycles": r.cycles, "latency_s": r.latency_s,
+        "throughput_samples_per_s": r.batch / r.latency_s if r.cycles else 0.0,
+        "energy_J": r.energy_J, "energy_per_sample_J": r.energy_J / r.batch,
+        "energy_by_component_J": dict(zip(by_component["component"], by_component["energy_J"])),
+        "energy_by_category_J": dict(r.energy_by("category").itertuples(index=False, name=None)),
+        "bytes_by_level": {f"{lv}.{d}": int(b) for lv, d, b in
+                           by_level[["level", "direction", "bytes"]].itertuples(index=False, name=None)},
+        "bandwidth_B_per_s": {f"{lv}.{d}": float(bw) for lv, d, bw in
+                              by_level[["level", "direction", "bandwidth_B_per_s"]]
+                              .itertuples(index=False, name=None)},
+        "programming_pulses": {f"{c}.{a}": int(n) for (c, a), n in
+                               programming.groupby(["component", "action"])["count"].sum().items()},
+        "crossbars_used": mapping.crossbars_used if r.mode == "resident" else mapping.slots,
+        "crossbars_available": mapping.slots,
+        "macs_per_sample": workload.macs_per_sample,
+        "busiest_unit": str(busiest["unit"]), "busiest_unit_cycles": int(busiest["busy_cycles"]),
+        "area_mm2": None if area is None else area * 1e6,
+        "area_excludes": area_missing if area is not None else [],
+        "engine_events": r.events,
+    }

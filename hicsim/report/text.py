@@ -1,0 +1,44 @@
+"""The short human summary that ``hicsim run`` prints."""
+
+from __future__ import annotations
+
+from hicsim.report.result import Result
+
+
+def si(value: float, unit: str) -> str:
+    """1.23e-6, 'J' -> '1.23 uJ'."""
+    if value == 0:
+        return f"0 {unit}"
+    for factor, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1, ""), (1e-3, "m"), (1e-6, "u"),
+                           (1e-9, "n"), (1e-12, "p"), (1e-15, "f")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {prefix}{unit}"
+    return f"{value:.3g} {unit}"
+
+
+def summary_text(r: Result, top: int = 6) -> str:
+    s = r.summary
+    lines = [
+        f"hicsim: {s['workload']} ({s['phase']}, batch {s['batch']}) on {s['arch']}",
+        f"  weights        {s['weights']}; {s['crossbars_used']} of {s['crossbars_available']} crossbars",
+        f"  latency        {s['latency_cycles']:,} cycles = {si(s['latency_s'], 's')}"
+        f"   throughput {s['throughput_samples_per_s']:,.1f} samples/s",
+        f"  energy         {si(s['energy_J'], 'J')} total, {si(s['energy_per_sample_J'], 'J')} per sample",
+    ]
+    total = s["energy_J"] or 1.0
+    for comp, e in list(s["energy_by_component_J"].items())[:top]:
+        lines.append(f"    {comp:<14} {si(e, 'J'):>10}  {100 * e / total:5.1f} %")
+    lines.append("  traffic        bytes          bandwidth")
+    for key, nbytes in s["bytes_by_level"].items():
+        lines.append(f"    {key:<24} {si(nbytes, 'B'):>10}  {si(s['bandwidth_B_per_s'][key], 'B/s'):>10}")
+    pulses = s["programming_pulses"]
+    if pulses:
+        lines.append("  programming    " + ", ".join(f"{k} {v:,}" for k, v in pulses.items()))
+    else:
+        lines.append("  programming    none (weights resident: programmed once, not per run)")
+    lines.append(f"  busiest unit   {s['busiest_unit']} ({s['busiest_unit_cycles']:,} busy cycles)")
+    if s["area_mm2"] is not None:
+        extra = f" (excludes: {', '.join(s['area_excludes'])})" if s["area_excludes"] else ""
+        lines.append(f"  area           {s['area_mm2']:.3g} mm^2{extra}")
+    lines.append(f"  engine events  {s['engine_events']:,}")
+    return "\n".join(lines)
