@@ -152,4 +152,8 @@ def _summary(r: Result, arch: Arch, workload: Workload, mapping: Mapping, engine
         "area_mm2": None if area is None else area * 1e6,
         "area_excludes": area_missing if area is not None else [],
         "engine_events": r.events,
+        # Global-buffer ledger: every byte allocated was freed after its last read or is resident.
+        "buffer_bytes_in": engine.ledger.buffer_in, "buffer_bytes_out": engine.ledger.buffer_out,
+        "buffer_bytes_resident": engine.buffer_resident_bytes,
+        "buffer_peak_bytes": engine.ledger.buffer_peak,
     }

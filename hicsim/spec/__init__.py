@@ -16,6 +16,9 @@ def load_arch(path: str | Path, overrides: Mapping[str, Any] | None = None) -> A
 
 
 def override_arch(arch: Arch, overrides: Mapping[str, Any], source: str = "<overrides>") -> Arch:
+    """Overrides on an already-loaded spec. Its values are in SI by now, so values the file gave
+    in cycles stay fixed in seconds when the clock changes: to sweep the clock, override the file
+    (``load_arch(path, overrides)``), where cycles are converted with the new clock."""
     return override_model(arch, overrides, source, clock_context)
 
 

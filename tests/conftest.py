@@ -1,0 +1,37 @@
+"""Shared fixtures: paths to shipped files and a small hand-written workload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hicsim.spec import load_arch
+from hicsim.workload import Workload
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCH_SPECS = sorted((ROOT / "arch_specs").glob("*.yaml"))
+WORKLOADS = sorted((ROOT / "workloads").glob("*.yaml"))
+
+SMALL_NET = {
+    "version": 1, "name": "small", "batch": 2, "input_bits": 8, "weight_bits": 8,
+    "layers": [
+        {"name": "conv1", "op": "conv2d", "in_channels": 3, "out_channels": 16, "kernel": 3,
+         "padding": 1, "input_hw": [16, 16]},
+        {"name": "conv2", "op": "conv2d", "in_channels": 16, "out_channels": 16, "kernel": 3,
+         "padding": 1, "input_hw": [16, 16]},
+        {"name": "add1", "op": "add", "inputs": ["conv1", "conv2"], "shape": [16, 16, 16]},
+        {"name": "pool", "op": "pool", "mode": "avg", "channels": 16, "input_hw": [16, 16]},
+        {"name": "fc", "op": "linear", "in_features": 16, "out_features": 10},
+    ],
+}
+
+
+@pytest.fixture
+def hic():
+    return load_arch(ROOT / "arch_specs" / "hic_pcm.yaml")
+
+
+@pytest.fixture
+def small_net() -> Workload:
+    return Workload.model_validate(SMALL_NET)

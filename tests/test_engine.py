@@ -1,0 +1,126 @@
+"""Engine invariants: energy sums, byte conservation, latency bounds, programming, batch, events."""
+
+import math
+
+import pytest
+
+from hicsim import simulate
+from hicsim.costs import cost_table
+from hicsim.spec import load_arch
+from conftest import ROOT
+
+HIC = ROOT / "arch_specs" / "hic_pcm.yaml"
+ISAAC = ROOT / "arch_specs" / "isaac_like.yaml"
+TINY_CHIP = {"chip.tiles": 1, "tile.crossbars": 2}  # forces streamed weights
+
+
+def test_total_energy_is_the_sum_of_its_parts(hic, small_net):
+    r = simulate(hic, small_net)
+    table = cost_table(hic)
+    recomputed = sum(row.count * table[(row.component, row.action)] for row in r.actions.itertuples())
+    assert r.energy_J == pytest.approx(recomputed, rel=1e-12)
+    for keys in (["component"], ["layer"], ["category"], ["layer", "phase", "component"]):
+        assert r.energy_by(*keys)["energy_J"].sum() == pytest.approx(r.energy_J, rel=1e-12)
+    assert sum(r.summary["energy_by_component_J"].values()) == pytest.approx(r.energy_J, rel=1e-12)
+    assert r.layers["energy_J"].sum() == pytest.approx(
+        r.actions[r.actions.layer != "input"]["energy_J"].sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("capacity", ["4 MiB", "6 KiB", "1 KiB"])
+def test_buffer_bytes_in_equal_bytes_out_plus_resident(small_net, capacity):
+    arch = load_arch(HIC, {"chip.global_buffer.capacity": capacity})
+    r = simulate(arch, small_net)
+    s = r.summary
+    assert s["buffer_bytes_in"] == s["buffer_bytes_out"] + s["buffer_bytes_resident"]
+    assert s["buffer_bytes_resident"] == 0  # every tensor found its last reader
+    assert s["buffer_peak_bytes"] <= arch.chip.global_buffer.capacity
+    written = r.traffic[(r.traffic.level == "global_buffer") & (r.traffic.direction == "write")]
+    assert written["bytes"].sum() == s["buffer_bytes_in"]
+
+
+def test_spills_go_to_dram_when_the_buffer_is_small(small_net):
+    big = simulate(load_arch(HIC), small_net).summary["bytes_by_level"]
+    tiny = simulate(load_arch(HIC, {"chip.global_buffer.capacity": "1 KiB"}), small_net)
+    spilled = tiny.summary["bytes_by_level"]
+    assert spilled["dram.write"] > big["dram.write"]
+    assert spilled["dram.read"] > big["dram.read"]
+    # each spilled output is read back once per consumer: conv1 feeds conv2 and add1
+    assert tiny.summary["buffer_peak_bytes"] <= 1024
+
+
+@pytest.mark.parametrize("spec", [HIC, ISAAC])
+@pytest.mark.parametrize("extra", [{}, TINY_CHIP, {"chip.interconnect.kind": "bus"}])
+def test_latency_bounds(small_net, spec, extra):
+    arch = load_arch(spec, extra)
+    r = simulate(arch, small_net)
+    assert r.cycles >= r.units["busy_cycles"].max()
+    dram = r.traffic[r.traffic.level == "dram"]["bytes"].sum()
+    dram_bw = arch.chip.dram.bandwidth * arch.chip.dram.channels / arch.clock  # bytes per cycle
+    assert r.cycles >= dram / dram_bw
+    assert r.units["utilisation"].max() <= 1.0
+
+
+def test_no_programming_energy_when_weights_are_resident(hic, small_net):
+    r = simulate(hic, small_net)
+    assert r.mode == "resident"
+    assert not r.actions["action"].isin(["set_pulse", "reset_pulse"]).any()
+    assert "programming" not in r.summary["energy_by_category_J"]
+    assert r.summary["programming_pulses"] == {}
+
+
+def test_streamed_weights_are_fetched_and_programmed(small_net):
+    arch = load_arch(HIC, TINY_CHIP)
+    r = simulate(arch, small_net)
+    assert r.mode == "streamed"
+    weights = sum(l.weights for l in small_net.weighted_layers)
+    prog = r.actions[r.actions.phase == "program"]
+    dram_weights = prog[(prog.component == "dram") & (prog.action == "read_bytes")]["count"].sum()
+    assert dram_weights == weights * small_net.weight_bits // 8
+    pulses = prog.groupby(["component", "action"])["count"].sum()
+    # per weight: 8 binary devices (4 x differential) and 2 multi-level devices
+    assert pulses[("pcm_bin", "reset_pulse")] == 8 * weights
+    assert pulses[("pcm_bin", "set_pulse")] == sum(8 * l.weights // 2 for l in small_net.weighted_layers)
+    assert pulses[("pcm_ml", "reset_pulse")] == 2 * weights
+    assert pulses[("pcm_ml", "set_pulse")] == 2 * weights * arch.devices["pcm_ml"].verify_iterations
+    e_prog = r.energy_by("category").set_index("category")["energy_J"]["programming"]
+    assert e_prog > 0
+    # programming takes time: a tile writes parallel_devices at a time
+    per_crossbar = math.ceil(10 * 144 * 16 / 1)  # conv2 fits one crossbar: 2304 x 10 devices
+    assert r.cycles > per_crossbar / arch.tile.programming.parallel_devices * 40
+
+
+@pytest.mark.parametrize("spec,extra", [(HIC, {}), (ISAAC, {}), (HIC, TINY_CHIP),
+                                        (HIC, {"chip.global_buffer.capacity": "2 KiB"})])
+def test_doubling_the_batch_never_lowers_latency(small_net, spec, extra):
+    arch = load_arch(spec, extra)
+    latencies = [simulate(arch, small_net, workload_overrides={"batch": b}).cycles for b in (1, 2, 4, 8)]
+    assert latencies == sorted(latencies)
+    assert latencies[-1] > latencies[0]
+
+
+def test_events_grow_with_batch_not_with_cycles(small_net):
+    base = simulate(load_arch(HIC), small_net)
+    slow = simulate(load_arch(HIC, {"tile.crossbar.read_latency": "10 us"}), small_net)
+    assert slow.cycles > 20 * base.cycles
+    assert slow.events == base.events
+    double = simulate(load_arch(HIC), small_net, workload_overrides={"batch": 4})
+    assert 1.6 * base.events < double.events < 2.4 * base.events
+
+
+def test_shared_adc_bank_contends(small_net):
+    many = simulate(load_arch(ISAAC), small_net).cycles
+    few = simulate(load_arch(ISAAC, {"tile.adc.count": 2}), small_net).cycles
+    assert few > 2 * many
+
+
+def test_bus_serialises_transfers_that_mesh_links_overlap(small_net):
+    slow_links = {"chip.interconnect.link_bandwidth": "1 B/cycle"}
+    mesh = simulate(load_arch(HIC, slow_links), small_net).cycles
+    bus = simulate(load_arch(HIC, {**slow_links, "chip.interconnect.kind": "bus"}), small_net).cycles
+    assert bus > mesh
+
+
+def test_same_inputs_same_numbers(hic, small_net):
+    a, b = simulate(hic, small_net), simulate(hic, small_net)
+    assert a.cycles == b.cycles and a.summary == b.summary
+    assert a.actions.equals(b.actions)

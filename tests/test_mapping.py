@@ -1,0 +1,76 @@
+"""Mapping by hand: partitions, block-diagonal packing, offset reference columns, streaming."""
+
+import pytest
+
+from hicsim.mapping import layout_of, map_layer, map_workload
+from hicsim.spec import load_arch
+from hicsim.workload import Workload
+from hicsim.workload.layers import Conv2d, Linear
+from conftest import ROOT
+
+
+def conv(**kw):
+    base = dict(name="c", op="conv2d", in_channels=64, out_channels=64, kernel=3, padding=1,
+                input_hw=[8, 8])
+    base.update(kw)
+    return Conv2d.model_validate(base)
+
+
+def test_hic_layout_counts_columns(hic):
+    lay = layout_of(hic)
+    assert lay.columns_per_weight == 10  # (4 binary + 1 multi-level) x differential pair
+    assert lay.devices_by_kind() == {"pcm_bin": 8, "pcm_ml": 2}
+    assert lay.weights_per_crossbar_row(256) == 25
+
+
+def test_conv_partitions_by_hand(hic):
+    lm = map_layer(hic, layout_of(hic), 0, conv(), input_bits=8)
+    # rows 64*3*3 = 576 -> 3 row parts of 256; 64 weights at 25 per crossbar -> 3 col parts
+    assert (lm.rows, lm.cols, lm.row_parts, lm.col_parts, lm.crossbars) == (576, 64, 3, 3, 9)
+    assert lm.slices == 8  # 8-bit inputs through 1-bit DACs
+    assert lm.dac_conversions_per_slice == 576 * 3
+    assert lm.adc_conversions_per_slice == 64 * 10 * 3
+    assert lm.partial_sum_adds_per_mvm == 64 * 2
+    assert lm.busiest_crossbar_columns == 250
+    assert lm.mvms_per_sample == 64
+    assert lm.devices == {"pcm_bin": 576 * 64 * 8, "pcm_ml": 576 * 64 * 2}
+
+
+def test_depthwise_packs_block_diagonally(hic):
+    lm = map_layer(hic, layout_of(hic), 0, conv(in_channels=32, out_channels=32, groups=32), 8)
+    # each group: 9 rows x 1 weight; a crossbar holds min(256 // 9, 25 // 1) = 25 groups
+    assert (lm.rows, lm.cols, lm.groups_per_crossbar, lm.crossbars) == (9, 1, 25, 2)
+    assert lm.dac_conversions_per_slice == 32 * 9
+    assert lm.adc_conversions_per_slice == 32 * 10
+
+
+def test_offset_sign_spends_a_reference_column():
+    isaac = load_arch(ROOT / "arch_specs" / "isaac_like.yaml")
+    lay = layout_of(isaac)
+    assert lay.columns_per_weight == 8 and lay.reference_columns == 1  # 16 bits / 2 bits per cell
+    assert lay.weights_per_crossbar_row(128) == 15  # (128 - 1) // 8
+    lm = map_layer(isaac, lay, 0, Linear(name="fc", op="linear", in_features=128, out_features=30), 16)
+    assert (lm.col_parts, lm.crossbars, lm.slices) == (2, 2, 16)
+    assert lm.adc_conversions_per_slice == 30 * 8 + 2  # plus one reference column per crossbar
+
+
+def net(*layers, batch=1):
+    return Workload.model_validate({"version": 1, "name": "n", "batch": batch,
+                                    "layers": [l.model_dump() for l in layers]})
+
+
+def test_resident_replicates_busiest_layer(hic):
+    m = map_workload(hic, net(conv(input_hw=[32, 32]), Linear(name="fc", op="linear",
+                                                               in_features=10, out_features=10)))
+    assert m.mode == "resident"
+    assert m.layers["c"].replicas > 1 and m.layers["fc"].replicas == 1  # fc does one MVM
+    assert m.crossbars_used <= m.slots
+    slots = [s for lm in m.layers.values() for f in lm.first_slots for s in range(f, f + lm.crossbars)]
+    assert len(slots) == len(set(slots))  # no crossbar holds two things
+
+
+def test_streams_when_the_network_does_not_fit(hic):
+    small = load_arch(ROOT / "arch_specs" / "hic_pcm.yaml", {"chip.tiles": 1, "tile.crossbars": 4})
+    m = map_workload(small, net(conv(in_channels=256, out_channels=256)))  # 2304 x 256: 9 x 11 = 99
+    assert m.mode == "streamed"
+    assert m.passes(m.layers["c"]) == [4] * 24 + [3]
