@@ -26,6 +26,8 @@ def summary_text(r: Result, top: int = 6) -> str:
         f"  energy         {si(s['energy_J'], 'J')} total, {si(s['energy_per_sample_J'], 'J')} per sample",
     ]
     total = s["energy_J"] or 1.0
+    lines.append("    by category: " + ", ".join(f"{cat} {100 * e / total:.1f} %"
+                                               for cat, e in s["energy_by_category_J"].items()))
     for comp, e in list(s["energy_by_component_J"].items())[:top]:
         lines.append(f"    {comp:<14} {si(e, 'J'):>10}  {100 * e / total:5.1f} %")
     lines.append("  traffic        bytes          bandwidth")

@@ -1,0 +1,68 @@
+"""Every zoo network's layers chain: each layer's input shape is what its producers give."""
+
+import pytest
+
+from hicsim.spec.errors import InputError
+from hicsim.workload import Workload, zoo
+from hicsim.workload.shapes import check_shapes, output_shape, shape_problems
+
+INPUTS = {"cifar10": (3, 32, 32), "imagenet": (3, 224, 224)}
+
+
+@pytest.mark.parametrize("name", zoo.names())
+def test_every_zoo_network_chains(name):
+    w = zoo.build(name)
+    assert shape_problems(w, INPUTS[name.rsplit("_", 1)[1]]) == []
+    assert shape_problems(w) == []  # input shape inferred from the first layer
+
+
+@pytest.mark.parametrize("options", [{"width": 0.35}, {"input_size": 160}, {"num_classes": 7}])
+def test_zoo_networks_chain_under_options(options):
+    for name in zoo.names():
+        if "width" in options and name.startswith("densenet"):
+            continue
+        assert shape_problems(zoo.build(name, **options)) == [], name
+
+
+def test_final_output_is_the_class_vector():
+    for name in zoo.names():
+        assert output_shape(zoo.build(name, num_classes=37).layers[-1]) == (37,)
+
+
+def _net(*layers):
+    return Workload(version=1, name="t", layers=list(layers))
+
+
+CONV = {"name": "c1", "op": "conv2d", "in_channels": 3, "out_channels": 8, "kernel": 3,
+        "padding": 1, "input_hw": [8, 8]}
+
+
+def test_mismatched_channels_and_sizes_are_reported_by_layer():
+    w = _net(CONV, {**CONV, "name": "c2", "in_channels": 4},
+             {**CONV, "name": "c3", "in_channels": 8, "input_hw": [4, 4]})
+    problems = shape_problems(w)
+    assert [p[0] for p in problems] == ["layers[1](c2)", "layers[2](c3)"]
+    assert "expects input shape [4, 8, 8], producers give [8, 8, 8]" in problems[0][1]
+    with pytest.raises(InputError, match=r"t: layers\[1\]\(c2\)"):
+        check_shapes(w)
+
+
+def test_explicit_input_shape_is_checked():
+    assert shape_problems(_net(CONV), (3, 8, 8)) == []
+    assert shape_problems(_net(CONV), (1, 8, 8))[0][0] == "layers[0](c1)"
+
+
+def test_add_concat_and_linear_rules():
+    pool = {"name": "p", "op": "pool", "mode": "avg", "channels": 8, "input_hw": [8, 8],
+            "inputs": ["c1"]}
+    good = _net(CONV, pool,
+                {"name": "scale", "op": "add", "inputs": ["c1", "p"], "shape": [8, 8, 8]},
+                {"name": "cat", "op": "concat", "inputs": ["c1", "scale"], "shape": [16, 8, 8]},
+                {"name": "fc", "op": "linear", "in_features": 1024, "out_features": 10})
+    assert shape_problems(good) == []
+    bad = _net(CONV, pool,
+               {"name": "sum", "op": "add", "inputs": ["p", "p"], "shape": [8, 8, 8]},
+               {"name": "cat", "op": "concat", "inputs": ["c1", "sum"], "shape": [15, 8, 8]},
+               {"name": "fc", "op": "linear", "in_features": 100, "out_features": 10})
+    assert [p[0] for p in shape_problems(bad)] == ["layers[2](sum)", "layers[3](cat)",
+                                                   "layers[4](fc)"]
