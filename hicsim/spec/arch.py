@@ -12,6 +12,8 @@ from typing import Annotated, Dict, Literal, Optional, Union
 from pydantic import Field, model_validator
 
 from hicsim.spec.devices import PcmBinary, PcmMultilevel
+from hicsim.spec.generation import GenerationUnit
+from hicsim.spec.memory import Memory
 from hicsim.spec.quantities import (Area, Bandwidth, Bits, Bytes, Energy, EnergyPerByte, Frequency,
                                     NonNegativeInt, PositiveInt, Power, Strict, Time, TimeOrZero)
 
@@ -29,16 +31,6 @@ class Interconnect(Strict):
     link_bandwidth: Bandwidth
     hop_latency: TimeOrZero
     energy: EnergyPerByte = Field(description="energy per bit (or byte) per hop")
-
-
-class Memory(Strict):
-    """An SRAM buffer: capacity, port bandwidth and per-byte access energies."""
-
-    capacity: Bytes
-    bandwidth: Bandwidth
-    read_energy: EnergyPerByte
-    write_energy: EnergyPerByte
-    area: Optional[Area] = None
 
 
 class Dram(Strict):
@@ -184,12 +176,6 @@ class Tile(Strict):
     area: Optional[Area] = None  # other tile logic (control, routers) not itemised above
 
 
-class Generation(Strict):
-    """Placeholder for the on-chip weight generation unit (filled in by its own issue)."""
-
-    enabled: bool = False
-
-
 class Arch(Strict):
     version: Literal[1]
     name: str
@@ -197,7 +183,7 @@ class Arch(Strict):
     chip: Chip
     devices: Dict[str, Device]
     tile: Tile
-    generation: Optional[Generation] = None
+    generation: Optional[GenerationUnit] = None
 
     @model_validator(mode="after")
     def _cross_checks(self):
