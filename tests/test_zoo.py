@@ -11,7 +11,7 @@ import pytest
 
 from hicsim.spec.errors import InputError
 from hicsim.workload import zoo
-from hicsim.workload.layers import Add, Concat, Conv2d, Linear, Pool
+from hicsim.workload.layers import Add, Concat, Conv2d, Linear, Mul, Pool
 
 # name -> (published total parameters incl. bias and BN, where it is published)
 PUBLISHED_PARAMS = {
@@ -103,14 +103,14 @@ def test_op_counts_per_network():
     def ops(name):
         layers = zoo.build(name).layers
         return {kind.__name__: sum(isinstance(l, kind) for l in layers)
-                for kind in (Conv2d, Linear, Add, Concat, Pool)}
-    assert ops("resnet32_cifar10") == dict(Conv2d=33, Linear=1, Add=15, Concat=0, Pool=1)
-    assert ops("resnet18_imagenet") == dict(Conv2d=20, Linear=1, Add=8, Concat=0, Pool=2)
-    assert ops("densenet121_imagenet") == dict(Conv2d=120, Linear=1, Add=0, Concat=58, Pool=5)
-    # MobileNetV2: 10 residual blocks; V3 small: 9 SE blocks (scale written as add) + 6 residuals
+                for kind in (Conv2d, Linear, Add, Mul, Concat, Pool)}
+    assert ops("resnet32_cifar10") == dict(Conv2d=33, Linear=1, Add=15, Mul=0, Concat=0, Pool=1)
+    assert ops("resnet18_imagenet") == dict(Conv2d=20, Linear=1, Add=8, Mul=0, Concat=0, Pool=2)
+    assert ops("densenet121_imagenet") == dict(Conv2d=120, Linear=1, Add=0, Mul=0, Concat=58, Pool=5)
+    # MobileNetV2: 10 residual blocks; V3 small: 9 SE blocks (channel scale: mul) + 6 residuals
     assert ops("mobilenetv2_imagenet")["Add"] == 10
-    assert ops("mobilenetv3_small_imagenet") == dict(Conv2d=52, Linear=2, Add=15, Concat=0, Pool=10)
-    assert ops("vgg8_cifar10") == dict(Conv2d=6, Linear=2, Add=0, Concat=0, Pool=3)
+    assert ops("mobilenetv3_small_imagenet") == dict(Conv2d=52, Linear=2, Add=6, Mul=9, Concat=0, Pool=10)
+    assert ops("vgg8_cifar10") == dict(Conv2d=6, Linear=2, Add=0, Mul=0, Concat=0, Pool=3)
 
 
 def test_options_reach_the_workload():

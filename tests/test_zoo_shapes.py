@@ -52,16 +52,16 @@ def test_explicit_input_shape_is_checked():
     assert shape_problems(_net(CONV), (1, 8, 8))[0][0] == "layers[0](c1)"
 
 
-def test_add_concat_and_linear_rules():
+def test_add_mul_concat_and_linear_rules():
     pool = {"name": "p", "op": "pool", "mode": "avg", "channels": 8, "input_hw": [8, 8],
             "inputs": ["c1"]}
     good = _net(CONV, pool,
-                {"name": "scale", "op": "add", "inputs": ["c1", "p"], "shape": [8, 8, 8]},
+                {"name": "scale", "op": "mul", "inputs": ["c1", "p"], "shape": [8, 8, 8]},
                 {"name": "cat", "op": "concat", "inputs": ["c1", "scale"], "shape": [16, 8, 8]},
                 {"name": "fc", "op": "linear", "in_features": 1024, "out_features": 10})
     assert shape_problems(good) == []
     bad = _net(CONV, pool,
-               {"name": "sum", "op": "add", "inputs": ["p", "p"], "shape": [8, 8, 8]},
+               {"name": "sum", "op": "add", "inputs": ["c1", "p"], "shape": [8, 8, 8]},
                {"name": "cat", "op": "concat", "inputs": ["c1", "sum"], "shape": [15, 8, 8]},
                {"name": "fc", "op": "linear", "in_features": 100, "out_features": 10})
     assert [p[0] for p in shape_problems(bad)] == ["layers[2](sum)", "layers[3](cat)",

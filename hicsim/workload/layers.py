@@ -219,6 +219,22 @@ class Add(_Elementwise):
         return self.output_elems * (len(self.inputs) - 1)
 
 
+class Mul(_Elementwise):
+    """Channel scaling, as in squeeze-excitation: inputs are [tensor, per-channel scale [C, 1, 1]];
+    reads the tensor and the C scales, one multiply per output element."""
+
+    op: Literal["mul"]
+    inputs: List[str] = Field(min_length=2, max_length=2)
+
+    @property
+    def input_elems(self) -> int:
+        return self.output_elems + self.shape[0]
+
+    @property
+    def vector_ops(self) -> int:
+        return self.output_elems
+
+
 class Concat(_Elementwise):
     """Channel concatenation: no arithmetic, but every element is copied through the buffer."""
 
@@ -272,5 +288,5 @@ class Pool(_Layer):
         return self.output_elems * window[0] * window[1]
 
 
-Layer = Annotated[Union[Conv2d, Linear, Matmul, Add, Concat, Pool], Field(discriminator="op")]
-LAYER_KINDS = ("conv2d", "linear", "matmul", "add", "concat", "pool")
+Layer = Annotated[Union[Conv2d, Linear, Matmul, Add, Mul, Concat, Pool], Field(discriminator="op")]
+LAYER_KINDS = ("conv2d", "linear", "matmul", "add", "mul", "concat", "pool")

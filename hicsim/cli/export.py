@@ -1,0 +1,89 @@
+"""``hicsim export``: write a workload trace (YAML) from the network zoo or an importer.
+
+    hicsim export --model resnet18_imagenet --batch 1 -o workloads/resnet18_imagenet.yaml
+    hicsim export --scalesim topologies/alexnet.csv -o workloads/alexnet.yaml
+
+Each workload source is one flag in a mutually exclusive group plus an entry in ``SOURCES``
+(the function that builds the workload and the options it takes beyond the common ones), so a
+new importer is one more flag and one more entry. The output is written atomically: on any
+error the previous file is left as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, NamedTuple
+
+from hicsim.spec.errors import single
+from hicsim.workload import zoo
+from hicsim.workload.model import Workload
+from hicsim.workload.scalesim import from_scalesim
+from hicsim.workload.trace import dump_workload, write_atomic
+
+# Options every source takes: they are Workload fields.
+COMMON_OPTIONS = ("batch", "input_bits", "weight_bits", "phase")
+
+
+class Source(NamedTuple):
+    build: Callable[[str, dict], Workload]  # (the flag's value, given options) -> Workload
+    options: tuple[str, ...]                # options it takes beyond COMMON_OPTIONS
+
+
+SOURCES = {
+    "model": Source(lambda name, opts: zoo.build(name, **opts),
+                    ("width", "num_classes", "input_size")),
+    "scalesim": Source(lambda path, opts: from_scalesim(path, **opts), ("name",)),
+}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("export", help="write a workload trace from the zoo or a SCALE-Sim CSV",
+                       description="Write a workload trace (YAML) for `hicsim run`.")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--model", metavar="NAME",
+                      help=f"a zoo network: {', '.join(zoo.names())}")
+    what.add_argument("--scalesim", metavar="FILE.csv", help="a SCALE-Sim topology CSV")
+    p.add_argument("-o", "--output", metavar="FILE.yaml", default="-",
+                   help="where to write the trace (default: standard output)")
+    common = p.add_argument_group("workload options")
+    common.add_argument("--batch", type=int, metavar="N", help="samples per batch (default 1)")
+    common.add_argument("--input-bits", type=int, metavar="B",
+                        help="activation precision (default 8)")
+    common.add_argument("--weight-bits", type=int, metavar="B", help="weight precision (default 8)")
+    common.add_argument("--phase", choices=("inference", "training"), help="default inference")
+    zoo_only = p.add_argument_group("zoo options (--model)")
+    zoo_only.add_argument("--width", type=float, metavar="W",
+                          help="channel-count multiplier (default 1)")
+    zoo_only.add_argument("--num-classes", type=int, metavar="N",
+                          help="classifier outputs (default: dataset's)")
+    zoo_only.add_argument("--input-size", type=int, metavar="PX",
+                          help="image height = width (default: dataset's)")
+    importer = p.add_argument_group("importer options (--scalesim)")
+    importer.add_argument("--name", help="workload name (default: the file's stem)")
+    p.set_defaults(func=run)
+
+
+def workload_from(args: argparse.Namespace) -> Workload:
+    """The workload the parsed ``hicsim export`` arguments describe."""
+    kind = next(k for k in SOURCES if getattr(args, k, None) is not None)
+    source = SOURCES[kind]
+    given = {k: v for k, v in vars(args).items() if k in _ALL_OPTIONS and v is not None}
+    for option in given.keys() - set(COMMON_OPTIONS + source.options):
+        raise single(f"--{option.replace('_', '-')}", f"does not apply to --{kind}")
+    return source.build(getattr(args, kind), given)
+
+
+_ALL_OPTIONS = set(COMMON_OPTIONS).union(*(s.options for s in SOURCES.values()))
+
+
+def run(args: argparse.Namespace) -> int:
+    workload = workload_from(args)
+    text = dump_workload(workload)
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    write_atomic(args.output, text)
+    print(f"{args.output}: {workload.name}, {len(workload.layers)} layers, "
+          f"{workload.total_weights:,} weights, {workload.macs_per_sample:,} MACs per sample")
+    return 0

@@ -1,0 +1,125 @@
+"""Tensor shapes through a workload graph: what each layer produces, and whether every layer
+receives what it expects from its producers.
+
+Shapes are per sample (no batch axis): ``[C, H, W]`` for feature maps, ``[F]`` (or ``[T, F]``)
+for linear layers, ``[M, N]`` for matmuls. A layer that reads a flat vector (linear, matmul)
+accepts any producer with the right number of elements, as a flatten between them moves no data.
+A channel scaling (mul, as in squeeze-excitation) takes a ``[C, H, W]`` tensor and a ``[C, 1, 1]``
+scale broadcast over it; an add takes inputs of its own shape.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+from hicsim.spec.errors import InputError
+from hicsim.workload.layers import Add, Concat, Conv2d, Linear, Matmul, Mul, Pool
+from hicsim.workload.model import NETWORK_INPUT, Workload
+
+Shape = tuple
+
+
+def output_shape(layer) -> Shape:
+    """The per-sample shape a layer writes."""
+    if isinstance(layer, Conv2d):
+        return (layer.out_channels, *layer.output_hw)
+    if isinstance(layer, Pool):
+        return (layer.channels, *layer.output_hw)
+    if isinstance(layer, Linear):
+        return (layer.out_features,) if layer.tokens == 1 else (layer.tokens, layer.out_features)
+    if isinstance(layer, Matmul):
+        return (layer.m, layer.n)
+    if isinstance(layer, (Add, Mul, Concat)):
+        return tuple(layer.shape)
+    raise TypeError(f"no output shape rule for {type(layer).__name__}")
+
+
+def input_problem(layer, shapes: list[Shape]) -> Optional[str]:
+    """Why ``shapes`` (one per producer, in order) cannot feed ``layer``; None when they can."""
+    if isinstance(layer, (Conv2d, Pool)):
+        channels = layer.in_channels if isinstance(layer, Conv2d) else layer.channels
+        return _exact(shapes, [(channels, *layer.input_hw)])
+    if isinstance(layer, Linear):
+        return _flat(shapes, [layer.in_features * layer.tokens])
+    if isinstance(layer, Matmul):
+        return _flat(shapes, [layer.m * layer.k] + ([] if layer.weighted else [layer.k * layer.n]))
+    if isinstance(layer, Add):
+        return _exact(shapes, [tuple(layer.shape)] * len(shapes))
+    if isinstance(layer, Mul):
+        return _exact(shapes, [tuple(layer.shape), (layer.shape[0], 1, 1)])
+    if isinstance(layer, Concat):
+        return _concat(shapes, tuple(layer.shape))
+    raise TypeError(f"no input shape rule for {type(layer).__name__}")
+
+
+def expected_input(layer) -> Optional[Shape]:
+    """The single input shape a layer reading the network input wants (None: no single answer)."""
+    if isinstance(layer, Conv2d):
+        return (layer.in_channels, *layer.input_hw)
+    if isinstance(layer, Pool):
+        return (layer.channels, *layer.input_hw)
+    if isinstance(layer, Linear):
+        return (layer.in_features,) if layer.tokens == 1 else (layer.tokens, layer.in_features)
+    if isinstance(layer, Matmul) and layer.weighted:
+        return (layer.m, layer.k)
+    return None
+
+
+def shape_problems(workload: Workload,
+                   input_shape: Optional[Shape] = None) -> list[tuple[str, str]]:
+    """Every layer whose producers' shapes do not fit it, as (key path, message) pairs.
+
+    ``input_shape`` is the network input per sample; omitted, it is taken from the first layer
+    that reads the network input, and every other reader must agree with it."""
+    shapes: dict[str, Shape] = {}
+    if input_shape is not None:
+        shapes[NETWORK_INPUT] = tuple(input_shape)
+    problems = []
+    for i, layer in enumerate(workload.layers):
+        producers = workload.inputs_of(i)
+        if NETWORK_INPUT in producers and NETWORK_INPUT not in shapes:
+            guess = expected_input(layer)
+            if guess is not None:
+                shapes[NETWORK_INPUT] = guess
+        missing = [p for p in producers if p not in shapes]
+        where = f"layers[{i}]({layer.name})"
+        if missing:
+            problems.append((where, f"shape of input {missing[0]!r} is unknown"))
+        else:
+            why = input_problem(layer, [shapes[p] for p in producers])
+            if why:
+                problems.append((where, f"{why} (inputs: {', '.join(producers)})"))
+        shapes[layer.name] = output_shape(layer)
+    return problems
+
+
+def check_shapes(workload: Workload, input_shape: Optional[Shape] = None,
+                 source: Optional[str] = None) -> None:
+    """Raise an InputError listing every shape mismatch in ``workload``."""
+    problems = shape_problems(workload, input_shape)
+    if problems:
+        raise InputError(source or workload.name, problems)
+
+
+def _exact(got: list[Shape], want: list[Shape]) -> Optional[str]:
+    if [tuple(g) for g in got] != want:
+        return f"expects input shape {_fmt(want)}, producers give {_fmt(got)}"
+    return None
+
+
+def _flat(got: list[Shape], want_elems: list[int]) -> Optional[str]:
+    elems = [math.prod(g) for g in got]
+    if elems != want_elems:
+        return f"expects inputs of {want_elems} elements, producers give {elems} ({_fmt(got)})"
+    return None
+
+
+def _concat(got: list[Shape], out: Shape) -> Optional[str]:
+    if any(len(g) != 3 or g[1:] != out[1:] for g in got) or sum(g[0] for g in got) != out[0]:
+        return f"output {list(out)} is not the channel concatenation of {_fmt(got)}"
+    return None
+
+
+def _fmt(shapes: list[Shape]) -> str:
+    return ", ".join(str(list(s)) for s in shapes)

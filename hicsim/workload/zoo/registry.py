@@ -1,0 +1,121 @@
+"""The zoo's table of networks and the one entry point that builds any of them.
+
+Every network is a family builder (one function per family, in its own module) plus the fixed
+arguments of its variant and its dataset's defaults. ``build`` validates the options once,
+runs the builder on a ``GraphBuilder`` and wraps the layers in a ``Workload`` whose ``source``
+is the ``hicsim export`` command that rebuilds it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Literal, NamedTuple, Optional
+
+from pydantic import Field
+
+from hicsim.spec.errors import InputError
+from hicsim.spec.load import validate
+from hicsim.spec.quantities import Bits, PositiveInt, Strict
+from hicsim.workload.model import Workload
+from hicsim.workload.zoo import densenet, mobilenet, resnet, vgg
+from hicsim.workload.zoo.graph import GraphBuilder
+
+
+class Dataset(NamedTuple):
+    num_classes: int
+    input_size: int  # square images
+    channels: int = 3
+
+
+CIFAR10 = Dataset(num_classes=10, input_size=32)
+IMAGENET = Dataset(num_classes=1000, input_size=224)
+
+
+class Network(NamedTuple):
+    builder: Callable[..., None]
+    dataset: Dataset
+    variant: dict
+    summary: str
+
+
+NETWORKS = {
+    "resnet32_cifar10": Network(
+        resnet.build, CIFAR10, dict(stem="cifar", channels=(16, 32, 64), blocks=(5, 5, 5)),
+        "ResNet-32 (He et al. 2016), 1x1-conv shortcuts"),
+    "resnet18_cifar10": Network(
+        resnet.build, CIFAR10,
+        dict(stem="cifar", channels=(64, 128, 256, 512), blocks=(2, 2, 2, 2)),
+        "ResNet-18 with a 3x3 stem and no max pool"),
+    "resnet18_imagenet": Network(
+        resnet.build, IMAGENET,
+        dict(stem="imagenet", channels=(64, 128, 256, 512), blocks=(2, 2, 2, 2)),
+        "torchvision resnet18"),
+    "densenet121_imagenet": Network(
+        densenet.build, IMAGENET,
+        dict(growth=32, bn_size=4, blocks=(6, 12, 24, 16), stem_channels=64),
+        "torchvision densenet121"),
+    "mobilenetv2_imagenet": Network(mobilenet.build_v2, IMAGENET, {}, "torchvision mobilenet_v2"),
+    "mobilenetv3_small_imagenet": Network(
+        mobilenet.build_v3, IMAGENET, dict(size="small"), "torchvision mobilenet_v3_small"),
+    "mobilenetv3_large_imagenet": Network(
+        mobilenet.build_v3, IMAGENET, dict(size="large"), "torchvision mobilenet_v3_large"),
+    "vgg8_cifar10": Network(
+        vgg.build, CIFAR10, dict(features=vgg.VGG8_FEATURES, hidden=1024),
+        "VGG-8 of DNN+NeuroSim: 6 conv + 2 FC"),
+}
+
+
+class ZooOptions(Strict):
+    """Options every zoo network takes; ``None`` means the network's own default."""
+
+    batch: PositiveInt = 1
+    input_bits: Bits = 8
+    weight_bits: Bits = 8
+    phase: Literal["inference", "training"] = "inference"
+    width: float = Field(default=1.0, gt=0, le=16, description="channel-count multiplier")
+    num_classes: Optional[PositiveInt] = None
+    input_size: Optional[PositiveInt] = Field(default=None, description="image height = width")
+
+
+def names() -> list[str]:
+    return sorted(NETWORKS)
+
+
+def build(name: str, **options: Any) -> Workload:
+    """The workload of zoo network ``name``; options as in ``ZooOptions``. Bad names or options
+    raise an InputError naming the option."""
+    source = f"zoo:{name}"
+    if name not in NETWORKS:
+        raise InputError(source, [("", f"unknown network; the zoo has: {', '.join(names())}")])
+    net = NETWORKS[name]
+    opts = _resolve(validate(ZooOptions, options, source), net.dataset)
+    g = GraphBuilder((net.dataset.channels, opts.input_size, opts.input_size))
+    try:
+        net.builder(g, num_classes=opts.num_classes, width=opts.width, **net.variant)
+    except ValueError as exc:  # pydantic's ValidationError too: e.g. an input too small
+        raise InputError(source, [("", f"cannot build with {_flags(opts, net.dataset)}: "
+                                       f"{str(exc).splitlines()[-1].strip()}")]) from None
+    return Workload(version=1, name=name, phase=opts.phase, batch=opts.batch,
+                    input_bits=opts.input_bits, weight_bits=opts.weight_bits,
+                    source=f"hicsim export --model {name} {_flags(opts, net.dataset)}",
+                    layers=g.layers)
+
+
+def _resolve(opts: ZooOptions, dataset: Dataset) -> ZooOptions:
+    """Options with the dataset's defaults filled in."""
+    return opts.model_copy(update={"num_classes": opts.num_classes or dataset.num_classes,
+                                   "input_size": opts.input_size or dataset.input_size})
+
+
+def _flags(opts: ZooOptions, dataset: Dataset) -> str:
+    """The ``hicsim export`` flags that rebuild ``opts``: batch, precisions and phase always;
+    width, classes and input size only when they differ from the network's defaults."""
+    flags = {"batch": opts.batch, "input-bits": opts.input_bits, "weight-bits": opts.weight_bits,
+             "phase": opts.phase}
+    if opts.width != 1:
+        short = f"{opts.width:g}"
+        flags["width"] = short if float(short) == opts.width else repr(opts.width)
+    if opts.num_classes != dataset.num_classes:
+        flags["num-classes"] = opts.num_classes
+    if opts.input_size != dataset.input_size:
+        flags["input-size"] = opts.input_size
+    return " ".join(f"--{flag} {value}" for flag, value in flags.items())

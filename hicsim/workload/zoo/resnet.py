@@ -1,0 +1,47 @@
+"""ResNets with basic blocks: ResNet-18 (ImageNet and CIFAR variants) and the CIFAR ResNet-32.
+
+Layer names follow torchvision's ``ResNet`` modules (``conv1``, ``maxpool``,
+``layer1.0.conv1``, ``layer2.0.downsample.0``, ``avgpool``, ``fc``); the residual sum, which is
+not a module there, is ``layerS.B.add``. Batch norm and ReLU are folded away: they cost no crossbar
+work and the engine has no op for them.
+
+Shortcuts where the shape changes are 1x1 strided convolutions (He et al. option B), in every
+variant. The CIFAR ResNet-32 of He et al. (2016) used option A (subsample and zero-pad channels,
+no weights); option B is used here because the workload schema cannot express zero-padding of
+channels, and it adds only 2,560 weights (16x32 + 32x64) and 0.26M MACs to ResNet-32.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from hicsim.workload.zoo.channels import scaled
+from hicsim.workload.zoo.graph import GraphBuilder
+
+
+def build(g: GraphBuilder, *, num_classes: int, width: float, stem: str,
+          channels: Sequence[int], blocks: Sequence[int]) -> None:
+    """``stem``: 'imagenet' (7x7/2 conv + 3x3/2 max pool) or 'cifar' (3x3/1 conv, no pool).
+    Stage ``s`` has ``blocks[s]`` basic blocks of ``channels[s] * width`` channels; every stage
+    after the first halves the feature map in its first block."""
+    widths = [scaled(c, width) for c in channels]
+    if stem == "imagenet":
+        g.conv("conv1", widths[0], kernel=7, stride=2)
+        g.pool("maxpool", "max", kernel=3, stride=2, padding=1)
+    else:
+        g.conv("conv1", widths[0], kernel=3)
+    for s, (out, count) in enumerate(zip(widths, blocks)):
+        for b in range(count):
+            _basic_block(g, f"layer{s + 1}.{b}", out, stride=2 if s > 0 and b == 0 else 1)
+    g.pool("avgpool", "avg")
+    g.linear("fc", num_classes)
+
+
+def _basic_block(g: GraphBuilder, name: str, out: int, stride: int) -> None:
+    block_input = g.last
+    g.conv(f"{name}.conv1", out, kernel=3, stride=stride)
+    main = g.conv(f"{name}.conv2", out, kernel=3)
+    shortcut = block_input
+    if stride != 1 or g.shape(block_input)[0] != out:
+        shortcut = g.conv(f"{name}.downsample.0", out, kernel=1, stride=stride, src=block_input)
+    g.add(f"{name}.add", [main, shortcut])
