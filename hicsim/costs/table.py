@@ -15,7 +15,8 @@ from hicsim.spec.arch import Arch
 CATEGORY = {
     "dac": "analog compute", "adc": "conversion", "shift_add": "digital",
     "vector_unit": "digital", "local_buffer": "memory", "global_buffer": "memory",
-    "dram": "memory", "interconnect": "interconnect",
+    "dram": "memory", "interconnect": "interconnect", "generation_unit": "generation",
+    "basis_buffer": "memory",
 }
 
 
@@ -36,6 +37,11 @@ def cost_table(arch: Arch) -> dict[tuple[str, str], float]:
         table[(level, "write_bytes")] = mem.write_energy
     table[("dram", "read_bytes")] = c.dram.energy
     table[("dram", "write_bytes")] = c.dram.energy
+    if arch.generation is not None:
+        gen = arch.generation
+        table[("generation_unit", "mac")] = gen.energy_per_mac
+        table[("basis_buffer", "read_bytes")] = gen.basis_buffer.read_energy
+        table[("basis_buffer", "write_bytes")] = gen.basis_buffer.write_energy
     for name, dev in arch.devices.items():
         table[(name, "read")] = dev.read_energy
         table[(name, "set_pulse")] = dev.set_pulse.energy

@@ -2,7 +2,7 @@
 
 Units: one per tile (its crossbars, ADCs and local buffer serve one operation at a time), the
 global buffer port, one per DRAM channel (transfers interleave over channels, as addresses do),
-the vector unit, and the interconnect: one shared bus, or one link per tile into a mesh whose
+the vector unit, the weight generation unit when the chip has one, and the interconnect: one shared bus, or one link per tile into a mesh whose
 hop count to the global buffer (at the mesh centre) depends on where the tile sits.
 """
 
@@ -33,6 +33,8 @@ class Chip:
         self.global_buffer = Unit(env, "global_buffer", "global_buffer")
         self.dram = [Unit(env, f"dram{c}", "dram_channel") for c in range(arch.chip.dram.channels)]
         self.vector_unit = Unit(env, "vector_unit", "vector_unit")
+        self.generation_unit = (Unit(env, "generation_unit", "generation_unit")
+                                if arch.generation is not None else None)
         if arch.chip.interconnect.kind == "bus":
             bus = Unit(env, "bus", "bus")
             self.links, self.hops = [bus] * n, [1] * n
@@ -43,7 +45,8 @@ class Chip:
     @property
     def units(self) -> list[Unit]:
         seen, out = set(), []
-        for u in [*self.tiles, self.global_buffer, *self.dram, self.vector_unit, *self.links]:
+        optional = [self.generation_unit] if self.generation_unit is not None else []
+        for u in [*self.tiles, self.global_buffer, *self.dram, self.vector_unit, *optional, *self.links]:
             if id(u) not in seen:
                 seen.add(id(u))
                 out.append(u)

@@ -175,14 +175,20 @@ class Dataflow:
             led.count(name, PHASE, device, "read", round(reads * n))
 
     def _program(self, lm: LayerMap, tiles: dict[int, int], fraction: float):
-        """Bring one pass of a layer's weights from DRAM and write them into the crossbars."""
+        """Bring one pass of a layer's weights in and write them into the crossbars. Weights come
+        from DRAM through the global buffer, or, with a generation unit, the layer's bases and
+        coefficients come from DRAM into the unit's basis buffer and the unit generates them."""
         name, phase, chip = lm.name, "program", self.chip
         start = self.env.now
         weight_bytes = math.ceil(lm.groups * lm.rows * lm.cols * self.workload.weight_bits / 8
                                  * fraction)
-        yield from chip.dram_access(weight_bytes, "read", name, phase)
-        yield from chip.buffer_access(weight_bytes, "write", name, phase)  # staging
-        yield from chip.buffer_access(weight_bytes, "read", name, phase)
+        plan = self.mapping.generation.get(name)
+        if plan is not None and not plan.direct:
+            yield from self._generate(plan, fraction)
+        else:
+            yield from chip.dram_access(weight_bytes, "read", name, phase)
+            yield from chip.buffer_access(weight_bytes, "write", name, phase)  # staging
+            yield from chip.buffer_access(weight_bytes, "read", name, phase)
         on_chip = sum(tiles.values())
         yield chip.spread({t: weight_bytes * n / on_chip for t, n in tiles.items()},
                           lambda t, s: chip.link_transfer(t, s, name, phase))
@@ -194,6 +200,17 @@ class Dataflow:
         for device, n in lm.devices.items():
             self._count_writes(name, device, round(n * fraction))
         self.ledger.span(f"{name}", start, self.env.now)
+
+    def _generate(self, plan, fraction: float):
+        """One pass of generated weights: bases in from DRAM, MACs on the unit."""
+        name, phase, chip = plan.name, "program", self.chip
+        stored = math.ceil(plan.stored_bytes * fraction)
+        macs = round(plan.generation_macs * fraction)
+        yield from chip.dram_access(stored, "read", name, phase)
+        self.ledger.move(self.env.now, "basis_buffer", "write", stored, name, phase)
+        self.ledger.move(self.env.now, "basis_buffer", "read", stored, name, phase)
+        self.ledger.count(name, phase, "generation_unit", "mac", macs)
+        yield chip.generation_unit.submit(self.timing.generation_op(macs, stored))
 
     def _count_writes(self, layer: str, device: str, n: int) -> None:
         """Pulses to write ``n`` devices from scratch. Binary: one RESET each, then a SET for the

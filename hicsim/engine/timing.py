@@ -39,6 +39,11 @@ class Timing:
         self.shift_add_per_cycle = t.shift_add.ops_per_cycle
         self.parallel_devices = t.programming.parallel_devices
         self.write_sequence = {name: self._write_sequence(dev, clock) for name, dev in arch.devices.items()}
+        gen = arch.generation
+        if gen is not None:
+            self.generation_macs_per_cycle = gen.macs_per_cycle
+            self.generation_latency = to_cycles(gen.latency, clock)
+            self.basis_bytes_per_cycle = gen.basis_buffer.bandwidth / clock
 
     @staticmethod
     def _write_sequence(dev, clock: float) -> int:
@@ -79,6 +84,14 @@ class Timing:
             return 0
         slowest = max(self.write_sequence[name] for name, n in devices_per_crossbar.items() if n)
         return math.ceil(total / self.parallel_devices) * slowest
+
+    def generation_op(self, macs: float, basis_bytes: float) -> int:
+        """Generating weights: the MAC array and the basis-buffer reads that feed it overlap;
+        the pipeline fills once per operation."""
+        if macs <= 0:
+            return 0
+        return self.generation_latency + max(math.ceil(macs / self.generation_macs_per_cycle),
+                                             self.bytes_op(basis_bytes, self.basis_bytes_per_cycle))
 
     def bytes_op(self, nbytes: float, bytes_per_cycle: float) -> int:
         return math.ceil(nbytes / bytes_per_cycle) if nbytes > 0 else 0

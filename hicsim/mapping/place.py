@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+from hicsim.generation.plan import LayerPlan, plan_network
 from hicsim.mapping.layout import WeightLayout, layout_of
 from hicsim.spec.arch import Arch
+from hicsim.spec.errors import single
 from hicsim.workload.model import Workload
 
 
@@ -70,6 +72,8 @@ class Mapping:
     crossbars_per_tile: int
     layout: WeightLayout
     layers: dict[str, LayerMap] = field(default_factory=dict)
+    # Generation plans per weighted layer when the chip has an enabled generation unit.
+    generation: dict[str, LayerPlan] = field(default_factory=dict)
 
     @property
     def crossbars_used(self) -> int:
@@ -128,8 +132,9 @@ def map_workload(arch: Arch, workload: Workload) -> Mapping:
     maps = [map_layer(arch, layout, i, layer, workload.input_bits)
             for i, layer in enumerate(workload.layers) if layer.weighted]
     needed = sum(m.crossbars for m in maps)
-    if needed > slots:
-        return Mapping("streamed", slots, arch.tile.crossbars, layout, {m.name: m for m in maps})
+    plans = _generation_plans(arch, workload)
+    if needed > slots or arch.chip.weight_residency == "streamed":
+        return Mapping("streamed", slots, arch.tile.crossbars, layout, {m.name: m for m in maps}, plans)
     replicas = _replicate(maps, slots - needed)
     placed, next_slot = {}, 0
     for m in maps:
@@ -138,7 +143,20 @@ def map_workload(arch: Arch, workload: Workload) -> Mapping:
             firsts.append(next_slot)
             next_slot += m.crossbars
         placed[m.name] = m.with_replicas(replicas[m.name], tuple(firsts))
-    return Mapping("resident", slots, arch.tile.crossbars, layout, placed)
+    return Mapping("resident", slots, arch.tile.crossbars, layout, placed, plans)
+
+
+def _generation_plans(arch: Arch, workload: Workload) -> dict[str, LayerPlan]:
+    """Plans of the generation unit, if the chip has one; a plan the spec makes impossible for
+    this workload (an override naming no layer of it) is bad input, reported like one."""
+    gen = arch.generation
+    if gen is None or not gen.enabled:
+        return {}
+    try:
+        return plan_network(workload, gen, workload.weight_bits)
+    except ValueError as exc:
+        raise single(f"{arch.name} (arch) with {workload.name} (workload)", str(exc),
+                     "generation") from None
 
 
 def _replicate(maps: list[LayerMap], spare: int) -> dict[str, int]:

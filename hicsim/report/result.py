@@ -21,7 +21,6 @@ from hicsim.mapping.place import Mapping
 from hicsim.spec.arch import Arch
 from hicsim.workload.model import Workload
 
-MEMORY_LEVELS = ("dram", "global_buffer", "interconnect", "local_buffer")
 
 
 @dataclass

@@ -55,6 +55,9 @@ class Chip(Strict):
     global_buffer: Memory
     dram: Dram
     vector_unit: VectorUnit = VectorUnit()
+    weight_residency: Literal["auto", "streamed"] = Field(
+        default="auto", description="auto: weights stay on chip when they fit; streamed: every "
+                                    "layer's weights are brought in and programmed per run")
 
 
 class Crossbar(Strict):
