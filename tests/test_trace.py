@@ -11,7 +11,12 @@ from hicsim.workload.trace import dump_workload, write_atomic, write_workload
 
 @pytest.mark.parametrize("name", zoo.names())
 def test_round_trip_every_zoo_network(name, tmp_path):
-    w = zoo.build(name, batch=3, weight_bits=4, phase="training")
+    rates = tmp_path / "rates.yaml"
+    rates.write_text("version: 1\nsource: by hand\nbatch: 3\n"
+                     "per_weight: {set_pulses: 0.01, reset_pulses: 0.001, binary_set_pulses: 0.0001,"
+                     " binary_reset_pulses: 0.0002, max_device_write_erase: 0.5}\n")
+    w = zoo.build(name, batch=3, weight_bits=4, phase="training", rates=str(rates),
+                  dataset_size=1000)
     path = write_workload(w, tmp_path / f"{name}.yaml")
     assert load_workload(path) == w
 

@@ -113,14 +113,28 @@ def test_op_counts_per_network():
     assert ops("vgg8_cifar10") == dict(Conv2d=6, Linear=2, Add=0, Mul=0, Concat=0, Pool=3)
 
 
-def test_options_reach_the_workload():
+def test_options_reach_the_workload(tmp_path):
+    rates = tmp_path / "rates.yaml"
+    rates.write_text("version: 1\nsource: by hand\nbatch: 8\n"
+                     "per_weight: {set_pulses: 0.01, reset_pulses: 0.001}\n")
     w = zoo.build("resnet32_cifar10", batch=16, input_bits=4, weight_bits=6, phase="training",
-                  width=2, num_classes=100)
+                  width=2, num_classes=100, rates=str(rates), dataset_size=50000)
     assert (w.batch, w.input_bits, w.weight_bits, w.phase) == (16, 4, 6, "training")
     assert w.layers[0].out_channels == 32 and w.layers[-1].out_features == 100
     assert w.layers[-1].in_features == 128
+    assert w.dataset_size == 50000
     assert w.source == ("hicsim export --model resnet32_cifar10 --batch 16 --input-bits 4 "
-                        "--weight-bits 6 --phase training --width 2 --num-classes 100")
+                        f"--weight-bits 6 --phase training --width 2 --num-classes 100 "
+                        f"--rates {rates} --dataset-size 50000")
+    fc = w.layers[-1]
+    # per-weight rates x weights x (simulated batch 16 / measured batch 8)
+    assert fc.programming.set_pulses == pytest.approx(0.01 * 128 * 100 * 2)
+    assert fc.programming.reset_pulses == pytest.approx(0.001 * 128 * 100 * 2)
+
+
+def test_training_needs_rates():
+    with pytest.raises(InputError, match="programming-rate file"):
+        zoo.build("resnet32_cifar10", phase="training")
 
 
 def test_mobilenet_width_follows_torchvision_rounding():

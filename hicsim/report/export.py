@@ -7,16 +7,11 @@ half-written table in place of a good one, and files already in the directory ar
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from hicsim.atomic import write_atomic
+
 from hicsim.report.result import Result
-
-
-def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def write_tables(result: Result, out_dir: str | Path) -> list[Path]:
@@ -33,8 +28,8 @@ def write_tables(result: Result, out_dir: str | Path) -> list[Path]:
     }
     written = []
     for name, df in tables.items():
-        atomic_write(out / name, df.to_csv(index=False))
+        write_atomic(out / name, df.to_csv(index=False))
         written.append(out / name)
-    atomic_write(out / "summary.json", json.dumps(result.summary, indent=2) + "\n")
+    write_atomic(out / "summary.json", json.dumps(result.summary, indent=2) + "\n")
     written.append(out / "summary.json")
     return written

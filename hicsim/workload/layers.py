@@ -18,6 +18,27 @@ Pair = Union[PositiveInt, Tuple[PositiveInt, PositiveInt]]
 PairOrZero = Union[NonNegativeInt, Tuple[NonNegativeInt, NonNegativeInt]]
 
 
+class ProgrammingRates(Strict):
+    """Device programming one training step (one batch) causes in a layer, as expected counts
+    over the whole layer: measured by ``hicsim train`` or set by hand.
+
+    ``set_pulses`` are single incremental SET pulses on multi-level devices; each of
+    ``reset_pulses`` is a RESET followed by re-programming with program-and-verify (a multi-level
+    device that had to go down or was re-centred on a carry); binary pulses flip binary devices.
+    Write-erase cycles: one per RESET (multi-level or binary), as in ``hicsim.devices``.
+    """
+
+    set_pulses: float = Field(ge=0, allow_inf_nan=False)
+    reset_pulses: float = Field(ge=0, allow_inf_nan=False)
+    binary_set_pulses: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    binary_reset_pulses: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    max_device_write_erase: Optional[float] = Field(
+        default=None, ge=0, allow_inf_nan=False,
+        description="write-erase cycles of the most-written device per step (measured); omitted: "
+                    "lifetime is projected from the layer mean, which is optimistic")
+    source: Optional[str] = Field(default=None, description="where the rates come from")
+
+
 def _pair(v) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
@@ -59,7 +80,12 @@ class _Layer(Strict):
         return self.weights * self.mvms_per_sample
 
 
-class Conv2d(_Layer):
+class _WeightedLayer(_Layer):
+    programming: Optional[ProgrammingRates] = Field(
+        default=None, description="device programming per training step (training workloads)")
+
+
+class Conv2d(_WeightedLayer):
     op: Literal["conv2d"]
     in_channels: PositiveInt
     out_channels: PositiveInt
@@ -118,7 +144,7 @@ class Conv2d(_Layer):
         return self.out_channels * self.mvms_per_sample
 
 
-class Linear(_Layer):
+class Linear(_WeightedLayer):
     op: Literal["linear"]
     in_features: PositiveInt
     out_features: PositiveInt
@@ -149,7 +175,7 @@ class Linear(_Layer):
         return self.out_features * self.tokens
 
 
-class Matmul(_Layer):
+class Matmul(_WeightedLayer):
     """(m x k) @ (k x n). With ``rhs: weight`` the k x n operand is static and maps onto crossbars
     like a linear layer; with ``rhs: activation`` both operands change per sample, so it runs on
     the digital vector unit."""
@@ -159,6 +185,12 @@ class Matmul(_Layer):
     k: PositiveInt
     n: PositiveInt
     rhs: Literal["weight", "activation"] = "weight"
+
+    @model_validator(mode="after")
+    def _static_weights_only(self):
+        if self.programming is not None and self.rhs != "weight":
+            raise ValueError("programming rates need static weights (rhs: weight)")
+        return self
 
     @property
     def weighted(self) -> bool:

@@ -20,6 +20,9 @@ class Workload(Strict):
     input_bits: Bits = 8
     weight_bits: Bits = 8
     source: Optional[str] = Field(default=None, description="how the trace was produced")
+    dataset_size: Optional[PositiveInt] = Field(
+        default=None, description="training samples per epoch (per-epoch figures of training runs)")
+    error_bits: Bits = Field(default=8, description="bits of back-propagated errors (training)")
     layers: List[Layer] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -33,6 +36,13 @@ class Workload(Strict):
                     raise ValueError(f"layers[{i}] ({layer.name}): input {src!r} is not a layer "
                                      f"defined before it")
             seen.add(layer.name)
+        if self.phase == "training":
+            missing = [l.name for l in self.weighted_layers if l.programming is None]
+            if missing:
+                raise ValueError(
+                    f"a training workload needs programming rates for every weighted layer (measure "
+                    f"them with `hicsim train` or set them by hand); missing: {', '.join(missing[:8])}"
+                    + (f" and {len(missing) - 8} more" if len(missing) > 8 else ""))
         return self
 
     def inputs_of(self, index: int) -> list[str]:

@@ -10,16 +10,16 @@ part-way never leaves a truncated trace or clobbers the previous one.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Optional
 
 import yaml
 
+from hicsim.atomic import write_atomic
 from hicsim.workload.model import Workload
 
-HEADER_FIELDS = ("version", "name", "phase", "batch", "input_bits", "weight_bits", "source")
+# Every workload field but the layer list, in the model's order (a new field is never dropped).
+HEADER_FIELDS = tuple(f for f in Workload.model_fields if f != "layers")
 LEADING_LAYER_KEYS = ("name", "op", "inputs")
 
 
@@ -37,32 +37,6 @@ def dump_workload(workload: Workload, header: Optional[str] = None) -> str:
 def write_workload(workload: Workload, path: str | Path, header: Optional[str] = None) -> Path:
     """Write the trace to ``path`` atomically; returns the path."""
     return write_atomic(path, dump_workload(workload, header))
-
-
-def write_atomic(path: str | Path, text: str) -> Path:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, _new_file_mode(target))  # mkstemp makes it private (0600)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def _new_file_mode(target: Path) -> int:
-    """The mode the file would get from a plain ``open``: kept if it exists, else by umask."""
-    if target.exists():
-        return target.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _default_header(workload: Workload) -> str:

@@ -16,6 +16,7 @@ from hicsim.spec.errors import InputError
 from hicsim.spec.load import validate
 from hicsim.spec.quantities import Bits, PositiveInt, Strict
 from hicsim.workload.model import Workload
+from hicsim.workload.rates import load_rates, with_rates
 from hicsim.workload.zoo import densenet, mobilenet, resnet, vgg
 from hicsim.workload.zoo.graph import GraphBuilder
 
@@ -74,6 +75,8 @@ class ZooOptions(Strict):
     width: float = Field(default=1.0, gt=0, le=16, description="channel-count multiplier")
     num_classes: Optional[PositiveInt] = None
     input_size: Optional[PositiveInt] = Field(default=None, description="image height = width")
+    rates: Optional[str] = Field(default=None, description="programming-rate file (training)")
+    dataset_size: Optional[PositiveInt] = Field(default=None, description="samples per epoch")
 
 
 def names() -> list[str]:
@@ -94,10 +97,16 @@ def build(name: str, **options: Any) -> Workload:
     except ValueError as exc:  # pydantic's ValidationError too: e.g. an input too small
         raise InputError(source, [("", f"cannot build with {_flags(opts, net.dataset)}: "
                                        f"{str(exc).splitlines()[-1].strip()}")]) from None
-    return Workload(version=1, name=name, phase=opts.phase, batch=opts.batch,
-                    input_bits=opts.input_bits, weight_bits=opts.weight_bits,
-                    source=f"hicsim export --model {name} {_flags(opts, net.dataset)}",
-                    layers=g.layers)
+    workload = Workload(version=1, name=name, batch=opts.batch, input_bits=opts.input_bits,
+                        weight_bits=opts.weight_bits, dataset_size=opts.dataset_size,
+                        source=f"hicsim export --model {name} {_flags(opts, net.dataset)}",
+                        layers=g.layers)
+    if opts.phase == "inference":
+        return workload
+    if opts.rates is None:
+        raise InputError(source, [("rates", "a training workload needs a programming-rate file "
+                                            "(written by `hicsim train`, or by hand)")])
+    return with_rates(workload, load_rates(opts.rates), opts.rates)
 
 
 def _resolve(opts: ZooOptions, dataset: Dataset) -> ZooOptions:
@@ -118,4 +127,8 @@ def _flags(opts: ZooOptions, dataset: Dataset) -> str:
         flags["num-classes"] = opts.num_classes
     if opts.input_size != dataset.input_size:
         flags["input-size"] = opts.input_size
+    if opts.rates is not None:
+        flags["rates"] = opts.rates
+    if opts.dataset_size is not None:
+        flags["dataset-size"] = opts.dataset_size
     return " ".join(f"--{flag} {value}" for flag, value in flags.items())

@@ -1,0 +1,190 @@
+"""Plots of one run: energy by component, where the time goes, bandwidth over time, programming.
+
+Each function takes the run's DataFrames (from a ``Result`` or from the CSVs that
+``hicsim run --out DIR`` writes; see ``RunTables``) and returns a Figure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from hicsim.report.plots_style import (colours, legend_outside, message, new_figure, si_scale,
+                                       with_unit)
+from hicsim.spec.errors import single
+
+PROGRAMMING_ACTIONS = ("set_pulse", "reset_pulse")
+
+# What each kind of unit spends its busy time on (the engine's unit kinds).
+UNIT_ROLES = {"tile": "tiles: analog MVM + ADC conversion + programming",
+              "dram_channel": "DRAM channels: memory", "global_buffer": "global buffer: memory",
+              "link": "interconnect links: memory traffic", "vector_unit": "vector unit: digital ops"}
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """The tables the run plots need, from a Result or from a run directory."""
+
+    actions: pd.DataFrame
+    layers: pd.DataFrame
+    units: pd.DataFrame
+    timeline: pd.DataFrame
+    latency_s: float
+
+    @classmethod
+    def of(cls, result, bins: int = 50) -> "RunTables":
+        return cls(result.actions, result.layers, result.units, result.traffic_timeline(bins),
+                   result.latency_s)
+
+    @classmethod
+    def read(cls, run_dir: str | Path) -> "RunTables":
+        d = Path(run_dir)
+        names = ("actions.csv", "layers.csv", "units.csv", "traffic_timeline.csv", "summary.json")
+        missing = [n for n in names if not (d / n).is_file()]
+        if missing:
+            raise single(str(d), f"not a run directory (written by hicsim run --out): "
+                                 f"missing {', '.join(missing)}")
+        summary = json.loads((d / "summary.json").read_text())
+        return cls(*(pd.read_csv(d / n) for n in names[:4]), float(summary["latency_s"]))
+
+
+def _layer_order(layers: pd.DataFrame | None, present) -> list[str]:
+    order = list(layers["layer"]) if layers is not None else []
+    return [l for l in order if l in set(present)] + [l for l in dict.fromkeys(present) if l not in order]
+
+
+def energy_breakdown(actions: pd.DataFrame, layers: pd.DataFrame | None = None) -> Figure:
+    """Stacked energy by component: one bar per layer (network order) and the total."""
+    table = actions.pivot_table(index="layer", columns="component", values="energy_J",
+                                aggfunc="sum", fill_value=0.0)
+    table = table.loc[_layer_order(layers, table.index)]
+    table = table.loc[:, table.sum().sort_values(ascending=False).index]
+    table = table.loc[:, table.sum() > 0]
+    fig, (ax, ax_total) = new_figure(11, 2.0 + 0.22 * len(table), ncols=2,
+                                     width_ratios=[4, 1])
+    if table.empty:
+        message(ax, "no energy recorded")
+        return fig
+    scale, unit = si_scale(table.sum(axis=1), "J")
+    total_scale, total_unit = si_scale([table.values.sum()], "J")
+    colour = colours(table.columns)
+    y = np.arange(len(table))
+    left = np.zeros(len(table))
+    total_left = 0.0
+    for comp in table.columns:
+        ax.barh(y, table[comp] / scale, left=left, color=colour[comp], label=comp, height=0.8)
+        left += table[comp].to_numpy() / scale
+        value = table[comp].sum() / total_scale
+        ax_total.bar(0, value, bottom=total_left, color=colour[comp], width=0.6)
+        total_left += value
+    ax.set_yticks(y, table.index, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(with_unit("energy per layer", unit))
+    ax.set_title("Energy by layer and component")
+    ax.grid(axis="x", alpha=0.3)
+    ax_total.set_xticks([0], ["whole run"])
+    ax_total.set_ylabel(with_unit("total energy", total_unit))
+    ax_total.set_title("Total")
+    legend_outside(fig, ax, "component", ncol=min(len(table.columns), 6))
+    return fig
+
+
+def latency_breakdown(layers: pd.DataFrame, units: pd.DataFrame, latency_s: float) -> Figure:
+    """Where the time goes: each layer's span on the timeline, and how long each kind of unit is
+    busy (its busiest unit and its mean) against the run's latency; a unit's idle time is time it
+    spends waiting (stalled on others or out of work)."""
+    fig, (ax, ax_units) = new_figure(12, 2.0 + 0.22 * max(len(layers), len(units["kind"].unique())),
+                                     ncols=2, width_ratios=[3, 2])
+    cycles = max(float(layers["end_cycle"].max()), 1.0) if len(layers) else 1.0
+    cycle_s = latency_s / cycles if latency_s else 0.0
+    scale, unit = si_scale([latency_s], "s")
+    ops = colours(layers["op"]) if len(layers) else {}
+    y = np.arange(len(layers))
+    start = layers["start_cycle"] * cycle_s / scale
+    span = (layers["end_cycle"] - layers["start_cycle"]) * cycle_s / scale
+    for op, colour in ops.items():
+        mask = (layers["op"] == op).to_numpy()
+        ax.barh(y[mask], span[mask], left=start[mask], color=colour, label=op, height=0.8)
+    ax.set_yticks(y, layers["layer"], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(with_unit("time", unit))
+    ax.set_title("Layer spans (start to end, all work of the layer)")
+    ax.grid(axis="x", alpha=0.3)
+    busy = units.groupby("kind")["busy_cycles"].agg(["max", "mean"]).sort_values("max")
+    busy = busy * cycle_s / scale
+    yk = np.arange(len(busy))
+    labels = [UNIT_ROLES.get(k, k) for k in busy.index]
+    ax_units.barh(yk + 0.2, busy["max"], height=0.4, color="tab:red", label="busiest unit of the kind")
+    ax_units.barh(yk - 0.2, busy["mean"], height=0.4, color="tab:gray", label="mean over the kind")
+    ax_units.axvline(latency_s / scale, color="k", ls="--", lw=1, label="run latency")
+    ax_units.set_yticks(yk, labels, fontsize=8)
+    ax_units.set_xlabel(with_unit("busy time", unit))
+    ax_units.set_title("Busy time by unit kind")
+    ax_units.grid(axis="x", alpha=0.3)
+    legend_outside(fig, ax, "layer op", ncol=len(ops) or 1)
+    ax_units.legend(loc="lower right", fontsize=8, framealpha=0.9)
+    return fig
+
+
+def bandwidth_timeline(timeline: pd.DataFrame) -> Figure:
+    """Achieved bandwidth per memory level in equal time bins (``Result.traffic_timeline``)."""
+    levels = [c for c in timeline.columns if c not in ("start_s", "width_s")]
+    fig, (ax,) = new_figure(9, 4.5)
+    if timeline.empty or not levels:
+        message(ax, "no memory traffic recorded")
+        return fig
+    bw = timeline[levels].div(timeline["width_s"], axis=0)
+    tscale, tunit = si_scale(timeline["start_s"] + timeline["width_s"], "s")
+    bscale, bunit = si_scale(bw.to_numpy().ravel(), "B/s")
+    edges = np.append(timeline["start_s"], timeline["start_s"].iloc[-1] + timeline["width_s"].iloc[-1])
+    colour = colours(levels)
+    for level in levels:
+        ax.stairs(bw[level] / bscale, edges / tscale, label=level, color=colour[level], lw=1.8)
+    ax.set_xlabel(with_unit("time", tunit))
+    ax.set_ylabel(with_unit("bandwidth", bunit))
+    ax.set_title("Bandwidth per memory level over time")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    legend_outside(fig, ax, "memory level")
+    return fig
+
+
+def write_erase(actions: pd.DataFrame, layers: pd.DataFrame | None = None) -> Figure:
+    """Programming per layer: devices written, and SET and RESET pulses per device type."""
+    rows = actions[actions["action"].isin(PROGRAMMING_ACTIONS + ("devices_written",))]
+    fig, (ax_pulses, ax_written) = new_figure(11, 2.0 + 0.22 * max(rows["layer"].nunique(), 4),
+                                              ncols=2, sharey=True)
+    if rows.empty:
+        message(ax_pulses, "no device was programmed in this run\n(weights resident, inference)")
+        message(ax_written, "")
+        return fig
+    rows = rows.assign(kind=rows["component"] + " " + rows["action"].str.replace("_", " "))
+    table = rows.pivot_table(index="layer", columns="kind", values="count", aggfunc="sum",
+                             fill_value=0)
+    table = table.loc[_layer_order(layers, table.index)]
+    y = np.arange(len(table))
+    pulses = [c for c in table.columns if not c.endswith("devices written")]
+    written = [c for c in table.columns if c.endswith("devices written")]
+    colour = colours(table.columns)
+    for ax, cols, what in ((ax_pulses, pulses, "pulses"), (ax_written, written, "devices written")):
+        scale, _ = si_scale(table[cols].sum(axis=1), "")
+        prefix = {1e3: "thousands of ", 1e6: "millions of ", 1e9: "billions of "}.get(scale, "")
+        left = np.zeros(len(table))
+        for col in cols:
+            ax.barh(y, table[col] / scale, left=left, color=colour[col], label=col, height=0.8)
+            left += table[col].to_numpy() / scale
+        ax.set_xlabel(f"{prefix}{what} per layer")
+        ax.grid(axis="x", alpha=0.3)
+    ax_pulses.set_yticks(y, table.index, fontsize=8)
+    ax_pulses.invert_yaxis()
+    ax_pulses.set_title("Write-erase pulses per layer (SET and RESET)")
+    ax_written.set_title("Devices written per layer")
+    handles = [h for a in (ax_pulses, ax_written) for h in a.get_legend_handles_labels()[0]]
+    labels = [l for a in (ax_pulses, ax_written) for l in a.get_legend_handles_labels()[1]]
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), frameon=False)
+    return fig

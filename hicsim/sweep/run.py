@@ -1,0 +1,79 @@
+"""Run a sweep: load and check it, skip the points a results file already holds, run the rest,
+append each row as it finishes, and return the whole table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from hicsim.spec.errors import single
+from hicsim.sweep.check import check_sweep
+from hicsim.sweep.expand import Point, expand, split_overrides
+from hicsim.sweep.point import Task
+from hicsim.sweep.results import ResultsWriter, read_results, read_rows
+from hicsim.sweep.runners import run_tasks
+from hicsim.sweep.spec import Sweep, load_sweep
+
+
+def default_results_path(sweep_path: str | Path) -> Path:
+    return Path(f"{Path(sweep_path).stem}.results.jsonl")
+
+
+def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, jobs: int | None = None,
+              dask: Any = None, resume: bool = False, force: bool = False,
+              progress: bool = True) -> pd.DataFrame:
+    """Run every point of ``sweep`` not yet in ``out`` and return all rows, sorted by point.
+
+    ``jobs``: worker processes (default all cores; 1 runs here). ``dask``: a scheduler address or
+    ``distributed.Client`` instead. An existing non-empty ``out`` needs ``resume`` (run only the
+    missing points) or ``force`` (start over). Raises InputError before any point runs if the sweep
+    is invalid (see ``hicsim.sweep.check``)."""
+    if not isinstance(sweep, Sweep):
+        out = out or default_results_path(sweep)
+        sweep = load_sweep(sweep)
+    if out is None:
+        raise ValueError("out: a results file is needed when the sweep is given as a model")
+    check_sweep(sweep)
+    points = expand(sweep)
+    done = _finished_ids(Path(out), points, resume, force)
+    todo = [p for p in points if p.id not in done]
+    failed = 0
+    with ResultsWriter(out) as writer, tqdm(total=len(points), initial=len(points) - len(todo),
+                                            unit="point", desc=sweep.name, disable=not progress,
+                                            dynamic_ncols=True) as bar:
+        for row in run_tasks([_task(sweep, p) for p in todo], jobs=jobs, dask=dask):
+            writer.append(row)
+            failed += row["status"] != "ok"
+            bar.update(1)
+            if failed:
+                bar.set_postfix(failed=failed)
+    return read_results(out)
+
+
+def _finished_ids(out: Path, points: list[Point], resume: bool, force: bool) -> set[str]:
+    if force or not out.exists() or out.stat().st_size == 0:
+        out.unlink(missing_ok=True)
+        return set()
+    if not resume:
+        raise single(str(out), "results file exists: pass --resume to run only its missing points, "
+                               "or --force to start over")
+    done = {row["point_id"] for row in read_rows(out, repair=True)}
+    strangers = done - {p.id for p in points}
+    if strangers:
+        raise single(str(out), f"holds {len(strangers)} point(s) that this sweep does not have: "
+                               "it belongs to another sweep (or the sweep file changed)")
+    return done
+
+
+def _task(sweep: Sweep, point: Point) -> Task:
+    fixed_arch, fixed_workload = split_overrides(sweep.file.fixed)
+    arch, workload = split_overrides(point.params)
+    return Task(index=point.index, point_id=point.id, workload_name=point.workload,
+                params=point.params, arch_source=str(sweep.arch_path), arch_data=sweep.arch_data,
+                arch_overrides={**fixed_arch, **arch},
+                workload_source=str(sweep.workload_paths[point.workload_index]),
+                workload_data=sweep.workload_data[point.workload_index],
+                workload_overrides={**fixed_workload, **workload})
