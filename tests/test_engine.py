@@ -124,3 +124,22 @@ def test_same_inputs_same_numbers(hic, small_net):
     a, b = simulate(hic, small_net), simulate(hic, small_net)
     assert a.cycles == b.cycles and a.summary == b.summary
     assert a.actions.equals(b.actions)
+
+
+def test_operand_stats_skip_zero_input_bits(hic, small_net):
+    from hicsim.workload.operand_stats import OperandStats
+    # unsigned 8-bit codes: half the inputs are 0, half are 3 (bits 0 and 1 set): bit density
+    # 0.5 on two of eight bit slices -> 1/8 of DAC conversions and device reads remain
+    hist = [50, 0, 0, 50] + [0] * 252
+    stats = OperandStats(input_bits=8, signed=False, scale=1.0, input_density=0.5, histogram=hist)
+    assert stats.active_fraction(1) == pytest.approx(0.125)
+    layers = [l.model_copy(update={"stats": stats}) if l.name == "conv2" else l
+              for l in small_net.layers]
+    with_stats = small_net.model_copy(update={"layers": layers})
+    base, data = simulate(hic, small_net), simulate(hic, with_stats)
+    count = lambda r, c, a: r.actions.query("layer == 'conv2' and component == @c and action == @a")["count"].sum()  # noqa: E731
+    assert count(data, "dac", "convert") == pytest.approx(count(base, "dac", "convert") / 8, rel=1e-6)
+    assert count(data, "pcm_ml", "read") == pytest.approx(count(base, "pcm_ml", "read") / 8, rel=1e-6)
+    assert count(data, "adc", "convert") == count(base, "adc", "convert")
+    assert data.summary["operand_stats_layers"] == ["conv2"]
+    assert data.energy_J < base.energy_J

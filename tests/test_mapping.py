@@ -28,10 +28,16 @@ def test_conv_partitions_by_hand(hic):
     # rows 64*3*3 = 576 -> 3 row parts of 256; 64 weights at 25 per crossbar -> 3 col parts
     assert (lm.rows, lm.cols, lm.row_parts, lm.col_parts, lm.crossbars) == (576, 64, 3, 3, 9)
     assert lm.slices == 8  # 8-bit inputs through 1-bit DACs
-    assert lm.dac_conversions_per_slice == 576 * 3
-    assert lm.adc_conversions_per_slice == 64 * 10 * 3
-    assert lm.partial_sum_adds_per_mvm == 64 * 2
-    assert lm.busiest_crossbar_columns == 250
+    fwd = lm.forward_read()
+    assert fwd.dac_per_slice == 576 * 3
+    assert fwd.adc_per_slice == 64 * 10 * 3
+    assert fwd.partial_sum_adds_per_mvm == 64 * 2
+    assert fwd.busiest_outputs == 250
+    # transposed: errors drive the 640 device columns of each of 3 row parts; 576 rows x 3
+    # column parts are converted; partial sums meet across the 3 column parts
+    bwd = lm.backward_read(error_bits=8, dac_bits=1, crossbar_rows=256)
+    assert (bwd.slices, bwd.dac_per_slice, bwd.adc_per_slice) == (8, 64 * 10 * 3, 576 * 3)
+    assert bwd.partial_sum_adds_per_mvm == 576 * 2 and bwd.busiest_outputs == 256
     assert lm.mvms_per_sample == 64
     assert lm.devices == {"pcm_bin": 576 * 64 * 8, "pcm_ml": 576 * 64 * 2}
 
@@ -40,8 +46,9 @@ def test_depthwise_packs_block_diagonally(hic):
     lm = map_layer(hic, layout_of(hic), 0, conv(in_channels=32, out_channels=32, groups=32), 8)
     # each group: 9 rows x 1 weight; a crossbar holds min(256 // 9, 25 // 1) = 25 groups
     assert (lm.rows, lm.cols, lm.groups_per_crossbar, lm.crossbars) == (9, 1, 25, 2)
-    assert lm.dac_conversions_per_slice == 32 * 9
-    assert lm.adc_conversions_per_slice == 32 * 10
+    assert lm.forward_read().dac_per_slice == 32 * 9
+    assert lm.forward_read().adc_per_slice == 32 * 10
+    assert lm.backward_read(8, 1, 256).busiest_outputs == 25 * 9  # 25 groups of 9 rows
 
 
 def test_offset_sign_spends_a_reference_column():
@@ -51,7 +58,7 @@ def test_offset_sign_spends_a_reference_column():
     assert lay.weights_per_crossbar_row(128) == 15  # (128 - 1) // 8
     lm = map_layer(isaac, lay, 0, Linear(name="fc", op="linear", in_features=128, out_features=30), 16)
     assert (lm.col_parts, lm.crossbars, lm.slices) == (2, 2, 16)
-    assert lm.adc_conversions_per_slice == 30 * 8 + 2  # plus one reference column per crossbar
+    assert lm.forward_read().adc_per_slice == 30 * 8 + 2  # plus one reference column per crossbar
 
 
 def net(*layers, batch=1):

@@ -2,6 +2,8 @@
 
     hicsim export --model resnet18_imagenet --batch 1 -o workloads/resnet18_imagenet.yaml
     hicsim export --scalesim topologies/alexnet.csv -o workloads/alexnet.yaml
+    hicsim export --torch mynets:resnet18 --input-shape 1,3,224,224 -o workloads/mine.yaml
+    hicsim export --onnx resnet18.onnx -o workloads/resnet18_onnx.yaml
 
 Each workload source is one flag in a mutually exclusive group plus an entry in ``SOURCES``
 (the function that builds the workload and the options it takes beyond the common ones), so a
@@ -16,7 +18,7 @@ import sys
 from typing import Callable, NamedTuple
 
 from hicsim.spec.errors import single
-from hicsim.workload import zoo
+from hicsim.workload import frameworks, zoo
 from hicsim.workload.model import Workload
 from hicsim.workload.scalesim import from_scalesim
 from hicsim.workload.trace import dump_workload, write_atomic
@@ -34,16 +36,50 @@ SOURCES = {
     "model": Source(lambda name, opts: zoo.build(name, **opts),
                     ("width", "num_classes", "input_size")),
     "scalesim": Source(lambda path, opts: from_scalesim(path, **opts), ("name",)),
+    "torch": Source(lambda spec, opts: _from_torch(spec, **opts), ("input_shape", "name")),
+    "onnx": Source(lambda path, opts: frameworks.from_onnx(
+        path, source=_command("onnx", path, opts), **opts), ("input_shape", "name")),
 }
 
 
+def _from_torch(spec: str, input_shape=None, **opts) -> Workload:
+    if input_shape is None:
+        raise single("--torch", "needs --input-shape (batch first), e.g. 1,3,224,224")
+    source = _command("torch", spec, dict(opts, input_shape=input_shape))
+    return frameworks.from_torch_factory(spec, input_shape, source=source, **opts)
+
+
+def _command(kind: str, value: str, opts: dict) -> str:
+    """The ``hicsim export`` command line that rebuilds a trace, for its ``source`` field."""
+    flags = [f"--{kind} {value}"] + [
+        f"--{k.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
+        for k, v in opts.items()]
+    return "hicsim export " + " ".join(flags)
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    """``1,3,224,224`` -> (1, 3, 224, 224)."""
+    try:
+        shape = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        shape = ()
+    if not shape or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive sizes separated by commas, "
+                                         f"batch first (1,3,224,224), got {text!r}")
+    return shape
+
+
 def register(sub) -> None:
-    p = sub.add_parser("export", help="write a workload trace from the zoo or a SCALE-Sim CSV",
+    p = sub.add_parser("export", help="write a workload trace from the zoo, a SCALE-Sim CSV, "
+                                      "a PyTorch model or an ONNX file",
                        description="Write a workload trace (YAML) for `hicsim run`.")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--model", metavar="NAME",
                       help=f"a zoo network: {', '.join(zoo.names())}")
     what.add_argument("--scalesim", metavar="FILE.csv", help="a SCALE-Sim topology CSV")
+    what.add_argument("--torch", metavar="MODULE:FACTORY",
+                      help="a PyTorch model: FACTORY() in MODULE (needs hicsim[torch])")
+    what.add_argument("--onnx", metavar="FILE.onnx", help="an ONNX model (needs hicsim[onnx])")
     p.add_argument("-o", "--output", metavar="FILE.yaml", default="-",
                    help="where to write the trace (default: standard output)")
     common = p.add_argument_group("workload options")
@@ -59,8 +95,12 @@ def register(sub) -> None:
                           help="classifier outputs (default: dataset's)")
     zoo_only.add_argument("--input-size", type=int, metavar="PX",
                           help="image height = width (default: dataset's)")
-    importer = p.add_argument_group("importer options (--scalesim)")
-    importer.add_argument("--name", help="workload name (default: the file's stem)")
+    importer = p.add_argument_group("importer options (--scalesim, --torch, --onnx)")
+    importer.add_argument("--name", help="workload name (default: the file's stem or the "
+                                         "factory's name)")
+    importer.add_argument("--input-shape", type=_shape, metavar="N,C,H,W",
+                          help="input shape, batch first: the example input --torch traces "
+                               "with (required there); fixes symbolic dimensions of --onnx")
     p.set_defaults(func=run)
 
 

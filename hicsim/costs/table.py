@@ -16,7 +16,7 @@ CATEGORY = {
     "dac": "analog compute", "adc": "conversion", "shift_add": "digital",
     "vector_unit": "digital", "local_buffer": "memory", "global_buffer": "memory",
     "dram": "memory", "interconnect": "interconnect", "generation_unit": "generation",
-    "basis_buffer": "memory",
+    "basis_buffer": "memory", "gradient_unit": "digital", "accumulator": "digital",
 }
 
 
@@ -37,6 +37,9 @@ def cost_table(arch: Arch) -> dict[tuple[str, str], float]:
         table[(level, "write_bytes")] = mem.write_energy
     table[("dram", "read_bytes")] = c.dram.energy
     table[("dram", "write_bytes")] = c.dram.energy
+    table[("gradient_unit", "mac")] = arch.training.gradient_unit.energy_per_mac
+    if t.accumulator is not None:  # an adder's energy grows with its width (32-bit: shift_add's)
+        table[("accumulator", "add")] = t.shift_add.energy * t.accumulator.bits / 32
     if arch.generation is not None:
         gen = arch.generation
         table[("generation_unit", "mac")] = gen.energy_per_mac
@@ -47,6 +50,7 @@ def cost_table(arch: Arch) -> dict[tuple[str, str], float]:
         table[(name, "set_pulse")] = dev.set_pulse.energy
         table[(name, "reset_pulse")] = dev.reset_pulse.energy
         table[(name, "devices_written")] = 0.0
+        table[(name, "write_erase")] = 0.0  # a tally of cycles; the pulses carry the energy
     return table
 
 
@@ -54,7 +58,7 @@ def category_of(component: str, action: str, phase: str, devices: dict) -> str:
     """Breakdown category: device pulses and verify reads while programming are programming;
     device reads otherwise are the analog compute itself."""
     if component in devices:
-        writing = phase == "program" or action in ("set_pulse", "reset_pulse")
+        writing = phase in ("program", "update") or action in ("set_pulse", "reset_pulse")
         return "programming" if writing else "analog compute"
     return CATEGORY.get(component, "other")
 

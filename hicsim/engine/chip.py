@@ -26,7 +26,8 @@ def mesh_hops(tiles: int) -> list[int]:
 
 
 class Chip:
-    def __init__(self, env: simpy.Environment, arch: Arch, ledger: Ledger, timing: Timing):
+    def __init__(self, env: simpy.Environment, arch: Arch, ledger: Ledger, timing: Timing,
+                 training: bool = False):
         self.env, self.ledger, self.timing = env, ledger, timing
         n = arch.chip.tiles
         self.tiles = [Unit(env, f"tile{i}", "tile") for i in range(n)]
@@ -35,6 +36,11 @@ class Chip:
         self.vector_unit = Unit(env, "vector_unit", "vector_unit")
         self.generation_unit = (Unit(env, "generation_unit", "generation_unit")
                                 if arch.generation is not None else None)
+        # Training: per-tile gradient units, and transposed-read peripherals of their own when the
+        # spec gives the backward pass separate ones.
+        self.gradient_units = [Unit(env, f"gradient{i}", "gradient_unit") for i in range(n)] if training else []
+        separate = training and arch.training.backward == "separate"
+        self.backward_units = [Unit(env, f"transposed{i}", "transposed_periphery") for i in range(n)] if separate else []
         if arch.chip.interconnect.kind == "bus":
             bus = Unit(env, "bus", "bus")
             self.links, self.hops = [bus] * n, [1] * n
@@ -46,6 +52,7 @@ class Chip:
     def units(self) -> list[Unit]:
         seen, out = set(), []
         optional = [self.generation_unit] if self.generation_unit is not None else []
+        optional += [*self.gradient_units, *self.backward_units]
         for u in [*self.tiles, self.global_buffer, *self.dram, self.vector_unit, *optional, *self.links]:
             if id(u) not in seen:
                 seen.add(id(u))

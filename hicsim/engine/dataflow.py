@@ -96,37 +96,46 @@ class Dataflow:
             yield from self.chip.buffer_access(nbytes, "write", NETWORK_INPUT, PHASE)
         self._event((NETWORK_INPUT, b)).succeed()
 
+    def _read(self, key, layer: str, phase: str, last_read: bool = True):
+        """Wait for tensor ``key``, read it from where it lives; returns its bytes."""
+        yield self._event(key)
+        nbytes = self.store.size_of(key)
+        if self.store.level_of(key) == "global_buffer":
+            yield from self.chip.buffer_access(nbytes, "read", layer, phase)
+        else:
+            yield from self.chip.dram_access(nbytes, "read", layer, phase)
+        if last_read:
+            self.store.read_done(key)
+        return nbytes
+
+    def _write(self, key, nbytes: int, layer: str, phase: str, place_bytes: int | None = None):
+        """Write (part of) tensor ``key``; it is placed (buffer or DRAM) when ``place_bytes`` is
+        given, which the first write of a tensor does."""
+        if place_bytes is not None:
+            self.store.place(key, place_bytes, self._readers_of(key))
+        if self.store.level_of(key) == "global_buffer":
+            yield from self.chip.buffer_access(nbytes, "write", layer, phase)
+        else:
+            yield from self.chip.dram_access(nbytes, "write", layer, phase)
+
+    def _readers_of(self, key) -> int:
+        return self.readers.get(key[0], 0)
+
     def _fetch(self, i: int, b: int, last_read: bool):
-        """Read every input tensor of layer ``i`` for sample ``b`` from where it lives."""
-        name = self.workload.layers[i].name
-        total = 0
+        """Read every input tensor of layer ``i`` for sample ``b``; returns their bytes."""
+        name, total = self.workload.layers[i].name, 0
         for src in self.workload.inputs_of(i):
-            key = (src, b)
-            yield self._event(key)
-            nbytes = self.store.size_of(key)
-            if self.store.level_of(key) == "global_buffer":
-                yield from self.chip.buffer_access(nbytes, "read", name, PHASE)
-            else:
-                yield from self.chip.dram_access(nbytes, "read", name, PHASE)
-            if last_read:
-                self.store.read_done(key)
-            total += nbytes
+            total += yield from self._read((src, b), name, PHASE, last_read)
         return total
 
     def _store_output(self, i: int, b: int, nbytes: int, first_write: bool):
         """Write a layer's output: to DRAM if it leaves the chip or does not fit the buffer."""
         layer = self.workload.layers[i]
-        readers = self.readers.get(layer.name, 0)
-        if readers == 0:
+        if self.readers.get(layer.name, 0) == 0:
             yield from self.chip.dram_access(nbytes, "write", layer.name, PHASE)
             return
-        key = (layer.name, b)
-        if first_write:
-            self.store.place(key, self._bytes(layer.output_elems), readers)
-        if self.store.level_of(key) == "global_buffer":
-            yield from self.chip.buffer_access(nbytes, "write", layer.name, PHASE)
-        else:
-            yield from self.chip.dram_access(nbytes, "write", layer.name, PHASE)
+        place = self._bytes(layer.output_elems) if first_write else None
+        yield from self._write((layer.name, b), nbytes, layer.name, PHASE, place)
 
     def _weighted(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int], fraction: float,
                   first_pass: bool, last_pass: bool):
@@ -141,38 +150,52 @@ class Dataflow:
                           lambda t, s: chip.link_transfer(t, s, name, PHASE))
         led.move(self.env.now, "local_buffer", "write", math.ceil(delivered), name, PHASE)
 
-        mvms = math.ceil(lm.mvms_per_sample / lm.replicas)
-        yield self.env.all_of([chip.tiles[t].submit(self.timing.mvm_op(lm, mvms, n))
-                               for t, n in tiles.items()])
-        self._count_mvms(name, lm, fraction, start)
-
-        if lm.row_parts > 1 and len(tiles) > 1:  # partial sums meet across tiles
-            psum = (lm.partial_sum_adds_per_mvm * lm.mvms_per_sample * fraction
-                    * self.arch.tile.partial_sum_bits / 8)
-            yield chip.spread({t: psum * n / on_chip for t, n in tiles.items()},
-                              lambda t, s: chip.link_transfer(t, s, name, PHASE))
+        # Zero input bits skip their DAC conversion and device reads, where the data is known.
+        activity = (layer.stats.active_fraction(self.arch.tile.dac.bits) if layer.stats is not None
+                    else 1.0)
+        yield from self._analog_mvms(name, PHASE, lm, lm.forward_read(), tiles, fraction,
+                                     self.chip.tiles, activity)
         out_bytes = self._bytes(layer.output_elems) * fraction
         led.move(self.env.now, "local_buffer", "write", math.ceil(out_bytes), name, PHASE)
         led.move(self.env.now, "local_buffer", "read", math.ceil(out_bytes), name, PHASE)
         yield chip.spread({t: out_bytes * n / on_chip for t, n in tiles.items()},
                           lambda t, s: chip.link_transfer(t, s, name, PHASE))
         yield from self._store_output(i, b, math.ceil(out_bytes), first_pass)
-        led.span(name, start, self.env.now)
+        led.span(name, PHASE, start, self.env.now)
         if last_pass:
             self._event((name, b)).succeed()
 
-    def _count_mvms(self, name: str, lm: LayerMap, fraction: float, start: int) -> None:
-        led, reads = self.ledger, lm.mvms_per_sample * lm.slices * fraction
-        dac = reads * lm.dac_conversions_per_slice
-        adc = reads * lm.adc_conversions_per_slice
-        led.count(name, PHASE, "dac", "convert", round(dac))
-        led.count(name, PHASE, "adc", "convert", round(adc))
-        led.count(name, PHASE, "shift_add", "op", round(adc))
-        led.count(name, PHASE, "shift_add", "partial_sum_add",
-                  round(lm.partial_sum_adds_per_mvm * lm.mvms_per_sample * fraction))
-        led.move(start, "local_buffer", "read", math.ceil(dac * self.arch.tile.dac.bits / 8), name, PHASE)
-        for device, n in lm.devices.items():
-            led.count(name, PHASE, device, "read", round(reads * n))
+    def _analog_mvms(self, name: str, phase: str, lm: LayerMap, demand, tiles: dict[int, int],
+                     fraction: float, units, activity: float = 1.0):
+        """One sample's MVMs of a layer on its tiles (``units``: the tiles themselves, or the
+        separate transposed-read peripherals), then the partial sums that meet across tiles."""
+        start, chip = self.env.now, self.chip
+        mvms = math.ceil(demand.mvms_per_sample / lm.replicas)
+        yield self.env.all_of([units[t].submit(self.timing.mvm_op(demand, mvms, n))
+                               for t, n in tiles.items()])
+        self._count_mvms(name, phase, demand, fraction, start, activity)
+        if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
+            psum = (demand.partial_sum_adds_per_mvm * demand.mvms_per_sample * fraction
+                    * self.arch.tile.partial_sum_bits / 8)
+            on_chip = sum(tiles.values())
+            yield chip.spread({t: psum * n / on_chip for t, n in tiles.items()},
+                              lambda t, s: chip.link_transfer(t, s, name, phase))
+
+    def _count_mvms(self, name: str, phase: str, d, fraction: float, start: int,
+                    activity: float) -> None:
+        """Counts of one sample's MVMs; ``activity`` is the share of input slices that are not
+        zero (DAC conversions and device reads happen only for those; the ADCs convert always)."""
+        led, reads = self.ledger, d.mvms_per_sample * d.slices * fraction
+        dac = reads * d.dac_per_slice * activity
+        adc = reads * d.adc_per_slice
+        led.count(name, phase, "dac", "convert", round(dac))
+        led.count(name, phase, "adc", "convert", round(adc))
+        led.count(name, phase, "shift_add", "op", round(adc))
+        led.count(name, phase, "shift_add", "partial_sum_add",
+                  round(d.partial_sum_adds_per_mvm * d.mvms_per_sample * fraction))
+        led.move(start, "local_buffer", "read", math.ceil(dac * self.arch.tile.dac.bits / 8), name, phase)
+        for device, n in d.devices.items():
+            led.count(name, phase, device, "read", round(reads * n * activity))
 
     def _program(self, lm: LayerMap, tiles: dict[int, int], fraction: float):
         """Bring one pass of a layer's weights in and write them into the crossbars. Weights come
@@ -199,7 +222,7 @@ class Dataflow:
                                for t in tiles])
         for device, n in lm.devices.items():
             self._count_writes(name, device, round(n * fraction))
-        self.ledger.span(f"{name}", start, self.env.now)
+        self.ledger.span(name, phase, start, self.env.now)
 
     def _generate(self, plan, fraction: float):
         """One pass of generated weights: bases in from DRAM, MACs on the unit."""
@@ -236,5 +259,5 @@ class Dataflow:
         action = "mac" if getattr(layer, "op", "") == "matmul" else "op"
         self.ledger.count(layer.name, PHASE, "vector_unit", action, ops)
         yield from self._store_output(i, b, self._bytes(layer.output_elems), True)
-        self.ledger.span(layer.name, start, self.env.now)
+        self.ledger.span(layer.name, PHASE, start, self.env.now)
         self._event((layer.name, b)).succeed()

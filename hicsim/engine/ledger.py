@@ -15,7 +15,7 @@ class Ledger:
     counts: dict = field(default_factory=lambda: defaultdict(int))
     # (cycle, level, direction, bytes, layer) for every transfer, in issue order
     traffic: list = field(default_factory=list)
-    # layer -> [first start cycle, last end cycle]
+    # (layer, phase) -> [first start cycle, last end cycle]
     spans: dict = field(default_factory=dict)
     # tensors through the global buffer: bytes allocated and freed (conservation check)
     buffer_in: int = 0
@@ -33,6 +33,6 @@ class Ledger:
         self.count(layer, phase, level, f"{direction}_bytes", nbytes)
         self.traffic.append((now, level, direction, nbytes, layer))
 
-    def span(self, layer: str, start: int, end: int) -> None:
-        s = self.spans.get(layer)
-        self.spans[layer] = [start, end] if s is None else [min(s[0], start), max(s[1], end)]
+    def span(self, layer: str, phase: str, start: int, end: int) -> None:
+        s = self.spans.get((layer, phase))
+        self.spans[(layer, phase)] = [start, end] if s is None else [min(s[0], start), max(s[1], end)]

@@ -11,6 +11,7 @@ from hicsim.engine.chip import Chip
 from hicsim.engine.dataflow import Dataflow
 from hicsim.engine.ledger import Ledger
 from hicsim.engine.timing import Timing
+from hicsim.engine.training import TrainingFlow
 from hicsim.mapping.place import Mapping
 from hicsim.spec.arch import Arch
 from hicsim.workload.model import Workload
@@ -37,8 +38,9 @@ def run_engine(arch: Arch, workload: Workload, mapping: Mapping) -> EngineResult
     env = simpy.Environment()
     ledger = Ledger()
     timing = Timing(arch)
-    chip = Chip(env, arch, ledger, timing)
-    flow = Dataflow(env, arch, workload, mapping, chip, ledger, timing)
+    training = workload.phase == "training"
+    chip = Chip(env, arch, ledger, timing, training)
+    flow = (TrainingFlow if training else Dataflow)(env, arch, workload, mapping, chip, ledger, timing)
     flow.start()
     events = 0
     while True:

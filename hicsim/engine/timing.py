@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from hicsim.costs.adc import adc_conversion_time
-from hicsim.mapping.place import LayerMap
+from hicsim.mapping.place import ReadDemand
 from hicsim.spec.arch import Arch
 from hicsim.spec.devices import PcmBinary
 from hicsim.units import to_cycles
@@ -27,6 +27,7 @@ class Timing:
         self.read = to_cycles(t.crossbar.read_latency + t.dac.latency, clock)
         self.conversion = adc_conversion_time(t.adc) * clock  # cycles per conversion (fractional)
         self.local_bytes_per_cycle = t.local_buffer.bandwidth / clock
+        self.dac_bits = t.dac.bits
         self.global_bytes_per_cycle = arch.chip.global_buffer.bandwidth / clock
         self.link_bytes_per_cycle = arch.chip.interconnect.link_bandwidth / clock
         self.hop = to_cycles(arch.chip.interconnect.hop_latency, clock)
@@ -39,6 +40,10 @@ class Timing:
         self.shift_add_per_cycle = t.shift_add.ops_per_cycle
         self.parallel_devices = t.programming.parallel_devices
         self.write_sequence = {name: self._write_sequence(dev, clock) for name, dev in arch.devices.items()}
+        self.pulse = {(name, action): to_cycles(width, clock) for name, dev in arch.devices.items()
+                      for action, width in (("set_pulse", dev.set_pulse.width),
+                                            ("reset_pulse", dev.reset_pulse.width),
+                                            ("read", dev.read_latency))}
         gen = arch.generation
         if gen is not None:
             self.generation_macs_per_cycle = gen.macs_per_cycle
@@ -54,26 +59,23 @@ class Timing:
         per_iteration = dev.set_pulse.width + dev.read_latency
         return to_cycles(dev.reset_pulse.width + dev.verify_iterations * per_iteration, clock)
 
-    def mvm_op(self, lm: LayerMap, mvms: int, crossbars: int) -> int:
+    def mvm_op(self, d: ReadDemand, mvms: int, crossbars: int) -> int:
         """A tile running ``mvms`` MVMs of a layer on ``crossbars`` of its crossbars in parallel."""
         if mvms <= 0:
             return 0
+        share = crossbars / max(1, d.crossbars)
         if self.adc_per_crossbar is not None:  # ADCs belong to each crossbar
-            per_adc = math.ceil(lm.busiest_crossbar_columns / self.adc_per_crossbar)
+            per_adc = math.ceil(d.busiest_outputs / self.adc_per_crossbar)
         else:  # a bank shared by the tile's crossbars
-            columns = crossbars * lm.adc_conversions_per_slice / max(1, lm.crossbars)
-            per_adc = math.ceil(columns / self.adc_bank)
+            per_adc = math.ceil(d.adc_per_slice * share / self.adc_bank)
         convert = math.ceil(per_adc * self.conversion)
         per_slice = max(self.read, convert)
-        pipelined = mvms * lm.slices * per_slice + min(self.read, convert)
-        bounds = [pipelined]
-        # Inputs come out of the local buffer: slices x rows x DAC bits per MVM.
-        share = crossbars / max(1, lm.crossbars)
-        dac_bytes = mvms * lm.slices * lm.dac_conversions_per_slice * share / 8
+        bounds = [mvms * d.slices * per_slice + min(self.read, convert)]
+        # Inputs come out of the local buffer: slices x lines x DAC bits per MVM.
+        dac_bytes = mvms * d.slices * d.dac_per_slice * share * self.dac_bits / 8
         bounds.append(math.ceil(dac_bytes / self.local_bytes_per_cycle))
         if self.shift_add_per_cycle:
-            adds = mvms * lm.slices * lm.adc_conversions_per_slice * share
-            bounds.append(math.ceil(adds / self.shift_add_per_cycle))
+            bounds.append(math.ceil(mvms * d.slices * d.adc_per_slice * share / self.shift_add_per_cycle))
         return max(bounds)
 
     def program_op(self, devices_per_crossbar: dict[str, int]) -> int:
@@ -84,6 +86,12 @@ class Timing:
             return 0
         slowest = max(self.write_sequence[name] for name, n in devices_per_crossbar.items() if n)
         return math.ceil(total / self.parallel_devices) * slowest
+
+    def pulse_op(self, pulses: dict[tuple[str, str], float], per_crossbar: float) -> int:
+        """Training-time programming of a tile: each crossbar applies its share of every kind of
+        pulse (and verify read), ``parallel_devices`` at a time, one kind after another."""
+        return sum(math.ceil(n * per_crossbar / self.parallel_devices) * self.pulse[key]
+                   for key, n in pulses.items() if n > 0)
 
     def generation_op(self, macs: float, basis_bytes: float) -> int:
         """Generating weights: the MAC array and the basis-buffer reads that feed it overlap;

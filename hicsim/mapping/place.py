@@ -25,6 +25,20 @@ from hicsim.workload.model import Workload
 
 
 @dataclass(frozen=True)
+class ReadDemand:
+    """What one direction of analog MVMs asks of a layer's crossbars (one replica)."""
+
+    mvms_per_sample: int
+    slices: int  # input bit slices per MVM
+    crossbars: int
+    dac_per_slice: int  # lines driven per slice of one MVM
+    adc_per_slice: int  # lines converted per slice of one MVM
+    busiest_outputs: int  # lines converted on the fullest crossbar (sets ADC time)
+    partial_sum_adds_per_mvm: int
+    devices: dict[str, int]  # devices that conduct on every slice, by device name
+
+
+@dataclass(frozen=True)
 class LayerMap:
     """What one weighted layer asks of the crossbars (one replica unless said otherwise)."""
 
@@ -46,20 +60,28 @@ class LayerMap:
     replicas: int = 1
     first_slots: tuple[int, ...] = (0,)  # first crossbar slot of each replica (resident)
 
-    @property
-    def dac_conversions_per_slice(self) -> int:
-        """Rows driven for one input slice of one MVM: each column partition drives them again."""
-        return self.groups * self.rows * self.col_parts
+    def forward_read(self) -> "ReadDemand":
+        """x . W: inputs drive rows; every device column of every row partition is converted."""
+        return ReadDemand(
+            mvms_per_sample=self.mvms_per_sample, slices=self.slices, crossbars=self.crossbars,
+            dac_per_slice=self.groups * self.rows * self.col_parts,
+            adc_per_slice=(self.groups * self.cols * self.columns_per_weight * self.row_parts
+                           + self.reference_columns * self.crossbars),
+            busiest_outputs=self.busiest_crossbar_columns,
+            partial_sum_adds_per_mvm=self.groups * self.cols * (self.row_parts - 1),
+            devices=self.devices)
 
-    @property
-    def adc_conversions_per_slice(self) -> int:
-        """Columns converted: every device column of every row partition, plus reference columns."""
-        return (self.groups * self.cols * self.columns_per_weight * self.row_parts
-                + self.reference_columns * self.crossbars)
-
-    @property
-    def partial_sum_adds_per_mvm(self) -> int:
-        return self.groups * self.cols * (self.row_parts - 1)
+    def backward_read(self, error_bits: int, dac_bits: int, crossbar_rows: int) -> "ReadDemand":
+        """delta . W^T on the same crossbars: errors drive the device columns (each scaled by its
+        device's significance), the rows are converted, partial sums meet across column parts."""
+        return ReadDemand(
+            mvms_per_sample=self.mvms_per_sample, slices=math.ceil(error_bits / dac_bits),
+            crossbars=self.crossbars,
+            dac_per_slice=self.groups * self.cols * self.columns_per_weight * self.row_parts,
+            adc_per_slice=self.groups * self.rows * self.col_parts,
+            busiest_outputs=self.groups_per_crossbar * min(self.rows, crossbar_rows),
+            partial_sum_adds_per_mvm=self.groups * self.rows * (self.col_parts - 1),
+            devices=self.devices)
 
     def with_replicas(self, replicas: int, first_slots: tuple[int, ...]) -> "LayerMap":
         return replace(self, replicas=replicas, first_slots=first_slots)

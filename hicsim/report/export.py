@@ -26,6 +26,9 @@ def write_tables(result: Result, out_dir: str | Path) -> list[Path]:
         "units.csv": result.units,
         "mapping.csv": result.mapping,
     }
+    if not result.phases.empty:  # training runs
+        tables["phases.csv"] = result.phases
+        tables["wear.csv"] = result.wear
     written = []
     for name, df in tables.items():
         write_atomic(out / name, df.to_csv(index=False))

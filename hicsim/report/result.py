@@ -10,6 +10,7 @@ Tables (one row per observation, plain columns):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from hicsim.costs import category_of, chip_area, cost_table
 from hicsim.engine.run import EngineResult
 from hicsim.mapping.place import Mapping
+from hicsim.report.training import phase_table, training_summary, wear_table
 from hicsim.spec.arch import Arch
 from hicsim.workload.model import Workload
 
@@ -38,6 +40,8 @@ class Result:
     units: pd.DataFrame
     mapping: pd.DataFrame
     summary: dict = field(default_factory=dict)
+    phases: pd.DataFrame = field(default_factory=pd.DataFrame)  # training: per phase of a step
+    wear: pd.DataFrame = field(default_factory=pd.DataFrame)  # training: per layer x device
 
     @property
     def latency_s(self) -> float:
@@ -80,7 +84,7 @@ def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: Engin
         except KeyError:
             raise RuntimeError(f"no cost for action {component}.{action}: add it to the cost table")
         rows.append((layer, phase, component, action, category_of(component, action, phase, arch.devices),
-                     int(count), unit_cost, count * unit_cost))
+                     count, unit_cost, count * unit_cost))
     actions = pd.DataFrame(rows, columns=["layer", "phase", "component", "action", "category", "count",
                                           "energy_per_action_J", "energy_J"])
     traffic = pd.DataFrame(engine.ledger.traffic, columns=["cycle", "level", "direction", "bytes", "layer"])
@@ -92,6 +96,12 @@ def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: Engin
     result = Result(arch.name, workload.name, arch.clock, workload.batch, mapping.mode, engine.cycles,
                     engine.events, actions, layers, traffic, units, mapping_df)
     result.summary = _summary(result, arch, workload, mapping, engine)
+    if workload.phase == "training":
+        steps = math.ceil(workload.dataset_size / workload.batch) if workload.dataset_size else None
+        result.phases = phase_table(actions, engine.ledger.spans)
+        result.wear = wear_table(arch, workload, mapping, actions, steps)
+        result.summary["training"] = training_summary(result.latency_s, result.energy_J,
+                                                      result.phases, result.wear, actions, workload)
     return result
 
 
@@ -111,9 +121,13 @@ def _mapping_table(mapping: Mapping) -> pd.DataFrame:
 def _layer_table(workload: Workload, engine: EngineResult, actions: pd.DataFrame,
                  mapping_df: pd.DataFrame) -> pd.DataFrame:
     energy = actions.groupby("layer")["energy_J"].sum()
+    spans: dict[str, list[int]] = {}
+    for (layer, _), (start, end) in engine.ledger.spans.items():
+        s = spans.setdefault(layer, [start, end])
+        s[0], s[1] = min(s[0], start), max(s[1], end)
     rows = []
     for layer in workload.layers:
-        start, end = engine.ledger.spans.get(layer.name, (0, 0))
+        start, end = spans.get(layer.name, (0, 0))
         rows.append(dict(layer=layer.name, op=layer.op, weighted=layer.weighted,
                          weights=layer.weights, macs_per_sample=layer.macs_per_sample,
                          start_cycle=start, end_cycle=end, energy_J=float(energy.get(layer.name, 0.0))))
@@ -151,6 +165,7 @@ def _summary(r: Result, arch: Arch, workload: Workload, mapping: Mapping, engine
         "area_mm2": None if area is None else area * 1e6,
         "area_excludes": area_missing if area is not None else [],
         "engine_events": r.events,
+        "operand_stats_layers": [l.name for l in workload.weighted_layers if l.stats is not None],
         # Global-buffer ledger: every byte allocated was freed after its last read or is resident.
         "buffer_bytes_in": engine.ledger.buffer_in, "buffer_bytes_out": engine.ledger.buffer_out,
         "buffer_bytes_resident": engine.buffer_resident_bytes,

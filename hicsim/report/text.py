@@ -36,11 +36,34 @@ def summary_text(r: Result, top: int = 6) -> str:
     pulses = s["programming_pulses"]
     if pulses:
         lines.append("  programming    " + ", ".join(f"{k} {v:,}" for k, v in pulses.items()))
-    else:
+    elif "training" not in s:
         lines.append("  programming    none (weights resident: programmed once, not per run)")
+    if "training" in s:
+        lines += training_lines(s["training"])
     lines.append(f"  busiest unit   {s['busiest_unit']} ({s['busiest_unit_cycles']:,} busy cycles)")
     if s["area_mm2"] is not None:
         extra = f" (excludes: {', '.join(s['area_excludes'])})" if s["area_excludes"] else ""
         lines.append(f"  area           {s['area_mm2']:.3g} mm^2{extra}")
+    if s["operand_stats_layers"]:
+        lines.append(f"  operand stats  read energy follows measured input bits in "
+                     f"{len(s['operand_stats_layers'])} layers")
     lines.append(f"  engine events  {s['engine_events']:,}")
     return "\n".join(lines)
+
+
+def training_lines(t: dict) -> list[str]:
+    total = sum(t["phase_energy_J"].values()) or 1.0
+    lines = ["  training step  " + ", ".join(
+        f"{p} {si(e, 'J')} ({100 * e / total:.0f} %, {t['phase_span_cycles'][p]:,} cycles)"
+        for p, e in t["phase_energy_J"].items())]
+    lines.append(f"  programming    {t['programming_pulses_per_step']:,.0f} pulses and "
+                 f"{t['write_erase_per_step']:,.0f} write-erase cycles per step")
+    if t["steps_per_epoch"]:
+        lines.append(f"  per epoch      {t['steps_per_epoch']:,} steps: {si(t['epoch_latency_s'], 's')}, "
+                     f"{si(t['epoch_energy_J'], 'J')}, {t['programming_pulses_per_epoch']:,.0f} pulses")
+    if t["lifetime_steps"] is not None:
+        epochs = f" = {t['lifetime_epochs']:,.3g} epochs" if t["lifetime_epochs"] else ""
+        lines.append(f"  lifetime       {t['lifetime_steps']:,.3g} steps{epochs} until the most-written "
+                     f"device ({t['lifetime_limiting_device']} in {t['lifetime_limiting_layer']}, "
+                     f"{t['lifetime_basis']}) reaches its endurance")
+    return lines

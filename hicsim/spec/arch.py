@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from hicsim.spec.devices import PcmBinary, PcmMultilevel
 from hicsim.spec.generation import GenerationUnit
 from hicsim.spec.memory import Memory
+from hicsim.spec.training import Training
 from hicsim.spec.quantities import (Area, Bandwidth, Bits, Bytes, Energy, EnergyPerByte, Frequency,
                                     NonNegativeInt, PositiveInt, Power, Strict, Time, TimeOrZero)
 
@@ -187,6 +188,7 @@ class Arch(Strict):
     devices: Dict[str, Device]
     tile: Tile
     generation: Optional[GenerationUnit] = None
+    training: Training = Training()
 
     @model_validator(mode="after")
     def _cross_checks(self):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from hicsim.spec.load import load, override_model
+from hicsim.workload.frameworks import from_onnx, from_torch
 from hicsim.workload.layers import LAYER_KINDS, Add, Concat, Conv2d, Linear, Matmul, Mul, Pool
 from hicsim.workload.model import NETWORK_INPUT, Workload
 from hicsim.workload.scalesim import from_scalesim
@@ -25,4 +26,4 @@ def override_workload(workload: Workload, overrides: Mapping[str, Any],
 
 __all__ = ["Workload", "Conv2d", "Linear", "Matmul", "Add", "Mul", "Concat", "Pool", "LAYER_KINDS",
            "NETWORK_INPUT", "load_workload", "override_workload", "dump_workload", "write_workload",
-           "from_scalesim", "check_shapes", "shape_problems", "output_shape"]
+           "from_scalesim", "from_torch", "from_onnx", "check_shapes", "shape_problems", "output_shape"]

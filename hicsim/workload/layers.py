@@ -13,6 +13,7 @@ from typing import Annotated, List, Literal, Optional, Tuple, Union
 from pydantic import Field, field_validator, model_validator
 
 from hicsim.spec.quantities import NonNegativeInt, PositiveInt, Strict
+from hicsim.workload.operand_stats import OperandStats
 
 Pair = Union[PositiveInt, Tuple[PositiveInt, PositiveInt]]
 PairOrZero = Union[NonNegativeInt, Tuple[NonNegativeInt, NonNegativeInt]]
@@ -83,6 +84,8 @@ class _Layer(Strict):
 class _WeightedLayer(_Layer):
     programming: Optional[ProgrammingRates] = Field(
         default=None, description="device programming per training step (training workloads)")
+    stats: Optional[OperandStats] = Field(
+        default=None, description="input operand statistics from a sample batch (exporters)")
 
 
 class Conv2d(_WeightedLayer):

@@ -57,7 +57,7 @@ def build_v2(g: GraphBuilder, *, num_classes: int, width: float) -> None:
         for r in range(n):
             expanded = int(round(g.shape()[0] * t))
             _inverted_residual(g, f"features.{index}", "conv", out, 3, s if r == 0 else 1,
-                               expanded, squeeze=None, bare_projection=True)
+                               expanded, squeeze=None, bare_projection=True, input_first=True)
             index += 1
     g.conv(f"features.{index}.0", make_divisible(1280 * max(1.0, width)), kernel=1)
     g.pool("avgpool", "avg")
@@ -71,7 +71,8 @@ def build_v3(g: GraphBuilder, *, num_classes: int, width: float, size: str) -> N
         expanded = make_divisible(b.expanded * width)
         squeeze = make_divisible(expanded // 4) if b.se else None
         _inverted_residual(g, f"features.{index}", "block", make_divisible(b.out_channels * width),
-                           b.kernel, b.stride, expanded, squeeze, bare_projection=False)
+                           b.kernel, b.stride, expanded, squeeze, bare_projection=False,
+                           input_first=False)
     g.conv(f"features.{len(blocks) + 1}.0", 6 * g.shape()[0], kernel=1)
     g.pool("avgpool", "avg")
     g.linear("classifier.0", make_divisible(classifier_width * width))
@@ -80,9 +81,10 @@ def build_v3(g: GraphBuilder, *, num_classes: int, width: float, size: str) -> N
 
 def _inverted_residual(g: GraphBuilder, name: str, container: str, out: int, kernel: int,
                        stride: int, expanded: int, squeeze: Optional[int],
-                       bare_projection: bool) -> None:
+                       bare_projection: bool, input_first: bool) -> None:
     """1x1 expansion (skipped when it would not expand), depthwise conv, optional
-    squeeze-excitation, 1x1 linear projection; a residual sum when the shape is unchanged."""
+    squeeze-excitation, 1x1 linear projection; a residual sum when the shape is unchanged, with
+    the operands in torchvision's order (V2: ``x + conv(x)``; V3: ``result += input``)."""
     block_input, in_channels = g.last, g.shape()[0]
     prefix, j = f"{name}.{container}", 0
     if expanded != in_channels:
@@ -99,4 +101,4 @@ def _inverted_residual(g: GraphBuilder, name: str, container: str, out: int, ker
         j += 1
     g.conv(f"{prefix}.{j}" + ("" if bare_projection else ".0"), out, kernel=1)
     if stride == 1 and in_channels == out:
-        g.add(f"{name}.add", [g.last, block_input])
+        g.add(f"{name}.add", [block_input, g.last] if input_first else [g.last, block_input])

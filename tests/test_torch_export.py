@@ -1,0 +1,178 @@
+"""``from_torch`` and ``hicsim export --torch``: PyTorch models to workloads."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from hicsim.cli import main
+from hicsim.spec.errors import InputError
+from hicsim.workload import zoo
+from hicsim.workload.frameworks import operand_stats, with_stats
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+F = torch.nn.functional
+
+from torch_models import mobilenet_v2, resnet18  # noqa: E402  (needs torch)
+from zoo_match import assert_same_layers  # noqa: E402
+from hicsim.workload.frameworks import from_torch, trace_torch  # noqa: E402
+
+IMAGENET_INPUT = (1, 3, 224, 224)
+NETWORKS = {"resnet18_imagenet": resnet18, "mobilenetv2_imagenet": mobilenet_v2}
+
+
+@pytest.mark.parametrize("tracer", ["fx", "hooks"])
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_torchvision_networks_match_the_zoo(name, tracer):
+    traced = trace_torch(NETWORKS[name](), torch.randn(IMAGENET_INPUT), name=name, tracer=tracer)
+    assert_same_layers(traced.workload, zoo.build(name))
+
+
+class Block(nn.Module):
+    """Ops without modules: two adds in one block, a channel scale, a concat, a global mean."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(8, 8, 3, padding="same")
+        self.fc1 = nn.Conv2d(8, 2, 1)
+        self.weight = nn.Parameter(torch.randn(4, 8, 1, 1))
+
+    def forward(self, x):
+        y = self.conv(x) + x
+        y = y + x
+        scale = torch.sigmoid(self.fc1(y.mean((2, 3), keepdim=True)))
+        scale = F.conv2d(scale, torch.ones(8, 2, 1, 1))          # constant weight: a conv
+        z = scale * y                                            # scale first in the code
+        return torch.cat([z, F.conv2d(z, self.weight, stride=1)], dim=1)
+
+
+class Tokens(nn.Module):
+    """Tokens: a linear layer over a sequence and a product of two activations."""
+
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.proj = nn.Linear(12, 16)
+
+    def forward(self, x):
+        h = self.block(x).flatten(2).transpose(1, 2)          # [B, 64 tokens, 12]
+        q = self.proj(h)                                      # [B, 64, 16]
+        return torch.matmul(q, q.transpose(1, 2))             # [B, 64, 64]
+
+
+@pytest.mark.parametrize("tracer", ["fx", "hooks"])
+def test_ops_without_modules_are_named_after_their_caller(tracer):
+    w = trace_torch(Tokens(), torch.randn(2, 8, 8, 8), tracer=tracer).workload
+    table = [(layer.name, layer.op) for layer in w.layers]
+    assert table == [
+        ("block.conv", "conv2d"), ("block.add", "add"), ("block.add_2", "add"),
+        ("block.avgpool", "pool"), ("block.fc1", "conv2d"), ("block.conv2d", "conv2d"),
+        ("block.mul", "mul"), ("block.conv2d_2", "conv2d"), ("block.concat", "concat"),
+        ("proj", "linear"), ("matmul", "matmul")]
+    layers = {layer.name: layer for layer in w.layers}
+    assert layers["block.conv"].padding == 1
+    assert layers["block.add"].inputs == ["block.conv", "input"]
+    assert layers["block.add_2"].inputs == ["block.add", "input"]
+    assert layers["block.mul"].inputs == ["block.add_2", "block.conv2d"]  # tensor, then scale
+    assert layers["block.concat"].shape == (12, 8, 8)
+    assert (layers["proj"].in_features, layers["proj"].tokens) == (12, 64)
+    assert (layers["matmul"].m, layers["matmul"].k, layers["matmul"].n,
+            layers["matmul"].rhs) == (64, 16, 64, "activation")
+    assert w.batch == 2
+
+
+class DataDependent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        if x.sum() > -1e9:  # torch.fx cannot trace a branch on a value
+            x = self.conv(x)
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def test_falls_back_to_forward_hooks_where_fx_cannot_trace():
+    traced = trace_torch(DataDependent(), torch.randn(1, 3, 10, 10))
+    assert traced.tracer == "forward hooks" and "TraceError" in traced.fx_error
+    assert [layer.name for layer in traced.workload.layers] == ["conv", "avgpool", "fc"]
+
+
+class Unsupported(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.rnn = nn.LSTM(4, 4, batch_first=True)
+
+    def forward(self, x):
+        x = torch.cumsum(self.conv(x), dim=1)
+        out, _ = self.rnn(x.flatten(2).transpose(1, 2))
+        return out
+
+
+@pytest.mark.parametrize("tracer", ["fx", "hooks"])
+def test_unsupported_ops_are_all_listed_in_one_error(tracer):
+    with pytest.raises(InputError) as err:
+        from_torch(Unsupported(), torch.randn(1, 3, 6, 6), tracer=tracer)
+    text = str(err.value)
+    assert "cumsum: function cumsum" in text and "rnn: module LSTM" in text
+    assert "2 unsupported op(s)" in text
+
+
+def test_operand_statistics_quantise_at_the_input_precision():
+    relu = operand_stats(np.array([0.0, 0.0, 1 / 3, 1.0]), input_bits=2)
+    assert (relu.signed, relu.scale, relu.histogram, relu.input_density) == \
+        (False, 1.0, [2, 1, 0, 1], 0.5)
+    assert relu.bit_density == [0.5, 0.25]   # codes 0, 0, 1, 3
+    signed = operand_stats(np.array([-2.0, 1.0, 0.0, 0.2]), input_bits=3)
+    assert (signed.signed, signed.histogram) == (True, [2, 0, 1, 1])  # 2 magnitude bits
+
+
+def test_trace_records_stats_of_each_weighted_layers_input():
+    model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.ReLU(), nn.Conv2d(4, 4, 1))
+    x = torch.randn(4, 3, 5, 5)
+    traced = trace_torch(model, x, stats=True, input_bits=4)
+    assert set(traced.stats) == {"0", "2"}
+    assert traced.stats["0"] == operand_stats(x.numpy(), 4)
+    relu_out = torch.relu(model[0](x)).detach().numpy()
+    assert traced.stats["2"] == operand_stats(relu_out, 4)
+    assert not traced.stats["2"].signed
+    if "stats" not in type(traced.workload.layers[0]).model_fields:
+        with pytest.raises(InputError, match="stats"):
+            with_stats(traced.workload, traced.stats)
+
+
+def test_cli_exports_a_module_factory(tmp_path, monkeypatch, capsys):
+    (tmp_path / "mynet.py").write_text(textwrap.dedent("""
+        from torch import nn
+        def small():
+            return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                 nn.Flatten(), nn.Linear(8 * 4 * 4, 10))
+    """))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["export", "--torch", "mynet:small", "--input-shape", "2,3,8,8",
+                 "--input-bits", "4", "-o", "small.yaml"]) == 0
+    from hicsim.workload import load_workload
+    w = load_workload(tmp_path / "small.yaml")
+    assert [layer.op for layer in w.layers] == ["conv2d", "pool", "linear"]
+    assert (w.name, w.batch, w.input_bits) == ("small", 2, 4)
+    assert w.source == "hicsim export --torch mynet:small --input-bits 4 --input-shape 2,3,8,8"
+    assert main(["export", "--torch", "mynet:small"]) == 2
+    assert "needs --input-shape" in capsys.readouterr().err
+
+
+def test_missing_torch_names_the_extra(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)  # "import torch" now raises ImportError
+    assert main(["export", "--torch", "mynet:small", "--input-shape", "1,3,8,8"]) == 2
+    assert "pip install 'hicsim[torch]'" in capsys.readouterr().err
+
+
+def test_importing_hicsim_does_not_import_torch_or_onnx():
+    code = ("import sys, hicsim.workload, hicsim.cli.export; "
+            "assert not {'torch', 'onnx'} & set(sys.modules), 'imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
