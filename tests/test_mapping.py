@@ -1,6 +1,5 @@
 """Mapping by hand: partitions, block-diagonal packing, offset reference columns, streaming."""
 
-import pytest
 
 from hicsim.mapping import layout_of, map_layer, map_workload
 from hicsim.spec import load_arch

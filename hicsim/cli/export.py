@@ -34,7 +34,7 @@ class Source(NamedTuple):
 
 SOURCES = {
     "model": Source(lambda name, opts: zoo.build(name, **opts),
-                    ("width", "num_classes", "input_size")),
+                    ("width", "num_classes", "input_size", "rates", "dataset_size")),
     "scalesim": Source(lambda path, opts: from_scalesim(path, **opts), ("name",)),
     "torch": Source(lambda spec, opts: _from_torch(spec, **opts), ("input_shape", "name")),
     "onnx": Source(lambda path, opts: frameworks.from_onnx(
@@ -93,6 +93,11 @@ def register(sub) -> None:
                           help="channel-count multiplier (default 1)")
     zoo_only.add_argument("--num-classes", type=int, metavar="N",
                           help="classifier outputs (default: dataset's)")
+    zoo_only.add_argument("--rates", metavar="FILE.yaml",
+                          help="programming-rate file (from `hicsim train`); needed with "
+                               "--phase training")
+    zoo_only.add_argument("--dataset-size", type=int, metavar="N",
+                          help="training samples per epoch (per-epoch figures)")
     zoo_only.add_argument("--input-size", type=int, metavar="PX",
                           help="image height = width (default: dataset's)")
     importer = p.add_argument_group("importer options (--scalesim, --torch, --onnx)")

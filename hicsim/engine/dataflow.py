@@ -140,15 +140,11 @@ class Dataflow:
     def _weighted(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int], fraction: float,
                   first_pass: bool, last_pass: bool):
         layer = self.workload.layers[i]
-        name, led, chip = layer.name, self.ledger, self.chip
+        name, led = layer.name, self.ledger
         in_bytes = yield from self._fetch(i, b, last_pass)
         start = self.env.now
-        on_chip = sum(tiles.values())
         # Inputs go to every tile holding the layer; each column partition needs them again.
-        delivered = in_bytes * lm.col_parts * fraction
-        yield chip.spread({t: delivered * n / on_chip for t, n in tiles.items()},
-                          lambda t, s: chip.link_transfer(t, s, name, PHASE))
-        led.move(self.env.now, "local_buffer", "write", math.ceil(delivered), name, PHASE)
+        yield from self._to_tiles(name, PHASE, tiles, in_bytes * lm.col_parts * fraction)
 
         # Zero input bits skip their DAC conversion and device reads, where the data is known.
         activity = (layer.stats.active_fraction(self.arch.tile.dac.bits) if layer.stats is not None
@@ -157,19 +153,31 @@ class Dataflow:
                                      self.chip.tiles, activity)
         out_bytes = self._bytes(layer.output_elems) * fraction
         led.move(self.env.now, "local_buffer", "write", math.ceil(out_bytes), name, PHASE)
-        led.move(self.env.now, "local_buffer", "read", math.ceil(out_bytes), name, PHASE)
-        yield chip.spread({t: out_bytes * n / on_chip for t, n in tiles.items()},
-                          lambda t, s: chip.link_transfer(t, s, name, PHASE))
+        yield from self._from_tiles(name, PHASE, tiles, out_bytes)
         yield from self._store_output(i, b, math.ceil(out_bytes), first_pass)
         led.span(name, PHASE, start, self.env.now)
         if last_pass:
             self._event((name, b)).succeed()
 
+    def _over_links(self, name: str, phase: str, tiles: dict[int, int], nbytes: float):
+        """Bytes between the global buffer and a layer's tiles, shared by their crossbar counts."""
+        on_chip = sum(tiles.values())
+        return self.chip.spread({t: nbytes * n / on_chip for t, n in tiles.items()},
+                                lambda t, s: self.chip.link_transfer(t, s, name, phase))
+
+    def _to_tiles(self, name: str, phase: str, tiles: dict[int, int], nbytes: float):
+        yield self._over_links(name, phase, tiles, nbytes)
+        self.ledger.move(self.env.now, "local_buffer", "write", math.ceil(nbytes), name, phase)
+
+    def _from_tiles(self, name: str, phase: str, tiles: dict[int, int], nbytes: float):
+        self.ledger.move(self.env.now, "local_buffer", "read", math.ceil(nbytes), name, phase)
+        yield self._over_links(name, phase, tiles, nbytes)
+
     def _analog_mvms(self, name: str, phase: str, lm: LayerMap, demand, tiles: dict[int, int],
                      fraction: float, units, activity: float = 1.0):
         """One sample's MVMs of a layer on its tiles (``units``: the tiles themselves, or the
         separate transposed-read peripherals), then the partial sums that meet across tiles."""
-        start, chip = self.env.now, self.chip
+        start = self.env.now
         mvms = math.ceil(demand.mvms_per_sample / lm.replicas)
         yield self.env.all_of([units[t].submit(self.timing.mvm_op(demand, mvms, n))
                                for t, n in tiles.items()])
@@ -177,9 +185,7 @@ class Dataflow:
         if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
             psum = (demand.partial_sum_adds_per_mvm * demand.mvms_per_sample * fraction
                     * self.arch.tile.partial_sum_bits / 8)
-            on_chip = sum(tiles.values())
-            yield chip.spread({t: psum * n / on_chip for t, n in tiles.items()},
-                              lambda t, s: chip.link_transfer(t, s, name, phase))
+            yield self._over_links(name, phase, tiles, psum)
 
     def _count_mvms(self, name: str, phase: str, d, fraction: float, start: int,
                     activity: float) -> None:
@@ -212,10 +218,7 @@ class Dataflow:
             yield from chip.dram_access(weight_bytes, "read", name, phase)
             yield from chip.buffer_access(weight_bytes, "write", name, phase)  # staging
             yield from chip.buffer_access(weight_bytes, "read", name, phase)
-        on_chip = sum(tiles.values())
-        yield chip.spread({t: weight_bytes * n / on_chip for t, n in tiles.items()},
-                          lambda t, s: chip.link_transfer(t, s, name, phase))
-        self.ledger.move(self.env.now, "local_buffer", "write", weight_bytes, name, phase)
+        yield from self._to_tiles(name, phase, tiles, weight_bytes)
         self.ledger.move(self.env.now, "local_buffer", "read", weight_bytes, name, phase)
         per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
         yield self.env.all_of([chip.tiles[t].submit(self.timing.program_op(per_crossbar))

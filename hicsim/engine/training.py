@@ -211,18 +211,6 @@ class TrainingFlow(Dataflow):
             return self._network_input_bytes() * 8 // self.bits
         return next(layer.output_elems for layer in self.workload.layers if layer.name == name)
 
-    def _to_tiles(self, name: str, phase: str, tiles: dict[int, int], nbytes: float):
-        on_chip = sum(tiles.values())
-        yield self.chip.spread({t: nbytes * n / on_chip for t, n in tiles.items()},
-                               lambda t, s: self.chip.link_transfer(t, s, name, phase))
-        self.ledger.move(self.env.now, "local_buffer", "write", math.ceil(nbytes), name, phase)
-
-    def _from_tiles(self, name: str, phase: str, tiles: dict[int, int], nbytes: float):
-        on_chip = sum(tiles.values())
-        self.ledger.move(self.env.now, "local_buffer", "read", math.ceil(nbytes), name, phase)
-        yield self.chip.spread({t: nbytes * n / on_chip for t, n in tiles.items()},
-                               lambda t, s: self.chip.link_transfer(t, s, name, phase))
-
 
 def _device_roles(arch) -> tuple[str, str | None]:
     """(the multi-level device, the binary device or None) that hold a weight."""

@@ -15,7 +15,7 @@ from hicsim.spec.devices import PcmBinary, PcmMultilevel
 from hicsim.spec.generation import GenerationUnit
 from hicsim.spec.memory import Memory
 from hicsim.spec.training import Training
-from hicsim.spec.quantities import (Area, Bandwidth, Bits, Bytes, Energy, EnergyPerByte, Frequency,
+from hicsim.spec.quantities import (Area, Bandwidth, Bits, Energy, EnergyPerByte, Frequency,
                                     NonNegativeInt, PositiveInt, Power, Strict, Time, TimeOrZero)
 
 Device = Annotated[Union[PcmMultilevel, PcmBinary], Field(discriminator="kind")]
