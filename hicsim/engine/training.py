@@ -51,6 +51,11 @@ class TrainingFlow(Dataflow):
                 for src in wl.inputs_of(i):
                     self.readers[src] = self.readers.get(src, 0) + 1
         self.devices = _device_roles(arch)
+        for layer in wl.weighted_layers:  # checked before anything runs
+            rates = layer.programming
+            if self.devices[1] is None and (rates.binary_set_pulses or rates.binary_reset_pulses):
+                raise single(wl.name, f"binary pulses, but {arch.name}'s weights have no binary "
+                                      f"devices", f"layers.{layer.name}.programming")
 
     def _readers_of(self, key) -> int:
         return 1 if key[0] == "err" else super()._readers_of(key)
@@ -186,9 +191,6 @@ class TrainingFlow(Dataflow):
         """Pulses per (device, kind) for one step, booked as counts; write-erase cycles too.
         Every replica of a layer holds the same weights, so each receives the same pulses."""
         ml, binary = self.devices
-        if binary is None and (rates.binary_set_pulses or rates.binary_reset_pulses):
-            raise single(self.workload.name, "binary pulses, but the chip's weights have no binary "
-                                             "devices", f"layers.{name}.programming")
         verify = self.arch.devices[ml].verify_iterations
         pulses = {(ml, "set_pulse"): rates.set_pulses + rates.reset_pulses * verify,
                   (ml, "reset_pulse"): rates.reset_pulses, (ml, "read"): rates.reset_pulses * verify}

@@ -9,7 +9,11 @@ class InputError(Exception):
     def __init__(self, source: str, problems: list[tuple[str, str]]):
         self.source = source
         self.problems = problems  # (key path, what is wrong)
-        super().__init__(self.render())
+        # args as given, so that copies (SimPy re-raises type(exc)(*exc.args)) are equal
+        super().__init__(source, problems)
+
+    def __str__(self) -> str:
+        return self.render()
 
     def render(self) -> str:
         lines = []
