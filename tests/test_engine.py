@@ -143,3 +143,20 @@ def test_operand_stats_skip_zero_input_bits(hic, small_net):
     assert count(data, "adc", "convert") == count(base, "adc", "convert")
     assert data.summary["operand_stats_layers"] == ["conv2"]
     assert data.energy_J < base.energy_J
+
+
+@pytest.mark.parametrize("spec,extra", [(HIC, {}), (ISAAC, {"tile.adc.count": 4}), (HIC, TINY_CHIP)])
+def test_layer_time_by_kind_fills_the_span(small_net, spec, extra):
+    r = simulate(load_arch(spec, extra), small_net)
+    kinds = ["compute_cycles", "conversion_cycles", "programming_cycles", "generation_cycles"]
+    busy = r.layers[kinds].sum(axis=1)
+    span = r.layers["end_cycle"] - r.layers["start_cycle"]
+    assert (busy + r.layers["stall_cycles"] >= span).all()
+    assert (r.layers["stall_cycles"] >= 0).all()
+    weighted = r.layers[r.layers.weighted]
+    assert (weighted["compute_cycles"] > 0).all()
+    if extra.get("tile.adc.count"):  # 4 ADCs for a tile's many conv columns: conversion dominates
+        convs = r.layers[r.layers.op == "conv2d"]
+        assert (convs["conversion_cycles"] > convs["compute_cycles"]).all()
+    if extra == TINY_CHIP:
+        assert (weighted["programming_cycles"] > 0).all()

@@ -179,8 +179,11 @@ class Dataflow:
         separate transposed-read peripherals), then the partial sums that meet across tiles."""
         start = self.env.now
         mvms = math.ceil(demand.mvms_per_sample / lm.replicas)
-        yield self.env.all_of([units[t].submit(self.timing.mvm_op(demand, mvms, n))
-                               for t, n in tiles.items()])
+        parts = {t: self.timing.mvm_parts(demand, mvms, n) for t, n in tiles.items()}
+        yield self.env.all_of([units[t].submit(p[0]) for t, p in parts.items()])
+        _, reads, conversion = max(parts.values())  # the tile that takes longest
+        self.ledger.spend(name, "compute", reads)
+        self.ledger.spend(name, "conversion", conversion)
         self._count_mvms(name, phase, demand, fraction, start, activity)
         if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
             psum = (demand.partial_sum_adds_per_mvm * demand.mvms_per_sample * fraction
@@ -221,8 +224,9 @@ class Dataflow:
         yield from self._to_tiles(name, phase, tiles, weight_bytes)
         self.ledger.move(self.env.now, "local_buffer", "read", weight_bytes, name, phase)
         per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
-        yield self.env.all_of([chip.tiles[t].submit(self.timing.program_op(per_crossbar))
-                               for t in tiles])
+        cycles = self.timing.program_op(per_crossbar)
+        yield self.env.all_of([chip.tiles[t].submit(cycles) for t in tiles])
+        self.ledger.spend(name, "programming", cycles)
         for device, n in lm.devices.items():
             self._count_writes(name, device, round(n * fraction))
         self.ledger.span(name, phase, start, self.env.now)
@@ -236,7 +240,9 @@ class Dataflow:
         self.ledger.move(self.env.now, "basis_buffer", "write", stored, name, phase)
         self.ledger.move(self.env.now, "basis_buffer", "read", stored, name, phase)
         self.ledger.count(name, phase, "generation_unit", "mac", macs)
-        yield chip.generation_unit.submit(self.timing.generation_op(macs, stored))
+        cycles = self.timing.generation_op(macs, stored)
+        yield chip.generation_unit.submit(cycles)
+        self.ledger.spend(name, "generation", cycles)
 
     def _count_writes(self, layer: str, device: str, n: int) -> None:
         """Pulses to write ``n`` devices from scratch. Binary: one RESET each, then a SET for the

@@ -17,6 +17,9 @@ class Ledger:
     traffic: list = field(default_factory=list)
     # (layer, phase) -> [first start cycle, last end cycle]
     spans: dict = field(default_factory=dict)
+    # (layer, kind of time) -> cycles on the layer's critical unit: compute, conversion,
+    # programming, generation (the rest of a layer's span is waiting: memory and contention)
+    time: dict = field(default_factory=lambda: defaultdict(int))
     # tensors through the global buffer: bytes allocated and freed (conservation check)
     buffer_in: int = 0
     buffer_out: int = 0
@@ -32,6 +35,9 @@ class Ledger:
             return
         self.count(layer, phase, level, f"{direction}_bytes", nbytes)
         self.traffic.append((now, level, direction, nbytes, layer))
+
+    def spend(self, layer: str, kind: str, cycles: int) -> None:
+        self.time[(layer, kind)] += cycles
 
     def span(self, layer: str, phase: str, start: int, end: int) -> None:
         s = self.spans.get((layer, phase))

@@ -61,8 +61,13 @@ class Timing:
 
     def mvm_op(self, d: ReadDemand, mvms: int, crossbars: int) -> int:
         """A tile running ``mvms`` MVMs of a layer on ``crossbars`` of its crossbars in parallel."""
+        return self.mvm_parts(d, mvms, crossbars)[0]
+
+    def mvm_parts(self, d: ReadDemand, mvms: int, crossbars: int) -> tuple[int, int, int]:
+        """(operation cycles, of which analog reads, of which conversion beyond the reads); the
+        rest is the local buffer or the shift-and-add units holding the operation up."""
         if mvms <= 0:
-            return 0
+            return 0, 0, 0
         share = crossbars / max(1, d.crossbars)
         if self.adc_per_crossbar is not None:  # ADCs belong to each crossbar
             per_adc = math.ceil(d.busiest_outputs / self.adc_per_crossbar)
@@ -76,7 +81,10 @@ class Timing:
         bounds.append(math.ceil(dac_bytes / self.local_bytes_per_cycle))
         if self.shift_add_per_cycle:
             bounds.append(math.ceil(mvms * d.slices * d.adc_per_slice * share / self.shift_add_per_cycle))
-        return max(bounds)
+        total = max(bounds)
+        reads = min(total, mvms * d.slices * self.read + min(self.read, convert))
+        conversion = min(total - reads, mvms * d.slices * max(0, convert - self.read))
+        return total, reads, conversion
 
     def program_op(self, devices_per_crossbar: dict[str, int]) -> int:
         """Programming a tile's crossbars in parallel, ``parallel_devices`` at a time per crossbar;

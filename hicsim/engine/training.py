@@ -156,8 +156,9 @@ class TrainingFlow(Dataflow):
         macs = layer.macs_per_sample
         on_chip = sum(tiles.values())
         per_cycle = self.arch.training.gradient_unit.macs_per_cycle
-        yield self.env.all_of([self.chip.gradient_units[t].submit(math.ceil(macs * n / on_chip / per_cycle))
-                               for t, n in tiles.items()])
+        cycles = {t: math.ceil(macs * n / on_chip / per_cycle) for t, n in tiles.items()}
+        yield self.env.all_of([self.chip.gradient_units[t].submit(c) for t, c in cycles.items()])
+        self.ledger.spend(name, "compute", max(cycles.values()))
         self.ledger.count(name, phase, "gradient_unit", "mac", macs)
         self.ledger.span(name, phase, start, self.env.now)
         self._event(("grad", name, b)).succeed()
@@ -180,11 +181,13 @@ class TrainingFlow(Dataflow):
         pulses = self._pulses(name, layer.programming, lm.replicas)
         on_chip = sum(tiles.values())
         lb = self.timing.local_bytes_per_cycle
+        program = self.timing.pulse_op(pulses, 1 / on_chip)
         ops = []
         for t, n in tiles.items():
             rmw = 0 if acc.location == "global_buffer" else math.ceil(2 * acc_bytes * n / on_chip / lb)
-            ops.append(self.chip.tiles[t].submit(rmw + self.timing.pulse_op(pulses, 1 / on_chip)))
+            ops.append(self.chip.tiles[t].submit(rmw + program))
         yield self.env.all_of(ops)
+        self.ledger.spend(name, "programming", program)
         self.ledger.span(name, phase, start, self.env.now)
 
     def _pulses(self, name: str, rates, replicas: int) -> dict[tuple[str, str], float]:

@@ -20,6 +20,10 @@ from hicsim.spec.errors import single
 
 PROGRAMMING_ACTIONS = ("set_pulse", "reset_pulse")
 
+# A layer's time by kind (``Result.layers`` columns ``<kind>_cycles``), in stacking order.
+LATENCY_COLOURS = {"compute": "tab:blue", "conversion": "tab:orange", "programming": "tab:red",
+                   "generation": "tab:purple", "stall": "tab:gray"}
+
 # What each kind of unit spends its busy time on (the engine's unit kinds).
 UNIT_ROLES = {"tile": "tiles: analog MVM + ADC conversion + programming",
               "dram_channel": "DRAM channels: memory", "global_buffer": "global buffer: memory",
@@ -95,25 +99,27 @@ def energy_breakdown(actions: pd.DataFrame, layers: pd.DataFrame | None = None) 
 
 
 def latency_breakdown(layers: pd.DataFrame, units: pd.DataFrame, latency_s: float) -> Figure:
-    """Where the time goes: each layer's span on the timeline, and how long each kind of unit is
-    busy (its busiest unit and its mean) against the run's latency; a unit's idle time is time it
-    spends waiting (stalled on others or out of work)."""
+    """Where the time goes: per layer, its critical unit's time on analog reads (compute), on
+    conversion beyond the reads, on programming and on weight generation, and the rest of its
+    span spent stalled (waiting on memory, transfers or units other layers hold); beside it, how
+    long each kind of unit is busy against the run's latency."""
     fig, (ax, ax_units) = new_figure(12, 2.0 + 0.22 * max(len(layers), len(units["kind"].unique())),
                                      ncols=2, width_ratios=[3, 2])
     cycles = max(float(layers["end_cycle"].max()), 1.0) if len(layers) else 1.0
     cycle_s = latency_s / cycles if latency_s else 0.0
     scale, unit = si_scale([latency_s], "s")
-    ops = colours(layers["op"]) if len(layers) else {}
     y = np.arange(len(layers))
-    start = layers["start_cycle"] * cycle_s / scale
-    span = (layers["end_cycle"] - layers["start_cycle"]) * cycle_s / scale
-    for op, colour in ops.items():
-        mask = (layers["op"] == op).to_numpy()
-        ax.barh(y[mask], span[mask], left=start[mask], color=colour, label=op, height=0.8)
+    left = np.zeros(len(layers))
+    kinds = [k for k in LATENCY_COLOURS if f"{k}_cycles" in layers and layers[f"{k}_cycles"].any()]
+    for kind in kinds:
+        colour = LATENCY_COLOURS[kind]
+        width = layers[f"{kind}_cycles"].to_numpy(dtype=float) * cycle_s / scale
+        ax.barh(y, width, left=left, color=colour, label=kind.replace("_", " "), height=0.8)
+        left += width
     ax.set_yticks(y, layers["layer"], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(with_unit("time", unit))
-    ax.set_title("Layer spans (start to end, all work of the layer)")
+    ax.set_title("Layer time by kind (critical unit; stall = rest of the layer's span)")
     ax.grid(axis="x", alpha=0.3)
     busy = units.groupby("kind")["busy_cycles"].agg(["max", "mean"]).sort_values("max")
     busy = busy * cycle_s / scale
@@ -126,7 +132,7 @@ def latency_breakdown(layers: pd.DataFrame, units: pd.DataFrame, latency_s: floa
     ax_units.set_xlabel(with_unit("busy time", unit))
     ax_units.set_title("Busy time by unit kind")
     ax_units.grid(axis="x", alpha=0.3)
-    legend_outside(fig, ax, "layer op", ncol=len(ops) or 1)
+    legend_outside(fig, ax, "time spent on", ncol=max(len(kinds), 1))
     ax_units.legend(loc="lower right", fontsize=8, framealpha=0.9)
     return fig
 

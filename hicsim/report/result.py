@@ -25,6 +25,11 @@ from hicsim.workload.model import Workload
 
 
 
+# Where a layer's time goes on its critical unit; the rest of its span is a stall (waiting on
+# memory, transfers or a unit another layer holds).
+TIME_KINDS = ("compute", "conversion", "programming", "generation")
+
+
 @dataclass
 class Result:
     arch: str
@@ -128,9 +133,12 @@ def _layer_table(workload: Workload, engine: EngineResult, actions: pd.DataFrame
     rows = []
     for layer in workload.layers:
         start, end = spans.get(layer.name, (0, 0))
+        busy = {kind: engine.ledger.time.get((layer.name, kind), 0) for kind in TIME_KINDS}
         rows.append(dict(layer=layer.name, op=layer.op, weighted=layer.weighted,
                          weights=layer.weights, macs_per_sample=layer.macs_per_sample,
-                         start_cycle=start, end_cycle=end, energy_J=float(energy.get(layer.name, 0.0))))
+                         start_cycle=start, end_cycle=end, energy_J=float(energy.get(layer.name, 0.0)),
+                         **{f"{kind}_cycles": c for kind, c in busy.items()},
+                         stall_cycles=max(0, end - start - sum(busy.values()))))
     df = pd.DataFrame(rows)
     if not mapping_df.empty:
         df = df.merge(mapping_df[["layer", "crossbars", "replicas", "tiles"]], on="layer", how="left")

@@ -1,0 +1,98 @@
+"""Multi-level PCM cell: the published statistical model, vectorised in numpy.
+
+These functions are the reference truth. Random draws enter as arguments (standard normals), so a
+caller decides where randomness comes from and the numba kernels (``hicsim.kernels.device_ops``)
+can be checked against them on identical draws.
+
+Sources (../shared/REFERENCE.md): programming noise, drift and read noise from Nandakumar ICECS
+2019 / Joshi Nat. Commun. 2020; pulsed SET from Nandakumar Front. Neurosci. 2020 (aihwkit PCMPreset).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hicsim.devices.params import MultilevelParams
+
+_G_HAT_FLOOR = 1e-6  # ln(g_hat) in the drift fits: a fully RESET device uses the floor
+
+
+def g_hat(p: MultilevelParams, g):
+    return np.asarray(g, dtype=np.float64) / p.g_max
+
+
+def programming_sigma(p: MultilevelParams, g_target):
+    """Standard deviation (siemens) of the programmed conductance around its target."""
+    gh = g_hat(p, g_target)
+    return (p.prog_c0 + p.prog_c1 * gh + p.prog_c2 * gh * gh) * 1e-6 * (p.g_max / 25e-6)
+
+
+def program(p: MultilevelParams, g_target, normal):
+    """Program-and-verify to ``g_target``: the target plus programming noise, kept in range."""
+    g = np.asarray(g_target, dtype=np.float64) + programming_sigma(p, g_target) * normal
+    return np.clip(g, p.g_min, p.g_max)
+
+
+def drift_nu_mean(p: MultilevelParams, g_prog):
+    lg = np.log(np.maximum(g_hat(p, g_prog), _G_HAT_FLOOR))
+    return np.clip(p.nu_mu_slope * lg + p.nu_mu_intercept, p.nu_mu_min, p.nu_mu_max)
+
+
+def drift_nu_sigma(p: MultilevelParams, g_prog):
+    lg = np.log(np.maximum(g_hat(p, g_prog), _G_HAT_FLOOR))
+    return np.clip(p.nu_sigma_slope * lg + p.nu_sigma_intercept, p.nu_sigma_min, p.nu_sigma_max)
+
+
+def drift_nu(p: MultilevelParams, g_prog, normal):
+    """Drift exponent of a device programmed to ``g_prog``: |N(mu, sigma)|."""
+    return np.abs(drift_nu_mean(p, g_prog) + drift_nu_sigma(p, g_prog) * normal)
+
+
+def drifted(g_prog, nu, elapsed, t0):
+    """g(t) = g_prog (t/t0)^-nu; within t0 of programming the device has not drifted yet."""
+    ratio = np.maximum(np.asarray(elapsed, dtype=np.float64), t0) / t0
+    return np.asarray(g_prog, dtype=np.float64) * ratio ** (-np.asarray(nu, dtype=np.float64))
+
+
+def read_noise_sigma(q_coeff, q_exp, q_max, t_read, gh_prog, g_now, elapsed):
+    """1/f read noise: |g(t)| Q_s sqrt(ln((t + t_read) / (2 t_read))), zero before t_read."""
+    q = np.minimum(q_coeff / np.maximum(np.asarray(gh_prog, dtype=np.float64) ** q_exp, 1e-3), q_max)
+    growth = np.log((np.asarray(elapsed, dtype=np.float64) + t_read) / (2.0 * t_read))
+    return np.abs(g_now) * q * np.sqrt(np.maximum(growth, 0.0))
+
+
+def multilevel_read_sigma(p: MultilevelParams, g_prog, g_now, elapsed):
+    return read_noise_sigma(p.read_q_coeff, p.read_q_exp, p.read_q_max, p.read_t_read,
+                            g_hat(p, g_prog), g_now, elapsed)
+
+
+def _normalised_w(p: MultilevelParams, g):
+    """Position on the SET model's normalised weight range [0, set_w_span]."""
+    return (np.asarray(g, dtype=np.float64) - p.g_min) / p.g_range * p.set_w_span
+
+
+def set_step_mean(p: MultilevelParams, g, d2d=1.0):
+    """Mean conductance increment (siemens) of one SET pulse at conductance ``g``.
+
+    step(w) = max(0, 1 - a_up exp(gamma z)) dw_min, z = 2 a w / w_span + b, mapped back to siemens.
+    ``d2d`` is the device's own dw_min factor (device-to-device variation).
+    """
+    w = _normalised_w(p, g)
+    z = 2.0 * p.set_a * w / p.set_w_span + p.set_b
+    step_w = np.maximum(0.0, 1.0 - p.set_a_up * np.exp(p.set_gamma * z)) * p.set_dw_min * d2d
+    return step_w / p.set_w_span * p.g_range
+
+
+def set_pulse(p: MultilevelParams, g, d2d, normal_mult, normal_add):
+    """One stochastic SET pulse: mean step times (1 + sigma_c2c xi1), plus an additive term of
+    dw_min (sigma_add + sigma_slope |w|) xi2; the result stays in [g_min, g_max]."""
+    w = _normalised_w(p, g)
+    step = set_step_mean(p, g, d2d) * (1.0 + p.set_sigma_c2c * normal_mult)
+    additive_w = p.set_dw_min * (p.set_sigma_add + p.set_sigma_slope * np.abs(w)) * normal_add
+    g_new = np.asarray(g, dtype=np.float64) + step + additive_w / p.set_w_span * p.g_range
+    return np.clip(g_new, p.g_min, p.g_max)
+
+
+def device_to_device_factor(p: MultilevelParams, normal):
+    """Per-device multiplier of dw_min, N(1, sigma_d2d) kept non-negative."""
+    return np.maximum(1.0 + p.set_sigma_d2d * np.asarray(normal, dtype=np.float64), 0.0)

@@ -1,0 +1,231 @@
+"""``CrossbarArray``: one layer's weights held on PCM devices, with forward and transposed analog
+MVMs and on-device update rules. See ``hicsim.kernels`` for the API overview."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hicsim.devices.decode import device_conductances
+from hicsim.devices.encode import check_weights, encode
+from hicsim.devices.layout import KIND_NAMES, build_layout
+from hicsim.devices.state import DeviceState
+from hicsim.kernels.decode import decode_kernel
+from hicsim.kernels.mvm import mvm_kernel
+from hicsim.kernels.mvm_columns import mvm_columns_kernel
+from hicsim.kernels.quantize import slice_noise_weights
+from hicsim.kernels.rng import stream_seed
+from hicsim.kernels.threads import BlasGuard
+from hicsim.kernels.update import (RULE_HIC, RULE_MIXED_PRECISION, RULE_STOCHASTIC_PULSE,
+                                   accumulate_kernel, program_kernel)
+from hicsim.spec.arch import Arch
+
+RULES = {"hic": RULE_HIC, "mixed_precision": RULE_MIXED_PRECISION,
+         "stochastic_pulse": RULE_STOCHASTIC_PULSE}
+# purposes of the random streams derived from (seed, call number)
+_ENCODE, _READ_NOISE, _ROUNDING, _PROGRAMMING = 1, 2, 3, 4
+
+
+def check_batch(name: str, a, width: int, width_name: str) -> np.ndarray:
+    """A finite float32 (batch, width) array, or ValueError naming what is wrong."""
+    arr = np.asarray(a)
+    if arr.ndim != 2 or arr.shape[1] != width or arr.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (batch, {width}) to match the crossbar's "
+                         f"{width_name}, got {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise ValueError(f"{name} must be real numbers, got dtype {arr.dtype}")
+    arr = np.ascontiguousarray(arr, dtype=np.float32)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+class CrossbarArray:
+    """Weights W (rows = inputs, cols = outputs) on the devices of ``arch.tile.weights``.
+
+    ``w_max``: the largest weight magnitude the devices represent (default: max |weights|).
+    ``seed``: every random draw (programming, read noise, rounding) derives from it and a call
+    counter, so two arrays built and driven identically give identical numbers.
+    ``input_bits``: DAC input precision including sign (default: spec ``tile.activation_bits``, 8).
+    ``adc_headroom``: the ADC full scale, in units of sqrt(inputs) x the largest single product
+    (the spec gives no ADC range; 4 keeps clipping rare for random inputs).
+    """
+
+    def __init__(self, arch: Arch, weights, *, w_max: float | None = None, seed: int = 0,
+                 t_now: float = 0.0, input_bits: int | None = None, adc_headroom: float = 4.0):
+        w = np.asarray(weights, dtype=np.float64)
+        if w.ndim != 2 or 0 in w.shape:
+            raise ValueError(f"weights must be a non-empty 2-D (inputs, outputs) array, got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError("weights contain NaN or infinite values")
+        if w_max is None:
+            w_max = float(np.abs(w).max()) or 1.0
+        self.layout, self.ml, self.bp = build_layout(arch, float(w_max))
+        self.w_max = float(w_max)
+        self.seed = seed
+        self._calls = 0
+        self.t_now = float(t_now)
+        bits = input_bits if input_bits is not None else getattr(arch.tile, "activation_bits", 8)
+        if not 2 <= bits <= 24:
+            raise ValueError(f"input_bits must be in [2, 24], got {bits}")
+        self.qmax = 2 ** (bits - 1) - 1
+        self.dac_bits = arch.tile.dac.bits
+        self.slices = math.ceil((bits - 1) / self.dac_bits)
+        self._noise_weights = slice_noise_weights(self.qmax, self.dac_bits)
+        self.adc_amax = 2 ** (arch.tile.adc.bits - 1) - 1
+        if not adc_headroom > 0:
+            raise ValueError(f"adc_headroom must be positive, got {adc_headroom}")
+        self.adc_headroom = float(adc_headroom)
+        self.accumulator = arch.tile.accumulator
+        self._blas = BlasGuard()
+        rng = np.random.default_rng(int(stream_seed(seed, 0, _ENCODE)))
+        self.state: DeviceState = encode(self.layout, self.ml, self.bp, w, rng, self.t_now)
+        self._coef = self.layout.device_coefficients()
+        self._offset = self.layout.weight_offset()
+        self.weights = np.empty(w.shape, np.float32)     # effective weights at t_now
+        self.variance = np.empty(w.shape, np.float32)    # their read-noise variance
+        self._acc = np.zeros(w.shape, np.int32)          # HIC accumulator (LSBs)
+        self._chi = np.zeros(w.shape, np.float32)        # mixed-precision accumulator (steps)
+        self._decode()
+
+    # ---- state and time ------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.weights.shape
+
+    @property
+    def representation(self) -> str:
+        return KIND_NAMES[self.layout.kind]
+
+    @property
+    def step(self) -> float:
+        """One device step (a multi-level level or a code LSB), in weight."""
+        return self.layout.step_units * self.layout.w_unit
+
+    def set_time(self, t_now: float) -> None:
+        """Move the array clock (seconds); drift and read noise are evaluated at it."""
+        if not math.isfinite(t_now):
+            raise ValueError(f"t_now must be finite, got {t_now}")
+        self.t_now = float(t_now)
+        self._decode()
+
+    def effective_weights(self) -> np.ndarray:
+        return self.weights.astype(np.float64)
+
+    def wear(self) -> dict[str, np.ndarray]:
+        """Per-device counters, each (devices, rows, cols); see ``device_ops`` for the cycle rule."""
+        return {"set_pulses": self.state.set_pulses, "reset_pulses": self.state.reset_pulses,
+                "write_erase_cycles": self.state.cycles}
+
+    def _next_key(self, purpose: int) -> np.uint64:
+        self._calls += 1
+        return stream_seed(self.seed, self._calls, purpose)
+
+    def _decode(self) -> None:
+        decode_kernel(self.state, self.layout.slot_binary, self.layout.slots, self._coef,
+                      self._offset, self.ml, self.bp, self.t_now, self.weights, self.variance)
+        # at t_now every device programmed less than t_read ago is noiseless; updates only
+        # program devices at t_now, so this stays true until the clock moves
+        self._has_read_noise = bool(self.variance.any())
+
+    # ---- MVM ------------------------------------------------------------------------------
+    def forward(self, x, *, noise: bool = True, per_column: bool = False,
+                per_element: bool = False) -> np.ndarray:
+        """y = x . W through DAC, devices, read noise and ADC; x (batch, rows) -> (batch, cols).
+        ``per_column`` converts every device column and input slice separately (slow, faithful);
+        ``per_element`` also draws noise per device per read (implies per_column)."""
+        return self._mvm(check_batch("x", x, self.shape[0], "rows"), False, noise,
+                         per_column or per_element, per_element)
+
+    def backward(self, delta, **options) -> np.ndarray:
+        """Transposed product delta . W^T; delta (batch, cols) -> (batch, rows)."""
+        return self._mvm(check_batch("delta", delta, self.shape[1], "columns"), True,
+                         options.get("noise", True),
+                         options.get("per_column", False) or options.get("per_element", False),
+                         options.get("per_element", False))
+
+    def _mvm(self, x, transpose, noise, per_column, per_element):
+        inputs = x.shape[1]
+        key = self._next_key(_READ_NOISE)
+        if per_column:
+            return self._mvm_columns(x, transpose, noise, per_element, key)
+        full_scale = self.adc_headroom * math.sqrt(inputs) * self.w_max * self.qmax
+        outputs = self.shape[0] if transpose else self.shape[1]
+        out = np.empty((x.shape[0], outputs), np.float64)
+        noise_on = bool(noise) and self._has_read_noise
+        with self._blas.single_threaded():
+            mvm_kernel(x, self.weights, self.variance, transpose, self.qmax, self._noise_weights,
+                       full_scale, self.adc_amax, noise_on, key, _chunks(x.shape[0]), out)
+        return out
+
+    def _mvm_columns(self, x, transpose, noise, per_element, key):
+        from hicsim.kernels.mvm_reference import dac_reference
+        g_now, sigma = device_conductances(self.layout, self.ml, self.bp, self.state, self.t_now)
+        if not noise:
+            sigma = np.zeros_like(sigma)
+        if transpose:
+            g_now = np.ascontiguousarray(g_now.transpose(0, 2, 1))
+            sigma = np.ascontiguousarray(sigma.transpose(0, 2, 1))
+        xq, _, scale = dac_reference(x, self.qmax, self._noise_weights)
+        g_full = np.where(self.layout.slot_binary == 1, self.bp.g_on - self.bp.g_off,
+                          self.ml.g_range)
+        g_full = np.tile(g_full, self.layout.sides)
+        digit_max = 2 ** self.dac_bits - 1
+        column_full_scale = self.adc_headroom * math.sqrt(x.shape[1]) * digit_max * g_full
+        out = np.empty((x.shape[0], g_now.shape[2]), np.float64)
+        mvm_columns_kernel(xq, g_now, sigma, self._coef, self._offset, self.dac_bits, self.slices,
+                           column_full_scale, self.adc_amax, per_element, key, out)
+        return out * scale[:, None] / self.qmax
+
+    # ---- update ---------------------------------------------------------------------------
+    def update(self, x, delta, lr: float, rule: str = "hic") -> int:
+        """Apply W -= lr x^T delta through ``rule`` (hic | mixed_precision | stochastic_pulse);
+        returns how many weights were programmed. Counters, conductances and the effective
+        weights at ``t_now`` are updated in place."""
+        if rule not in RULES:
+            raise ValueError(f"rule must be one of {sorted(RULES)} (fp32 is FloatArray), got {rule!r}")
+        if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr)):
+            raise ValueError(f"lr must be a finite number, got {lr!r}")
+        x = check_batch("x", x, self.shape[0], "rows")
+        delta = check_batch("delta", delta, self.shape[1], "columns")
+        if x.shape[0] != delta.shape[0]:
+            raise ValueError(f"x and delta batches differ: {x.shape[0]} vs {delta.shape[0]}")
+        lo, hi, per_step, stochastic = self._accumulator_format(rule)
+        steps = np.empty(self.shape, np.int32)
+        row_counts = np.empty(self.shape[0], np.int64)
+        with self._blas.single_threaded():
+            accumulate_kernel(np.ascontiguousarray(x.T), delta, -float(lr) / self.step, RULES[rule],
+                              self._acc, self._chi, lo, hi, per_step, stochastic,
+                              self._next_key(_ROUNDING), steps, row_counts)
+            program_kernel(steps, row_counts, self._next_key(_PROGRAMMING), self.state, self.layout,
+                           self._coef, self._offset, self.ml, self.bp, self.t_now, self.weights,
+                           self.variance)
+        return int(row_counts.sum())
+
+    def _accumulator_format(self, rule: str):
+        """(lowest, highest, LSBs per step, stochastic rounding) of the HIC accumulator."""
+        if rule != "hic":
+            return 0.0, 0.0, 1.0, True
+        if self.accumulator is None:
+            raise ValueError("rule 'hic' needs tile.accumulator in the arch spec")
+        bits = self.accumulator.bits
+        if bits < 2:
+            raise ValueError(f"tile.accumulator.bits: the HIC accumulator needs at least 2 bits, got {bits}")
+        return (-float(2 ** (bits - 1)), float(2 ** (bits - 1) - 1), float(2 ** (bits - 2)),
+                self.accumulator.rounding == "stochastic")
+
+    def accumulated(self) -> np.ndarray:
+        """Update held in the accumulators but not yet programmed, in weight (both rules)."""
+        lsb = self.step / 2 ** (self.accumulator.bits - 2) if self.accumulator else 0.0
+        return self._acc * lsb + self._chi.astype(np.float64) * self.step
+
+
+_CHUNK_ROWS = 32
+
+
+def _chunks(batch: int) -> int:
+    """Batch chunks of the MVM's parallel loop. Fixed-size chunks, not one per thread: a sample's
+    result must not depend on which BLAS call (of which shape) computed it, so that results are
+    the same whatever the thread count."""
+    return -(-batch // _CHUNK_ROWS)

@@ -1,0 +1,73 @@
+"""DAC and ADC quantisation, scalar numba helpers shared by the MVM kernels.
+
+DAC: each input vector is scaled by its own max |x| (a digital scale re-applied after the ADC),
+then rounded to a signed integer of ``input_bits`` (sign + magnitude, |q| <= 2^(input_bits-1) - 1).
+A DAC of ``dac_bits`` drives the magnitude in slices of ``dac_bits`` bits (bit-serial when
+dac_bits = 1), least significant first; slice s carries weight 2^(s dac_bits).
+
+ADC: a signed conversion of ``adc_bits`` with full scale ``full_scale``: code =
+clip(round(v x amax / full_scale), -amax, amax), amax = 2^(adc_bits-1) - 1; clipping models
+saturation of the column. ``adc_bits = 0`` means an ideal (absent) ADC.
+Rounding is half-up (floor(v + 0.5)) everywhere, in the kernels and their references alike.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def round_half_up(v):
+    return math.floor(v + 0.5)
+
+
+@njit(cache=True)
+def adc_convert(value, full_scale, amax):
+    """The ADC's reconstruction of ``value``: its code times its LSB (or value, if ideal)."""
+    if amax <= 0:
+        return value
+    code = min(max(round_half_up(value * (amax / full_scale)), -amax), amax)
+    return code * (full_scale / amax)
+
+
+@njit(cache=True)
+def slice_digit(magnitude, s, dac_bits):
+    """Magnitude digit of slice s (an integer in [0, 2^dac_bits - 1])."""
+    return (magnitude >> (s * dac_bits)) & ((1 << dac_bits) - 1)
+
+
+def slice_noise_weights(qmax: int, dac_bits: int) -> np.ndarray:
+    """For every input magnitude m in [0, qmax]: sum over its slices of (digit x 2^(s dac_bits))^2,
+    the weight of that input in the read-noise variance (each slice is a separate read with
+    independent noise). Equals m^2 when one slice carries the whole magnitude."""
+    table = np.zeros(qmax + 1, np.float32)
+    for m in range(qmax + 1):
+        s, rest = 0, m
+        while rest:
+            part = float((rest & ((1 << dac_bits) - 1)) << (s * dac_bits))
+            table[m] += part * part
+            rest >>= dac_bits
+            s += 1
+    return table
+
+
+@njit(cache=True)
+def dac_row(x_row, qmax, noise_weights, xq_row, q_row):
+    """Quantise one input vector into signed integers ``xq_row``; ``q_row`` gets each input's
+    read-noise weight (``slice_noise_weights``). Returns the digital scale (max |x|)."""
+    scale = 0.0
+    for i in range(x_row.shape[0]):
+        scale = max(scale, abs(x_row[i]))
+    if scale == 0.0:
+        xq_row[:] = 0.0
+        q_row[:] = 0.0
+        return 1.0
+    gain = qmax / scale
+    for i in range(x_row.shape[0]):
+        xq_row[i] = np.floor(x_row[i] * gain + 0.5)
+    for i in range(x_row.shape[0]):
+        q_row[i] = noise_weights[np.int32(abs(xq_row[i]))]
+    return scale
