@@ -70,20 +70,26 @@ SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
+def load_or_reject(tmp_path, doc, loader):
+    """The model ``loader`` makes of ``doc`` written to a file, or None after checking that the
+    rejection is a clear InputError naming that file."""
+    path = tmp_path / "mutant.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    try:
+        return loader(path)
+    except InputError as exc:
+        check_rejection(exc, path)
+        return None
+
+
 @SETTINGS
 @given(data=st.data())
 def test_mutated_specs_are_rejected_clearly_or_simulate(tmp_path, data):
     source = data.draw(st.sampled_from([SPEC, ISAAC]))
-    doc = data.draw(mutated(yaml.safe_load(source.read_text())))
-    path = tmp_path / "mutant.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    try:
-        arch = load_arch(path)
-    except InputError as exc:
-        check_rejection(exc, path)
-        return
-    r = simulate(arch, SMALL_NET_MODEL)
-    assert r.cycles > 0 and r.energy_J > 0
+    arch = load_or_reject(tmp_path, data.draw(mutated(yaml.safe_load(source.read_text()))), load_arch)
+    if arch is not None:
+        r = simulate(arch, SMALL_NET_MODEL)
+        assert r.cycles > 0 and r.energy_J > 0
 
 
 @SETTINGS
@@ -91,14 +97,7 @@ def test_mutated_specs_are_rejected_clearly_or_simulate(tmp_path, data):
 def test_mutated_workloads_are_rejected_clearly_or_simulate(tmp_path, data):
     source = data.draw(st.sampled_from(["small", "resnet32"]))
     doc = SMALL_NET if source == "small" else yaml.safe_load(WORKLOAD.read_text())
-    doc = data.draw(mutated(doc))
-    path = tmp_path / "mutant.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    try:
-        wl = load_workload(path)
-    except InputError as exc:
-        check_rejection(exc, path)
-        return
-    r = simulate(HIC_MODEL, wl)
-    assert r.cycles > 0
-
+    wl = load_or_reject(tmp_path, data.draw(mutated(doc)), load_workload)
+    if wl is not None:
+        r = simulate(HIC_MODEL, wl)
+        assert r.cycles > 0
