@@ -195,7 +195,7 @@ class TrainingFlow(Dataflow):
         Every replica of a layer holds the same weights, so each receives the same pulses."""
         ml, binary = self.devices
         verify = self.arch.devices[ml].verify_iterations
-        pulses = {(ml, "set_pulse"): rates.set_pulses + rates.reset_pulses * verify,
+        pulses = {(ml, "set_pulse"): rates.set_pulses,
                   (ml, "reset_pulse"): rates.reset_pulses, (ml, "read"): rates.reset_pulses * verify}
         if binary is not None:
             pulses[(binary, "set_pulse")] = rates.binary_set_pulses

@@ -21,12 +21,13 @@ PairOrZero = Union[NonNegativeInt, Tuple[NonNegativeInt, NonNegativeInt]]
 
 class ProgrammingRates(Strict):
     """Device programming one training step (one batch) causes in a layer, as expected counts
-    over the whole layer: measured by ``hicsim train`` or set by hand.
+    over the whole layer (one copy of its weights): measured by ``hicsim train`` or set by hand.
 
-    ``set_pulses`` are single incremental SET pulses on multi-level devices; each of
-    ``reset_pulses`` is a RESET followed by re-programming with program-and-verify (a multi-level
-    device that had to go down or was re-centred on a carry); binary pulses flip binary devices.
-    Write-erase cycles: one per RESET (multi-level or binary), as in ``hicsim.devices``.
+    ``set_pulses``: every SET pulse on the multi-level devices, incremental updates and the
+    re-programming after a RESET alike; ``reset_pulses``: RESETs of multi-level devices (a device
+    that had to go down, or was re-centred on a carry), each followed by program-and-verify, whose
+    verify reads the engine adds; binary pulses flip binary devices. Write-erase cycles: one per
+    RESET (multi-level or binary), as in ``hicsim.devices``.
     """
 
     set_pulses: float = Field(ge=0, allow_inf_nan=False)
