@@ -8,17 +8,19 @@ import math
 import numpy as np
 
 from hicsim.devices.decode import device_conductances
-from hicsim.devices.encode import check_weights, encode
+from hicsim.devices.encode import encode
 from hicsim.devices.layout import KIND_NAMES, build_layout
 from hicsim.devices.state import DeviceState
 from hicsim.kernels.decode import decode_kernel
 from hicsim.kernels.mvm import mvm_kernel
 from hicsim.kernels.mvm_columns import mvm_columns_kernel
+from hicsim.kernels.mvm_reference import dac_reference
 from hicsim.kernels.quantize import slice_noise_weights
 from hicsim.kernels.rng import stream_seed
 from hicsim.kernels.threads import BlasGuard
 from hicsim.kernels.update import (RULE_HIC, RULE_MIXED_PRECISION, RULE_STOCHASTIC_PULSE,
-                                   accumulate_kernel, program_kernel)
+                                   SERIAL_PROGRAMMING_BELOW, accumulate_kernel, program_kernel,
+                                   program_rows)
 from hicsim.spec.arch import Arch
 
 RULES = {"hic": RULE_HIC, "mixed_precision": RULE_MIXED_PRECISION,
@@ -47,7 +49,7 @@ class CrossbarArray:
     ``w_max``: the largest weight magnitude the devices represent (default: max |weights|).
     ``seed``: every random draw (programming, read noise, rounding) derives from it and a call
     counter, so two arrays built and driven identically give identical numbers.
-    ``input_bits``: DAC input precision including sign (default: spec ``tile.activation_bits``, 8).
+    ``input_bits``: DAC input precision including sign (default 8; the workload's input_bits).
     ``adc_headroom``: the ADC full scale, in units of sqrt(inputs) x the largest single product
     (the spec gives no ADC range; 4 keeps clipping rare for random inputs).
     """
@@ -66,7 +68,7 @@ class CrossbarArray:
         self.seed = seed
         self._calls = 0
         self.t_now = float(t_now)
-        bits = input_bits if input_bits is not None else getattr(arch.tile, "activation_bits", 8)
+        bits = input_bits if input_bits is not None else 8
         if not 2 <= bits <= 24:
             raise ValueError(f"input_bits must be in [2, 24], got {bits}")
         self.qmax = 2 ** (bits - 1) - 1
@@ -138,12 +140,11 @@ class CrossbarArray:
         return self._mvm(check_batch("x", x, self.shape[0], "rows"), False, noise,
                          per_column or per_element, per_element)
 
-    def backward(self, delta, **options) -> np.ndarray:
-        """Transposed product delta . W^T; delta (batch, cols) -> (batch, rows)."""
-        return self._mvm(check_batch("delta", delta, self.shape[1], "columns"), True,
-                         options.get("noise", True),
-                         options.get("per_column", False) or options.get("per_element", False),
-                         options.get("per_element", False))
+    def backward(self, delta, *, noise: bool = True, per_column: bool = False,
+                 per_element: bool = False) -> np.ndarray:
+        """Transposed product delta . W^T; delta (batch, cols) -> (batch, rows). Same options."""
+        return self._mvm(check_batch("delta", delta, self.shape[1], "columns"), True, noise,
+                         per_column or per_element, per_element)
 
     def _mvm(self, x, transpose, noise, per_column, per_element):
         inputs = x.shape[1]
@@ -160,7 +161,7 @@ class CrossbarArray:
         return out
 
     def _mvm_columns(self, x, transpose, noise, per_element, key):
-        from hicsim.kernels.mvm_reference import dac_reference
+        # the slow path: numpy does its DAC and device reads (same conventions as the kernels)
         g_now, sigma = device_conductances(self.layout, self.ml, self.bp, self.state, self.t_now)
         if not noise:
             sigma = np.zeros_like(sigma)
@@ -198,10 +199,15 @@ class CrossbarArray:
             accumulate_kernel(np.ascontiguousarray(x.T), delta, -float(lr) / self.step, RULES[rule],
                               self._acc, self._chi, lo, hi, per_step, stochastic,
                               self._next_key(_ROUNDING), steps, row_counts)
-            program_kernel(steps, row_counts, self._next_key(_PROGRAMMING), self.state, self.layout,
-                           self._coef, self._offset, self.ml, self.bp, self.t_now, self.weights,
-                           self.variance)
-        return int(row_counts.sum())
+            programmed = int(row_counts.sum())
+            args = (steps, row_counts, self._next_key(_PROGRAMMING), self.state, self.layout,
+                    self._coef, self._offset, self.ml, self.bp, self.t_now, self.weights,
+                    self.variance)
+            if programmed >= SERIAL_PROGRAMMING_BELOW:
+                program_kernel(*args)
+            elif programmed:
+                program_rows(0, self.shape[0], *args)  # the same draws, on one thread
+        return programmed
 
     def _accumulator_format(self, rule: str):
         """(lowest, highest, LSBs per step, stochastic rounding) of the HIC accumulator."""

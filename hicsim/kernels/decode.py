@@ -6,7 +6,6 @@ the update kernels, which refresh only the weights they programmed.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit, prange
 
 from hicsim.kernels.device_ops import drift_factor, read_sigma

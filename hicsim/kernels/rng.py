@@ -108,11 +108,16 @@ def normal_np(key, counter):
     return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(_TWO_PI * u2)
 
 
+@njit(cache=True)
+def _chain_keys(seed, indices):
+    key = splitmix(seed)
+    for index in indices:
+        key = mix_key(key, index)
+    return key
+
+
 def stream_seed(seed: int, *indices: int) -> np.uint64:
     """A 64-bit key for one call of one kernel: (seed, call number, purpose) hashed together."""
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    key = splitmix_np(np.uint64(seed))
-    for index in indices:
-        key = mix_key_np(key, np.uint64(index))
-    return np.uint64(key)
+    if not isinstance(seed, (int, np.integer)) or seed < 0 or seed >= 2 ** 64:
+        raise ValueError(f"seed must be an integer in [0, 2^64), got {seed!r}")
+    return np.uint64(_chain_keys(np.uint64(seed), np.array(indices, dtype=np.uint64)))

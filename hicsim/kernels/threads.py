@@ -9,18 +9,14 @@ thread around each kernel call, so no BLAS worker is ever woken by hicsim.
 
 Code that runs its own multi-threaded numpy products between kernel calls (a digital layer, a
 loss) can wrap its whole loop in ``blas_single_threaded()`` too, so that BLAS workers are not left
-spinning when the next kernel starts. Without threadpoolctl (an optional dependency) the guard
-does nothing, and the caller should set OPENBLAS_NUM_THREADS=1.
+spinning when the next kernel starts.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-try:
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - threadpoolctl is optional
-    ThreadpoolController = None
+from threadpoolctl import ThreadpoolController
 
 # numba's np.dot calls the BLAS bundled with scipy, a second OpenBLAS beside numpy's: load it now
 # so that the controller below sees (and limits) both.
@@ -28,19 +24,25 @@ import scipy.linalg.cython_blas  # noqa: E402,F401
 
 
 class BlasGuard:
-    """Limits BLAS to one thread while in a ``with`` block (cheap to enter: one controller, made
-    once, sets the thread count of the already-loaded BLAS libraries)."""
+    """Limits BLAS to one thread while in a ``with`` block. Entering costs two direct calls per
+    BLAS library (``threadpoolctl``'s own ``limit()`` re-inspects the libraries each time, which
+    took 20-40 us per kernel call)."""
 
     def __init__(self):
-        self._controller = ThreadpoolController() if ThreadpoolController is not None else None
+        self._libraries = ThreadpoolController().select(user_api="blas").lib_controllers
 
     @contextmanager
     def single_threaded(self):
-        if self._controller is None:
+        previous = [lib.get_num_threads() for lib in self._libraries]
+        for lib, n in zip(self._libraries, previous):
+            if n != 1:
+                lib.set_num_threads(1)
+        try:
             yield
-            return
-        with self._controller.limit(limits=1, user_api="blas"):
-            yield
+        finally:
+            for lib, n in zip(self._libraries, previous):
+                if n != 1:
+                    lib.set_num_threads(n)
 
 
 @contextmanager

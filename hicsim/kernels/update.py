@@ -22,7 +22,6 @@ draws from mix_key(program_seed, row * cols + col). Thread count cannot change t
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from numba import njit, prange
@@ -107,10 +106,13 @@ def accumulate_kernel(xT, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step,
 
 
 PROGRAM_ROW_BLOCK = 16  # rows per task of the programming loop
+# Below this many programmed weights a call programs them serially: starting a parallel region
+# costs more (~100 us measured) than the ~1 us each weight takes.
+SERIAL_PROGRAMMING_BELOW = 256
 
 
 @njit(cache=True)
-def _program_rows(r0, r1, steps, row_counts, program_seed, st, lay, coef, offset, ml, bp, t_now,
+def program_rows(r0, r1, steps, row_counts, program_seed, st, lay, coef, offset, ml, bp, t_now,
                   weights, variance):
     cols = steps.shape[1]
     for i in range(r0, r1):
@@ -137,5 +139,5 @@ def program_kernel(steps, row_counts, program_seed, st, lay, coef, offset, ml, b
     blocks = (rows + PROGRAM_ROW_BLOCK - 1) // PROGRAM_ROW_BLOCK
     for blk in prange(blocks):
         r0 = blk * PROGRAM_ROW_BLOCK
-        _program_rows(r0, min(rows, r0 + PROGRAM_ROW_BLOCK), steps, row_counts, program_seed, st,
-                      lay, coef, offset, ml, bp, t_now, weights, variance)
+        program_rows(r0, min(rows, r0 + PROGRAM_ROW_BLOCK), steps, row_counts, program_seed, st,
+                     lay, coef, offset, ml, bp, t_now, weights, variance)

@@ -2,7 +2,9 @@
 
 Per-epoch figures are one simulated step times the steps in an epoch (dataset size / batch):
 steps repeat the same work, and the next step waits for this step's update.
-Write-erase cycles are counted as RESETs (``hicsim.devices``' definition). A device's lifetime is
+Write-erase cycles: ``hicsim.devices`` counts one per RESET that follows one or more SETs since the
+previous RESET; a training step's RESETs all follow the SETs that moved those devices, so here a
+step's cycles are its RESETs. A device's lifetime is
 its endurance over the write-erase cycles per step of the most-written device, measured by
 ``hicsim train`` when the workload's rates carry it, else the layer's mean (then optimistic).
 """

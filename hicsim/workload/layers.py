@@ -27,7 +27,7 @@ class ProgrammingRates(Strict):
     re-programming after a RESET alike; ``reset_pulses``: RESETs of multi-level devices (a device
     that had to go down, or was re-centred on a carry), each followed by program-and-verify, whose
     verify reads the engine adds; binary pulses flip binary devices. Write-erase cycles: one per
-    RESET (multi-level or binary), as in ``hicsim.devices``.
+    RESET that follows SETs (``hicsim.devices``); in training every RESET does, so one per RESET.
     """
 
     set_pulses: float = Field(ge=0, allow_inf_nan=False)

@@ -1,0 +1,143 @@
+"""Analog MVM kernels against their numpy references, the closed-form noise against per-element
+draws, ADC clipping, determinism across thread counts, and bad input."""
+
+import math
+
+import numba
+import numpy as np
+import pytest
+
+from hicsim.devices.decode import device_conductances
+from hicsim.devices.ideal import ideal_device_overrides
+from hicsim.kernels.crossbar import CrossbarArray
+from hicsim.kernels.mvm import mvm_kernel
+from hicsim.kernels.mvm_columns import mvm_columns_kernel
+from hicsim.kernels.mvm_reference import dac_reference, mvm_columns_reference, mvm_reference
+from hicsim.kernels.quantize import slice_noise_weights
+from hicsim.spec import load_arch, override_arch
+
+HIC = load_arch("arch_specs/hic_pcm.yaml")
+
+
+def test_slice_noise_weights():
+    assert slice_noise_weights(127, 8).tolist() == [m * m for m in range(128)]
+    one_bit = slice_noise_weights(127, 1)
+    assert one_bit[5] == 1 + 16 and one_bit[127] == sum(4 ** s for s in range(7))
+    assert slice_noise_weights(127, 2)[0b1101] == 1 + (3 * 4) ** 2
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("noise_on", [False, True])
+@pytest.mark.parametrize("amax", [0, 127, 7])
+def test_closed_form_kernel_matches_reference(transpose, noise_on, amax):
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-1, 1, (40, 24)).astype(np.float32)
+    var = rng.uniform(0, 1e-3, w.shape).astype(np.float32)
+    x = rng.standard_normal((37, 24 if transpose else 40)).astype(np.float32)
+    x[3] = 0.0  # an all-zero input vector
+    table = slice_noise_weights(127, 1)
+    fs = 4 * math.sqrt(x.shape[1]) * 127
+    out = np.empty((37, 40 if transpose else 24))
+    mvm_kernel(x, w, var, transpose, 127, table, fs, amax, noise_on, np.uint64(9), 2, out)
+    ref = mvm_reference(x, w, var, transpose, 127, table, fs, amax, noise_on, np.uint64(9))
+    lsb = fs / amax * np.abs(x).max(axis=1, keepdims=True) / 127 if amax else 0.0
+    # float32 BLAS vs float64: equal to 1e-4 relative before the ADC; an ADC code may flip by
+    # one LSB where the analog value sits on a decision boundary (rare)
+    assert np.all(np.abs(out - ref) <= 1e-4 * np.abs(ref).max() + lsb * 1.0001)
+    if amax:  # all but boundary cases convert to the same code
+        assert np.mean(np.isclose(out, ref, rtol=1e-9, atol=0)) > 0.99
+    assert not out[3].any()
+
+
+@pytest.mark.parametrize("per_element", [False, True])
+@pytest.mark.parametrize("amax", [0, 31])
+def test_per_column_kernel_matches_reference(per_element, amax):
+    rng = np.random.default_rng(1)
+    devices, inputs, outputs, batch = 4, 9, 7, 5
+    g = rng.uniform(0, 25e-6, (devices, inputs, outputs))
+    sigma = rng.uniform(0, 1e-6, g.shape)
+    coef = np.array([2.0, 1.0, -2.0, -1.0]) * 1e4
+    xq = rng.integers(-127, 128, (batch, inputs)).astype(np.float64)
+    fs = np.full(devices, 4 * 3 * 25e-6)
+    out = np.empty((batch, outputs))
+    args = (xq, g, sigma, coef, 0.3, 2, 4, fs, amax, per_element, np.uint64(4))
+    mvm_columns_kernel(*args, out)
+    ref = mvm_columns_reference(*args)
+    if amax == 0:
+        assert np.allclose(out, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+    else:
+        assert np.mean(np.isclose(out, ref, rtol=1e-12, atol=1e-9)) > 0.97
+
+
+def test_ideal_devices_compute_the_quantised_product():
+    arch = override_arch(HIC, ideal_device_overrides(HIC) | {"tile.adc.bits": 16})
+    rng = np.random.default_rng(2)
+    w = rng.uniform(-1, 1, (64, 48))
+    xb = CrossbarArray(arch, w, w_max=1.0, seed=0, input_bits=8)
+    x = rng.standard_normal((8, 64))
+    xq, _, scale = dac_reference(x, xb.qmax, xb._noise_weights)
+    want = (xq @ xb.effective_weights()) * scale[:, None] / xb.qmax
+    lsb = 4 * 8 * 1.0 * scale[:, None] / (2 ** 15 - 1)   # output ADC LSB, in output units
+    # closed form: one conversion per output, error <= 0.5 LSB (+ float rounding at the boundary)
+    assert np.all(np.abs(xb.forward(x) - want) <= 0.501 * lsb)
+    # per column: 7 slices x 10 device columns, each within 0.5 of its own LSB; weighted by their
+    # shift-and-add coefficients these add up to at most 1 output LSB
+    assert np.all(np.abs(xb.forward(x, per_column=True) - want) <= 1.001 * lsb)
+    d = rng.standard_normal((8, 48))
+    dq, _, dscale = dac_reference(d, xb.qmax, xb._noise_weights)
+    want_t = (dq @ xb.effective_weights().T) * dscale[:, None] / xb.qmax
+    assert np.allclose(xb.backward(d), want_t, atol=4 * math.sqrt(48) / 2 ** 15 * dscale.max())
+
+
+def test_closed_form_noise_has_the_variance_of_per_element_draws():
+    arch = override_arch(HIC, {"tile.adc.bits": 16})
+    rng = np.random.default_rng(3)
+    xb = CrossbarArray(arch, rng.uniform(-1, 1, (24, 6)), w_max=1.0, seed=5)
+    xb.set_time(3e7)  # a year: read noise well developed
+    x = np.repeat(rng.uniform(0.2, 1, (1, 24)), 400, axis=0)
+    fast = xb.forward(x)
+    slow = xb.forward(x, per_element=True)
+    exact = xb.forward(x, noise=False, per_column=True)
+    g_now, sigma = device_conductances(xb.layout, xb.ml, xb.bp, xb.state, xb.t_now)
+    xq, q, scale = dac_reference(x[:1], xb.qmax, xb._noise_weights)
+    sd = np.sqrt(q @ (np.tensordot(xb._coef ** 2, sigma ** 2, axes=1))) * scale / xb.qmax
+    for y in (fast, slow):
+        # 400 samples: the sample sd is within 15 % of sigma at ~4 standard errors
+        assert np.allclose(y.std(axis=0), sd[0], rtol=0.15)
+        assert np.all(np.abs(y.mean(axis=0) - exact[0]) < 4 * sd[0] / math.sqrt(400) + 1e-3)
+
+
+def test_adc_clips_large_outputs():
+    arch = override_arch(HIC, ideal_device_overrides(HIC))
+    xb = CrossbarArray(arch, np.ones((64, 2)), w_max=1.0, adc_headroom=1.0)
+    y = xb.forward(np.ones((1, 64)))
+    assert y == pytest.approx(np.full((1, 2), 8.0))  # full scale 1 x sqrt(64) x w_max: clipped from 64
+
+
+def test_results_do_not_depend_on_thread_count():
+    rng = np.random.default_rng(4)
+    xb_args = (HIC, rng.uniform(-1, 1, (96, 80)))
+    x = rng.standard_normal((70, 96))
+    runs = []
+    for threads in (1, 2):
+        numba.set_num_threads(threads)
+        xb = CrossbarArray(*xb_args, w_max=1.0, seed=11)
+        xb.set_time(1e5)
+        runs.append((xb.forward(x), xb.backward(x[:, :80]), xb.forward(x[:4], per_element=True)))
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    for a, b in zip(*runs):
+        assert np.array_equal(a, b)
+
+
+def test_bad_input_raises():
+    xb = CrossbarArray(HIC, np.zeros((8, 4)), w_max=1.0)
+    with pytest.raises(ValueError, match=r"shape \(batch, 8\)"):
+        xb.forward(np.zeros((2, 7)))
+    with pytest.raises(ValueError, match=r"shape \(batch, 4\)"):
+        xb.backward(np.zeros((2, 8)))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        xb.forward(np.array([[0, 1, 2, np.inf, 0, 0, 0, 0]]))
+    with pytest.raises(ValueError, match="shape"):
+        xb.forward(np.zeros(8))
+    with pytest.raises(ValueError, match="real numbers"):
+        xb.forward(np.zeros((1, 8), complex))

@@ -1,0 +1,200 @@
+"""Update kernels: accumulation against the numpy reference, conservation on ideal devices,
+counters, conductance bounds, determinism across thread counts, bad input."""
+
+import numba
+import numpy as np
+import pytest
+
+from hicsim.devices.decode import decode
+from hicsim.devices.ideal import ideal_device_overrides
+from hicsim.kernels.crossbar import RULES, CrossbarArray
+from hicsim.kernels.update import accumulate_kernel
+from hicsim.kernels.update_reference import gradient_reference, steps_reference
+from hicsim.spec import load_arch, override_arch
+
+SPECS = {"hic": "arch_specs/hic_pcm.yaml", "multilevel": "arch_specs/pcm_multilevel.yaml",
+         "bit_sliced": "arch_specs/isaac_like.yaml"}
+
+
+def ideal(spec, **extra):
+    arch = load_arch(SPECS[spec], extra or None)
+    return override_arch(arch, ideal_device_overrides(arch) | {"tile.accumulator": {"bits": 8, "rounding": "nearest"}})
+
+
+def exact_batch(rng, batch, rows, cols):
+    """Inputs whose float32 products and sums are exact (small dyadic numbers)."""
+    x = rng.integers(-8, 9, (batch, rows)) / 8.0
+    d = rng.integers(-8, 9, (batch, cols)) / 64.0
+    return x, d
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+@pytest.mark.parametrize("stochastic", [False, True])
+def test_accumulation_matches_reference(rule, stochastic):
+    rng = np.random.default_rng(0)
+    xb = CrossbarArray(load_arch(SPECS["hic"]), rng.uniform(-1, 1, (32, 20)), w_max=1.0, seed=1)
+    x, d = exact_batch(rng, 6, 32, 20)
+    lo, hi, per_step, _ = xb._accumulator_format(rule)
+    acc0 = rng.integers(-100, 100, xb.shape).astype(np.int32)
+    chi0 = rng.uniform(-0.9, 0.9, xb.shape).astype(np.float32)
+    acc, chi = acc0.copy(), chi0.copy()
+    steps = np.zeros(xb.shape, np.int32)
+    gain = -0.05 / xb.step
+    counts = np.zeros(32, np.int64)
+    accumulate_kernel(np.ascontiguousarray(x.T, np.float32), d.astype(np.float32), gain, RULES[rule],
+                      acc, chi, lo, hi, per_step, stochastic, np.uint64(7), steps, counts)
+    ref_steps, ref_acc, ref_chi = steps_reference(gradient_reference(x, d), gain, RULES[rule], acc0,
+                                                  chi0, lo, hi, per_step, stochastic, np.uint64(7))
+    assert np.array_equal(steps, ref_steps)
+    assert np.array_equal(acc, ref_acc)
+    assert np.allclose(chi, ref_chi, atol=1e-6)
+    assert np.abs(steps).max() >= 1  # the test exercises programming
+    assert np.array_equal(counts, (steps != 0).sum(axis=1))
+
+
+@pytest.mark.parametrize("spec,sign,rule", [
+    ("hic", "differential", "hic"), ("hic", "offset", "hic"), ("hic", "differential", "mixed_precision"),
+    ("multilevel", "differential", "hic"), ("multilevel", "offset", "mixed_precision"),
+    ("bit_sliced", "differential", "hic"), ("bit_sliced", "offset", "stochastic_pulse")])
+def test_ideal_devices_conserve_the_update(spec, sign, rule):
+    """Decoded change + what the accumulators still hold = the sum of -lr x gradient, to within the
+    rounding of each update (0.5 LSB of the accumulator each, or one step for stochastic pulses)."""
+    rng = np.random.default_rng(2)
+    arch = ideal(spec, **{"tile.weights.sign": sign})
+    w0 = rng.uniform(-0.4, 0.4, (24, 16))
+    xb = CrossbarArray(arch, w0, w_max=1.0, seed=3)
+    start = xb.effective_weights()
+    total = np.zeros(xb.shape)
+    lr = 0.3 * xb.step
+    updates = 30
+    for _ in range(updates):
+        x, d = exact_batch(rng, 4, 24, 16)
+        xb.update(x, d, lr, rule)
+        total -= lr * gradient_reference(x, d)
+    change = xb.effective_weights() - start + xb.accumulated()
+    lsb = xb.step / 2 ** 6
+    tol = {"hic": updates * 0.5 * lsb, "mixed_precision": 1e-5, "stochastic_pulse": None}[rule]
+    if tol is None:  # unbiased, not exact: mean error near 0, each within the steps' spread
+        err = change - total
+        assert abs(err.mean()) < 0.1 * xb.step and np.abs(err).max() < 8 * xb.step
+    else:
+        assert np.abs(change - total).max() <= tol + 1e-6
+    w_ref, _ = decode(xb.layout, xb.ml, xb.bp, xb.state, xb.t_now)
+    assert np.allclose(xb.weights, w_ref, atol=1e-6)  # incremental refresh == full decode
+
+
+def test_mixed_precision_pulses_are_counted_exactly():
+    """Ideal differential multi-level pair, one SET pulse per step, far from saturation: the SET
+    counters grow by the number of steps, and no RESET happens."""
+    arch = ideal("multilevel", **{"devices.pcm_ml.verify_iterations": 1})
+    rng = np.random.default_rng(4)
+    xb = CrossbarArray(arch, rng.uniform(-0.3, 0.3, (16, 12)), w_max=1.0, seed=0)
+    sets0 = xb.state.set_pulses.astype(np.int64).sum()
+    steps = np.zeros(xb.shape, np.int64)
+    for _ in range(10):
+        x, d = exact_batch(rng, 4, 16, 12)
+        chi0 = xb._chi.astype(np.float64)
+        xb.update(x, d, 2.0 * xb.step, "mixed_precision")  # desired change: -2 x gradient steps
+        steps += np.abs(np.rint(chi0 - 2.0 * gradient_reference(x, d) - xb._chi)).astype(np.int64)
+    assert xb.state.set_pulses.astype(np.int64).sum() - sets0 == steps.sum() > 0
+    assert not xb.state.reset_pulses.any() and not xb.state.cycles.any()
+
+
+@pytest.mark.parametrize("spec", list(SPECS))
+def test_noisy_devices_stay_in_range_and_counters_are_consistent(spec):
+    arch = load_arch(SPECS[spec], {"tile.accumulator": {"bits": 6, "rounding": "stochastic"}})
+    rng = np.random.default_rng(5)
+    xb = CrossbarArray(arch, rng.uniform(-1, 1, (24, 16)), w_max=1.0, seed=6)
+    for _ in range(40):
+        xb.update(rng.standard_normal((8, 24)), rng.standard_normal((8, 16)), 0.05, "hic")
+    st = xb.state
+    ml_slots = np.tile(xb.layout.slot_binary == 0, xb.layout.sides)
+    g_ml = st.g[ml_slots]
+    assert g_ml.min() >= xb.ml.g_min and g_ml.max() <= xb.ml.g_max * (1 + 1e-6)
+    assert np.all(st.cycles <= st.reset_pulses)
+    assert np.all(st.cycles <= st.set_pulses)
+    assert st.cycles.sum() > 0
+    assert np.all(np.abs(xb.weights) <= 1.0 * 1.3)  # spreads aside, weights stay near range
+
+
+def test_hic_carries_into_binary_devices():
+    """Pushing one weight up by 46 steps on ideal devices (16 levels: 15 steps fill the multi-level
+    device, the 16th carries): the binary code reaches 3, the multi-level device is RESET at each
+    carry, and the decoded weight follows step by step."""
+    arch = ideal("hic")
+    xb = CrossbarArray(arch, np.zeros((1, 1)), w_max=1.0, seed=0)
+    for k in range(46):
+        xb.update(np.ones((1, 1)), -np.ones((1, 1)), xb.step, "hic")
+        assert xb.effective_weights()[0, 0] == pytest.approx((k + 1) * xb.step, rel=1e-5)
+    assert xb.state.code[0, 0] == 3
+    assert xb.state.reset_pulses[4, 0, 0] == 3 and xb.state.cycles[4, 0, 0] == 3
+    assert xb.state.set_pulses[:2, 0, 0].tolist() == [2, 1]  # bit 0 set twice, bit 1 once
+    for _ in range(50):  # and back down through zero to the minus side
+        xb.update(np.ones((1, 1)), np.ones((1, 1)), xb.step, "hic")
+    assert xb.state.sign[0, 0] == -1 and xb.state.code[0, 0] == 0
+    assert xb.effective_weights()[0, 0] == pytest.approx(-4 * xb.step, rel=1e-5)
+
+
+def test_update_is_deterministic_across_thread_counts():
+    rng = np.random.default_rng(7)
+    w = rng.uniform(-1, 1, (64, 40))
+    batches = [(rng.standard_normal((16, 64)), rng.standard_normal((16, 40))) for _ in range(5)]
+    results = []
+    for threads in (1, 2):
+        numba.set_num_threads(threads)
+        xb = CrossbarArray(load_arch(SPECS["hic"]), w, w_max=1.0, seed=9)
+        for rule in ("hic", "stochastic_pulse", "mixed_precision"):
+            for x, d in batches:
+                xb.update(x, d, 0.02, rule)
+        results.append((xb.weights.copy(), xb.state.g.copy(), xb.state.cycles.copy(), xb._acc.copy()))
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    for a, b in zip(*results):
+        assert np.array_equal(a, b)
+
+
+def test_bad_update_input_raises():
+    xb = CrossbarArray(load_arch(SPECS["hic"]), np.zeros((4, 3)), w_max=1.0)
+    x, d = np.zeros((2, 4)), np.zeros((2, 3))
+    with pytest.raises(ValueError, match="rule"):
+        xb.update(x, d, 0.1, "sgd")
+    with pytest.raises(ValueError, match="batches differ"):
+        xb.update(x, np.zeros((3, 3)), 0.1)
+    with pytest.raises(ValueError, match="lr"):
+        xb.update(x, d, float("nan"))
+    with pytest.raises(ValueError, match="NaN"):
+        xb.update(x, np.full((2, 3), np.nan), 0.1)
+    no_acc = load_arch(SPECS["bit_sliced"])  # isaac_like has no accumulator
+    with pytest.raises(ValueError, match="tile.accumulator"):
+        CrossbarArray(no_acc, np.zeros((4, 3)), w_max=1.0).update(x, d, 0.1, "hic")
+
+
+def test_float_array_baseline_is_exact_sgd():
+    from hicsim.kernels import FloatArray
+    rng = np.random.default_rng(8)
+    w = rng.standard_normal((6, 4))
+    fa = FloatArray(w)
+    x, d = rng.standard_normal((3, 6)), rng.standard_normal((3, 4))
+    assert np.allclose(fa.forward(x), x @ w, rtol=1e-5, atol=1e-5)
+    assert np.allclose(fa.backward(d), d @ w.T, rtol=1e-5, atol=1e-5)
+    assert fa.update(x, d, 0.1) == 24
+    assert np.allclose(fa.effective_weights(), w - 0.1 * x.T @ d, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError):
+        fa.update(x, d, 0.1, "hic")
+
+
+def test_serial_and_parallel_programming_agree():
+    from hicsim.devices.state import copy_state
+    from hicsim.kernels.update import program_kernel, program_rows
+    rng = np.random.default_rng(10)
+    xb = CrossbarArray(load_arch(SPECS["hic"]), rng.uniform(-1, 1, (40, 30)), w_max=1.0, seed=2)
+    steps = rng.integers(-2, 3, xb.shape).astype(np.int32)
+    counts = (steps != 0).sum(axis=1).astype(np.int64)
+    results = []
+    for program in (program_kernel, lambda *a: program_rows(0, 40, *a)):
+        st, w, v = copy_state(xb.state), xb.weights.copy(), xb.variance.copy()
+        program(steps, counts, np.uint64(5), st, xb.layout, xb._coef, xb._offset, xb.ml, xb.bp,
+                0.0, w, v)
+        results.append((w, st.g, st.set_pulses, st.reset_pulses, st.cycles, st.code, st.sign))
+    for a, b in zip(*results):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(results[0][0], xb.weights)
