@@ -118,3 +118,17 @@ def test_lifetime_from_measured_worst_device():
 def test_training_needs_the_network_on_chip():
     with pytest.raises(InputError, match="training would re-program every layer"):
         simulate(load_arch(HIC, {"chip.tiles": 1, "tile.crossbars": 2}), training())
+
+
+def test_activations_kept_in_dram_cost_dram_traffic_both_ways():
+    wl = training()
+    buffer = simulate(HIC, wl)
+    dram = simulate(load_arch(HIC, {"training.activation_store": "dram"}), wl)
+    def dram_bytes(r, phase, direction):
+        rows = r.actions[(r.actions.phase == phase) & (r.actions.component == "dram")
+                         & (r.actions.action == f"{direction}_bytes")]
+        return rows["count"].sum()
+    kept = sum(l.input_elems for l in wl.weighted_layers) * wl.batch * wl.input_bits // 8
+    assert dram_bytes(dram, "forward", "write") - dram_bytes(buffer, "forward", "write") == kept
+    assert dram_bytes(dram, "gradient", "read") == kept
+    assert dram_bytes(buffer, "gradient", "read") == 0  # the small net's activations fit the buffer

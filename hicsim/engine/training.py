@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from hicsim.engine.dataflow import PHASE as FORWARD
 from hicsim.engine.dataflow import Dataflow
@@ -24,6 +25,14 @@ from hicsim.spec.errors import single
 from hicsim.workload.model import NETWORK_INPUT
 
 LOSS = "loss"
+
+
+class ErrorKey(NamedTuple):
+    """An error tensor: d loss / d (``producer``'s output) as one consumer passes it back."""
+
+    producer: str
+    consumer: str
+    sample: int
 
 
 class TrainingFlow(Dataflow):
@@ -58,7 +67,7 @@ class TrainingFlow(Dataflow):
                                       f"devices", f"layers.{layer.name}.programming")
 
     def _readers_of(self, key) -> int:
-        return 1 if key[0] == "err" else super()._readers_of(key)
+        return 1 if isinstance(key, ErrorKey) else super()._readers_of(key)
 
     # -- the step ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -80,8 +89,8 @@ class TrainingFlow(Dataflow):
             name = self.workload.layers[i].name
             for src in self.workload.inputs_of(i):
                 yield self._event((src, b))
-                nbytes = self._bytes(self._elems_of(src))
-                self.ledger.move(self.env.now, "dram", "write", nbytes, name, FORWARD)
+                yield from self.chip.dram_access(self._bytes(self._elems_of(src)), "write", name,
+                                                 FORWARD)
         yield from super()._weighted(i, b, lm, tiles, fraction, first_pass, last_pass)
 
     def _loss(self, layer, b: int):
@@ -90,15 +99,16 @@ class TrainingFlow(Dataflow):
         yield self.chip.vector_unit.submit(self.timing.vector_op(2 * layer.output_elems))
         self.ledger.count(LOSS, "backward", "vector_unit", "op", 2 * layer.output_elems)
         nbytes = self._error_bytes(layer.output_elems)
-        yield from self._write(("err", layer.name, LOSS, b), nbytes, LOSS, "backward", nbytes)
-        self._event(("err", layer.name, LOSS, b)).succeed()
+        key = ErrorKey(layer.name, LOSS, b)
+        yield from self._write(key, nbytes, LOSS, "backward", nbytes)
+        self._event(key).succeed()
 
     def _backward(self, i: int, b: int):
         layer = self.workload.layers[i]
         name = layer.name
         sources = self.consumers[name] or [LOSS]
         for c in sources:
-            yield from self._read(("err", name, c, b), name, "backward")
+            yield from self._read(ErrorKey(name, c, b), name, "backward")
         start = self.env.now
         if len(sources) > 1:  # errors from several consumers add up
             adds = layer.output_elems * (len(sources) - 1)
@@ -119,7 +129,7 @@ class TrainingFlow(Dataflow):
             self.ledger.count(name, "backward", "vector_unit", "op", layer.vector_ops)
         for p in producers:
             nbytes = self._error_bytes(self._elems_of(p))
-            key = ("err", p, name, b)
+            key = ErrorKey(p, name, b)
             yield from self._write(key, nbytes, name, "backward", nbytes)
             self._event(key).succeed()
         self.ledger.span(name, "backward", start, self.env.now)
