@@ -6,7 +6,7 @@ import pytest
 
 from hicsim import simulate
 from hicsim.costs import cost_table
-from hicsim.spec import load_arch
+from hicsim.spec import InputError, load_arch
 from conftest import ROOT
 
 HIC = ROOT / "arch_specs" / "hic_pcm.yaml"
@@ -160,3 +160,28 @@ def test_layer_time_by_kind_fills_the_span(small_net, spec, extra):
         assert (convs["conversion_cycles"] > convs["compute_cycles"]).all()
     if extra == TINY_CHIP:
         assert (weighted["programming_cycles"] > 0).all()
+
+
+def test_fewer_dacs_drive_rows_in_rounds(small_net):
+    # conv2 drives 144 rows per crossbar: 16 DACs need 9 rounds, each a crossbar read
+    base = simulate(load_arch(HIC), small_net).layers.set_index("layer")
+    few = simulate(load_arch(HIC, {"tile.dac.count": 16}), small_net).layers.set_index("layer")
+    assert few.loc["conv2", "compute_cycles"] > 8 * base.loc["conv2", "compute_cycles"]
+    with pytest.raises(InputError, match="exceeds the crossbar's 256 rows"):
+        load_arch(HIC, {"tile.dac.count": 300})
+
+
+def test_chip_area_adds_the_areas_the_spec_gives(small_net):
+    from hicsim.costs import chip_area
+    none = load_arch(HIC)
+    assert chip_area(none) == (None, ["crossbar", "dac", "adc", "shift_add", "local_buffer",
+                                      "tile logic", "global_buffer", "vector_unit"])
+    arch = load_arch(HIC, {"devices.pcm_ml.area": "0.01 um^2", "devices.pcm_bin.area": "0.01 um^2",
+                           "tile.adc.area": "1000 um^2", "chip.global_buffer.area": "2 mm^2"})
+    area, missing = chip_area(arch)
+    adcs = 8 * 256 // 8  # 8 crossbars x 32 ADCs
+    per_tile = 8 * 256 * 256 * 0.01e-12 + adcs * 1000e-12
+    assert area == pytest.approx(64 * per_tile + 2e-6)
+    assert missing == ["dac", "shift_add", "local_buffer", "tile logic", "vector_unit"]
+    s = simulate(arch, small_net).summary
+    assert s["area_mm2"] == pytest.approx(area * 1e6) and s["area_excludes"] == missing

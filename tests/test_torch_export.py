@@ -141,9 +141,8 @@ def test_trace_records_stats_of_each_weighted_layers_input():
     relu_out = torch.relu(model[0](x)).detach().numpy()
     assert traced.stats["2"] == operand_stats(relu_out, 4)
     assert not traced.stats["2"].signed
-    if "stats" not in type(traced.workload.layers[0]).model_fields:
-        with pytest.raises(InputError, match="stats"):
-            with_stats(traced.workload, traced.stats)
+    workload = with_stats(traced.workload, traced.stats)
+    assert workload.layers[1].stats == traced.stats["2"]
 
 
 def test_cli_exports_a_module_factory(tmp_path, monkeypatch, capsys):
@@ -164,6 +163,15 @@ def test_cli_exports_a_module_factory(tmp_path, monkeypatch, capsys):
     assert w.source == "hicsim export --torch mynet:small --input-bits 4 --input-shape 2,3,8,8"
     assert main(["export", "--torch", "mynet:small"]) == 2
     assert "needs --input-shape" in capsys.readouterr().err
+    # a sample batch: the trace records each weighted layer's operand statistics
+    np.save(tmp_path / "batch.npy", np.random.default_rng(0).random((4, 3, 8, 8)))
+    assert main(["export", "--torch", "mynet:small", "--sample", "batch.npy",
+                 "-o", "stats.yaml"]) == 0
+    w = load_workload(tmp_path / "stats.yaml")
+    assert w.batch == 4 and all(l.stats is not None for l in w.weighted_layers)
+    assert 0 < w.layers[-1].stats.input_density < 1  # after ReLU and pooling: some zeros
+    (tmp_path / "bad.npy").write_text("not an array")
+    assert main(["export", "--torch", "mynet:small", "--sample", "bad.npy"]) == 2
 
 
 def test_missing_torch_names_the_extra(monkeypatch, capsys):

@@ -36,17 +36,19 @@ SOURCES = {
     "model": Source(lambda name, opts: zoo.build(name, **opts),
                     ("width", "num_classes", "input_size", "rates", "dataset_size")),
     "scalesim": Source(lambda path, opts: from_scalesim(path, **opts), ("name",)),
-    "torch": Source(lambda spec, opts: _from_torch(spec, **opts), ("input_shape", "name")),
+    "torch": Source(lambda spec, opts: _from_torch(spec, **opts), ("input_shape", "name", "sample")),
     "onnx": Source(lambda path, opts: frameworks.from_onnx(
         path, source=_command("onnx", path, opts), **opts), ("input_shape", "name")),
 }
 
 
-def _from_torch(spec: str, input_shape=None, **opts) -> Workload:
-    if input_shape is None:
-        raise single("--torch", "needs --input-shape (batch first), e.g. 1,3,224,224")
-    source = _command("torch", spec, dict(opts, input_shape=input_shape))
-    return frameworks.from_torch_factory(spec, input_shape, source=source, **opts)
+def _from_torch(spec: str, input_shape=None, sample=None, **opts) -> Workload:
+    if (input_shape is None) == (sample is None):
+        raise single("--torch", "needs --input-shape (batch first), e.g. 1,3,224,224, or a "
+                                "--sample batch (.npy) to trace on")
+    given = dict(opts, input_shape=input_shape) if sample is None else dict(opts, sample=sample)
+    source = _command("torch", spec, given)
+    return frameworks.from_torch_factory(spec, input_shape, sample, source=source, **opts)
 
 
 def _command(kind: str, value: str, opts: dict) -> str:
@@ -103,6 +105,9 @@ def register(sub) -> None:
     importer = p.add_argument_group("importer options (--scalesim, --torch, --onnx)")
     importer.add_argument("--name", help="workload name (default: the file's stem or the "
                                          "factory's name)")
+    importer.add_argument("--sample", metavar="BATCH.npy",
+                          help="--torch: trace on this sample batch (batch axis first) and record "
+                               "per-layer operand statistics, which the engine's read energy uses")
     importer.add_argument("--input-shape", type=_shape, metavar="N,C,H,W",
                           help="input shape, batch first: the example input --torch traces "
                                "with (required there); fixes symbolic dimensions of --onnx")

@@ -23,7 +23,8 @@ def chip_area(arch: Arch) -> tuple[float | None, list[str]]:
         cells = [arch.devices[n].area for n in set(t.weights.device_names())]
         xbar = None if None in cells else max(cells) * t.crossbar.rows * t.crossbar.cols
     adcs = t.adc.count if t.adc.count else t.crossbars * math.ceil(t.crossbar.cols / t.adc.columns_per_adc)
-    tile = (part(xbar, t.crossbars, "crossbar") + part(t.dac.area, t.crossbars * t.crossbar.rows, "dac")
+    dacs = t.dac.count or t.crossbar.rows
+    tile = (part(xbar, t.crossbars, "crossbar") + part(t.dac.area, t.crossbars * dacs, "dac")
             + part(t.adc.area, adcs, "adc") + part(t.shift_add.area, t.crossbars, "shift_add")
             + part(t.local_buffer.area, 1, "local_buffer") + part(t.area, 1, "tile logic"))
     total = (tile * c.tiles + part(c.global_buffer.area, 1, "global_buffer")

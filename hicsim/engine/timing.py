@@ -28,6 +28,7 @@ class Timing:
         self.conversion = adc_conversion_time(t.adc) * clock  # cycles per conversion (fractional)
         self.local_bytes_per_cycle = t.local_buffer.bandwidth / clock
         self.dac_bits = t.dac.bits
+        self.dac_count = t.dac.count  # None: one DAC per row
         self.global_bytes_per_cycle = arch.chip.global_buffer.bandwidth / clock
         self.link_bytes_per_cycle = arch.chip.interconnect.link_bandwidth / clock
         self.hop = to_cycles(arch.chip.interconnect.hop_latency, clock)
@@ -74,16 +75,20 @@ class Timing:
         else:  # a bank shared by the tile's crossbars
             per_adc = math.ceil(d.adc_per_slice * share / self.adc_bank)
         convert = math.ceil(per_adc * self.conversion)
-        per_slice = max(self.read, convert)
-        bounds = [mvms * d.slices * per_slice + min(self.read, convert)]
+        # With fewer DACs than driven rows, each slice takes one read per round of rows.
+        rounds = (1 if self.dac_count is None else
+                  math.ceil(math.ceil(d.dac_per_slice / d.crossbars) / self.dac_count))
+        read = self.read * rounds
+        per_slice = max(read, convert)
+        bounds = [mvms * d.slices * per_slice + min(read, convert)]
         # Inputs come out of the local buffer: slices x lines x DAC bits per MVM.
         dac_bytes = mvms * d.slices * d.dac_per_slice * share * self.dac_bits / 8
         bounds.append(math.ceil(dac_bytes / self.local_bytes_per_cycle))
         if self.shift_add_per_cycle:
             bounds.append(math.ceil(mvms * d.slices * d.adc_per_slice * share / self.shift_add_per_cycle))
         total = max(bounds)
-        reads = min(total, mvms * d.slices * self.read + min(self.read, convert))
-        conversion = min(total - reads, mvms * d.slices * max(0, convert - self.read))
+        reads = min(total, mvms * d.slices * read + min(read, convert))
+        conversion = min(total - reads, mvms * d.slices * max(0, convert - read))
         return total, reads, conversion
 
     def program_op(self, devices_per_crossbar: dict[str, int]) -> int:

@@ -72,7 +72,10 @@ class Dac(Strict):
     bits: Bits
     energy: Energy = Field(description="per conversion (one row driven for one input slice)")
     latency: TimeOrZero = Field(default="0 ns", description="hidden under the crossbar read when zero")
-    area: Optional[Area] = None  # per DAC; one DAC per crossbar row
+    count: Optional[PositiveInt] = Field(
+        default=None, description="DACs per crossbar; omitted: one per row. Fewer DACs drive the "
+                                  "rows in rounds, one crossbar read per round")
+    area: Optional[Area] = None  # per DAC
 
 
 class Adc(Strict):
@@ -213,6 +216,10 @@ class Arch(Strict):
         if cols_needed > self.tile.crossbar.cols:
             raise ValueError(f"tile.crossbar.cols: one weight needs {cols_needed} columns, "
                              f"the crossbar has {self.tile.crossbar.cols}")
+        dac = self.tile.dac
+        if dac.count is not None and dac.count > self.tile.crossbar.rows:
+            raise ValueError(f"tile.dac.count: {dac.count} exceeds the crossbar's "
+                             f"{self.tile.crossbar.rows} rows")
         adc = self.tile.adc
         if adc.columns_per_adc is not None and adc.columns_per_adc > self.tile.crossbar.cols:
             raise ValueError(f"tile.adc.columns_per_adc: {adc.columns_per_adc} exceeds the "

@@ -14,6 +14,7 @@ from typing import Any, Optional, Sequence
 
 from hicsim.spec.errors import single
 from hicsim.workload.frameworks.stats import OperandStats, operand_stats
+from hicsim.workload.frameworks.stats_apply import with_stats
 from hicsim.workload.model import Workload
 
 
@@ -31,10 +32,12 @@ def trace_torch(model: Any, example_input: Any, **options):
     return _extra("torch", "torch_trace").trace_torch(model, example_input, **options)
 
 
-def from_torch_factory(spec: str, input_shape: Sequence[int], **options) -> Workload:
+def from_torch_factory(spec: str, input_shape: Optional[Sequence[int]] = None,
+                       sample: Optional[str] = None, **options) -> Workload:
     """``from_torch`` for a model named ``module:factory`` (as ``hicsim export --torch`` takes
-    it), traced on a seeded random input of ``input_shape`` (batch axis first)."""
-    return _extra("torch", "torch_factory").from_torch_factory(spec, input_shape, **options)
+    it), traced on a seeded random input of ``input_shape`` (batch axis first), or on the sample
+    batch in the ``.npy`` file ``sample``, whose operand statistics go into the workload."""
+    return _extra("torch", "torch_factory").from_torch_factory(spec, input_shape, sample, **options)
 
 
 def from_onnx(path: str | Path, *, input_shape: Optional[Sequence[int]] = None,
@@ -42,13 +45,6 @@ def from_onnx(path: str | Path, *, input_shape: Optional[Sequence[int]] = None,
     """The workload of an ONNX model file. ``input_shape`` (batch axis first) fixes symbolic
     input dimensions. Options: name, batch, input_bits, weight_bits, phase, source."""
     return _extra("onnx", "onnx_import").from_onnx(path, input_shape=input_shape, **options)
-
-
-def with_stats(workload: Workload, stats: dict[str, OperandStats]) -> Workload:
-    """``workload`` with each weighted layer's ``stats`` field set."""
-    layers = [layer.model_copy(update={"stats": stats[layer.name]}) if layer.name in stats else layer
-              for layer in workload.layers]
-    return workload.model_copy(update={"layers": layers})
 
 
 def _extra(package: str, module: str) -> ModuleType:

@@ -1,6 +1,7 @@
 """A PyTorch model named on the command line as ``module:factory``: import ``module`` (the
 current directory first on the path, so a project's own files are found), call ``factory()`` for
-the ``nn.Module``, and trace it on a seeded random input of the given shape."""
+the ``nn.Module``, and trace it on a seeded random input of the given shape, or on a sample batch
+(a ``.npy`` file), whose operand statistics then go into the workload."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import importlib
 import sys
 from typing import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
 from hicsim.spec.errors import single
+from hicsim.workload.frameworks.stats_apply import with_stats
 from hicsim.workload.frameworks.torch_trace import trace_torch
 from hicsim.workload.model import Workload
 
@@ -38,8 +41,21 @@ def load_factory(spec: str) -> nn.Module:
     return model
 
 
-def from_torch_factory(spec: str, input_shape: Sequence[int], **options) -> Workload:
-    """The workload of ``factory()`` traced on a random input of ``input_shape``."""
-    example = torch.randn(*input_shape, generator=torch.Generator().manual_seed(EXAMPLE_SEED))
+def from_torch_factory(spec: str, input_shape: Sequence[int] | None = None,
+                       sample: str | None = None, **options) -> Workload:
+    """The workload of ``factory()`` traced on a random input of ``input_shape``, or on the
+    sample batch in ``sample`` (``.npy``, batch axis first) with per-layer operand statistics."""
     options.setdefault("name", spec.partition(":")[2])
-    return trace_torch(load_factory(spec), example, **options).workload
+    if sample is None:
+        example = torch.randn(*input_shape, generator=torch.Generator().manual_seed(EXAMPLE_SEED))
+        return trace_torch(load_factory(spec), example, **options).workload
+    try:
+        batch = np.load(sample, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise single(sample, f"cannot read a sample batch (.npy): {exc}") from None
+    if batch.ndim < 2 or not np.issubdtype(batch.dtype, np.number) or not np.isfinite(batch).all():
+        raise single(sample, f"expected a finite numeric array with a batch axis first, got "
+                             f"shape {list(batch.shape)} of {batch.dtype}")
+    traced = trace_torch(load_factory(spec), torch.from_numpy(batch.astype(np.float32)),
+                         stats=True, **options)
+    return with_stats(traced.workload, traced.stats)

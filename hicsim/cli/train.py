@@ -1,0 +1,87 @@
+"""``hicsim train ARCH.yaml --model cnn --dataset digits --epochs N --seed S --out DIR``: train on
+real data with the devices of ARCH (or in FP32), then measure accuracy, model size, drift, wear
+and programming rates (see ``hicsim.train``)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from hicsim.cli.common import add_overrides, overrides_of
+from hicsim.spec import load_arch
+from hicsim.spec.errors import single
+from hicsim.train.models import MODELS
+from hicsim.train.run import RunConfig
+from hicsim.train.stores import ALL_RULES
+from hicsim.train.study import Study, run_study
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help="train a network on simulated PCM crossbars and measure it")
+    p.add_argument("arch", help="architecture spec (YAML)")
+    p.add_argument("--model", required=True, help=f"one of {', '.join(MODELS)}")
+    p.add_argument("--dataset", default="digits",
+                   help="digits (scikit-learn's 8x8 digits) or a .npz with x_train, y_train, "
+                        "x_test, y_test")
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--rule", help=f"one of {', '.join(ALL_RULES)}; default: hic for a hic "
+                                  "representation, else mixed_precision")
+    p.add_argument("--baseline", action="store_true",
+                   help="also train the same network in FP32 with the same seed")
+    p.add_argument("--width", default="1", metavar="W[,W...]",
+                   help="channel width multipliers, e.g. 0.5,1,2 (one run per width)")
+    p.add_argument("--out", required=True, metavar="DIR", help="tables, summary, checkpoints")
+    p.add_argument("--resume", action="store_true", help="continue the checkpoints in DIR")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="numba threads for the crossbar kernels (default: numba's)")
+    add_overrides(p)
+    p.set_defaults(func=run)
+
+
+def _widths(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(w) for w in text.split(","))
+    except ValueError:
+        raise single("--width", f"expected comma-separated numbers such as 0.5,1,2, got {text!r}") from None
+
+
+def _command(args, rule: str, widths: tuple[float, ...]) -> str:
+    """The canonical command line that reproduces this study (every option spelt out)."""
+    words = ["hicsim", "train", args.arch, "--model", args.model, "--dataset", args.dataset,
+             "--epochs", str(args.epochs), "--seed", str(args.seed), "--batch", str(args.batch),
+             "--lr", f"{args.lr:g}", "--momentum", f"{args.momentum:g}", "--rule", rule,
+             "--width", ",".join(f"{w:g}" for w in widths)]
+    words += [w for item in args.overrides for w in ("--set", item)]
+    return shlex.join(words)
+
+
+def run(args) -> int:
+    arch = load_arch(args.arch, overrides_of(args.overrides))
+    rule = args.rule or ("hic" if arch.tile.weights.representation == "hic" else "mixed_precision")
+    widths = _widths(args.width)
+    if args.threads is not None:
+        import numba
+        if not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:
+            raise single("--threads", f"must be in [1, {numba.config.NUMBA_NUM_THREADS}], got {args.threads}")
+        numba.set_num_threads(args.threads)
+    config = RunConfig(model=args.model, dataset=args.dataset, rule=rule, width=widths[0],
+                       epochs=args.epochs, seed=args.seed, batch=args.batch, lr=args.lr,
+                       momentum=args.momentum)
+    study = Study(arch_path=args.arch, arch=arch, config=config, widths=widths,
+                  baseline=args.baseline, out=Path(args.out), resume=args.resume,
+                  progress=not args.no_progress and sys.stderr.isatty(),
+                  command=_command(args, rule, widths))
+    try:
+        run_study(study)
+    except KeyboardInterrupt:
+        print(f"hicsim train: interrupted; completed epochs are checkpointed in {args.out}, "
+              "continue with --resume", file=sys.stderr)
+        raise
+    print((Path(args.out) / "summary.txt").read_text(), end="")
+    return 0

@@ -1,0 +1,99 @@
+"""A training study: one run per (update rule, width), optionally with the FP32 baseline on the
+same network and seed, each checkpointed per epoch; then per run the measurements (accuracy,
+wear, rates, drift) and their tables (``report``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from hicsim.devices.layout import build_layout
+from hicsim.kernels import blas_single_threaded
+from hicsim.spec.errors import single
+from hicsim.train.data import load_dataset
+from hicsim.train.drift import drift_table
+from hicsim.train.models import MODELS
+from hicsim.train.report import RunResult, write_results
+from hicsim.train.run import RunConfig, TrainingRun
+from hicsim.train.stores import ALL_RULES
+from hicsim.train.wear import rates_file, wear_tables
+
+CHECKPOINT = "checkpoint.npz"
+
+
+@dataclass(frozen=True)
+class Study:
+    arch_path: str
+    arch: object
+    config: RunConfig            # the chosen rule at the first width
+    widths: tuple[float, ...]
+    baseline: bool
+    out: Path
+    resume: bool
+    progress: bool
+    command: str                 # the command line that reproduces this study
+
+    def runs(self) -> list[RunConfig]:
+        rules = [self.config.rule] + (["fp32"] if self.baseline and self.config.rule != "fp32" else [])
+        return [replace(self.config, rule=r, width=w) for w in self.widths for r in rules]
+
+
+def check_study(study: Study) -> None:
+    """Everything the runs need, checked before any training starts (``InputError``)."""
+    c, src = study.config, study.arch_path
+    if c.model not in MODELS:
+        raise single("--model", f"unknown model {c.model!r}; known: {', '.join(MODELS)}")
+    if c.rule not in ALL_RULES:
+        raise single("--rule", f"unknown rule {c.rule!r}; known: {', '.join(ALL_RULES)}")
+    if c.rule == "hic" and study.arch.tile.accumulator is None:
+        raise single(src, "the hic update rule needs a low-precision accumulator "
+                          "(tile.accumulator: {bits: 8, rounding: stochastic})", "tile.accumulator")
+    try:
+        build_layout(study.arch, 1.0)
+    except (ValueError, KeyError) as exc:
+        raise single(src, f"cannot hold weights on these devices: {exc}", "tile.weights") from None
+    for name, value, low in (("--epochs", c.epochs, 1), ("--batch", c.batch, 1)):
+        if value < low:
+            raise single(name, f"must be at least {low}, got {value}")
+    if not c.lr > 0 or not 0 <= c.momentum < 1:
+        raise single("--lr/--momentum", f"need lr > 0 and 0 <= momentum < 1, got {c.lr}, {c.momentum}")
+    if not study.widths or min(study.widths) <= 0:
+        raise single("--width", f"widths must be positive, got {list(study.widths)}")
+
+
+def run_study(study: Study) -> list[RunResult]:
+    check_study(study)
+    data = load_dataset(study.config.dataset)
+    results = []
+    with blas_single_threaded():
+        for config in study.runs():
+            run = _train(study, config, data)
+            results.append(_measure(study, run))
+    write_results(study, results)
+    return results
+
+
+def _train(study: Study, config: RunConfig, data) -> TrainingRun:
+    run = TrainingRun(config, study.arch, data)
+    path = study.out / "runs" / config.tag / CHECKPOINT
+    if path.exists():
+        if not study.resume:
+            raise single(str(study.out), f"already holds a checkpoint ({path}); pass --resume to "
+                                         "continue it or choose another --out")
+        run.restore(path)
+    while not run.done:
+        row = run.train_epoch(study.progress)
+        run.save(path)  # only after the epoch is complete: an interrupt loses at most this epoch
+        print(f"{config.tag:>14} epoch {row['epoch']:>3}/{config.epochs}: loss {row['train_loss']:.4f}, "
+              f"train {row['train_accuracy']:.4f}, test {row['test_accuracy']:.4f} "
+              f"({row['seconds']:.1f} s)", flush=True)
+    return run
+
+
+def _measure(study: Study, run: TrainingRun) -> RunResult:
+    devices = run.config.rule != "fp32"
+    wear, histogram = wear_tables(run) if devices else (None, None)
+    return RunResult(config=run.config, history=run.history, steps=run.steps,
+                     weights=sum(l.weight_count for l in run.weight_layers),
+                     drift=drift_table(run, study.arch), wear=wear, wear_histogram=histogram,
+                     rates=rates_file(run, study.command) if devices else None)
