@@ -5,7 +5,7 @@ HIC chip, on the all-multi-level chip, and on the HIC chip with a high-precision
 
 Programming rates come from one `hicsim train` run per design (see the README), each on the same
 spec: the HIC rule on hic_pcm, the mixed-precision rule on pcm_multilevel, and the HIC devices
-with a 32-bit accumulator. They were measured on a smaller network and transfer here per weight
+with a high-precision accumulator (32 bits, 16 of them below a device step: +-32,768 steps). They were measured on a smaller network and transfer here per weight
 (``hicsim.workload.rates``): a modelling assumption the printed table names.
 """
 
@@ -31,8 +31,8 @@ RATES = ROOT / "workloads" / "rates"
 DESIGNS = (  # label, spec, overrides, rate file (measured by `hicsim train` on that design)
     ("HIC (8-bit accumulator)", "hic_pcm.yaml", {}, "hic_pcm.yaml"),
     ("multi-level only", "pcm_multilevel.yaml", {}, "pcm_multilevel.yaml"),
-    ("HIC, 32-bit accumulator", "hic_pcm.yaml", {"tile.accumulator.bits": 32},
-     "hic_pcm_acc32.yaml"),
+    ("HIC, 32-bit accumulator", "hic_pcm.yaml",
+     {"tile.accumulator.bits": 32, "tile.accumulator.fraction_bits": 16}, "hic_pcm_acc32.yaml"),
 )
 
 

@@ -198,3 +198,19 @@ def test_serial_and_parallel_programming_agree():
     for a, b in zip(*results):
         assert np.array_equal(a, b)
     assert not np.array_equal(results[0][0], xb.weights)
+
+
+@pytest.mark.parametrize("fraction_bits,programmed,held", [(None, 1, 1 - 2 ** -14), (6, 10, 0)])
+def test_accumulator_range_follows_its_fraction_bits(fraction_bits, programmed, held):
+    """A 16-bit accumulator with the default format (14 fraction bits) saturates one LSB below 2
+    steps, so an update worth 10 steps programs 1 step and holds the rest of what fits; with 6
+    fraction bits it holds +-512 steps, and all 10 are programmed."""
+    acc = {"bits": 16, "rounding": "nearest"}
+    if fraction_bits is not None:
+        acc["fraction_bits"] = fraction_bits
+    arch = load_arch(SPECS["hic"])
+    arch = override_arch(arch, ideal_device_overrides(arch) | {"tile.accumulator": acc})
+    xb = CrossbarArray(arch, np.zeros((1, 1)), w_max=1.0, seed=0)
+    xb.update(np.ones((1, 1)), np.ones((1, 1)), lr=-10 * xb.step, rule="hic")  # +10 steps wanted
+    assert xb.effective_weights()[0, 0] == pytest.approx(programmed * xb.step, rel=1e-6)
+    assert xb.accumulated()[0, 0] == pytest.approx(held * xb.step, rel=1e-6, abs=1e-12)

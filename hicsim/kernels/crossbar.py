@@ -215,15 +215,13 @@ class CrossbarArray:
             return 0.0, 0.0, 1.0, True
         if self.accumulator is None:
             raise ValueError("rule 'hic' needs tile.accumulator in the arch spec")
-        bits = self.accumulator.bits
-        if bits < 2:
-            raise ValueError(f"tile.accumulator.bits: the HIC accumulator needs at least 2 bits, got {bits}")
-        return (-float(2 ** (bits - 1)), float(2 ** (bits - 1) - 1), float(2 ** (bits - 2)),
-                self.accumulator.rounding == "stochastic")
+        bits = self.accumulator.bits  # at least 2 and lsbs_per_step <= 2^(bits-2): the spec checks
+        return (-float(2 ** (bits - 1)), float(2 ** (bits - 1) - 1),
+                float(self.accumulator.lsbs_per_step), self.accumulator.rounding == "stochastic")
 
     def accumulated(self) -> np.ndarray:
         """Update held in the accumulators but not yet programmed, in weight (both rules)."""
-        lsb = self.step / 2 ** (self.accumulator.bits - 2) if self.accumulator else 0.0
+        lsb = self.step / self.accumulator.lsbs_per_step if self.accumulator else 0.0
         return self._acc * lsb + self._chi.astype(np.float64) * self.step
 
 

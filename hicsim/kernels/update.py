@@ -8,9 +8,9 @@ variance.
 
 Rules (``desired`` is -lr x gradient in device steps):
 - RULE_HIC: a low-precision integer accumulator per weight. It counts in LSBs of
-  1 / 2^(bits-2) step (so it saturates at about +-2 steps); the update is rounded to LSBs (nearest
-  or stochastic), added, saturated to [-2^(bits-1), 2^(bits-1) - 1]; n = trunc(acc / 2^(bits-2))
-  steps are programmed and n x 2^(bits-2) removed.
+  1 / 2^f step (f = ``tile.accumulator.fraction_bits``, default bits - 2, which saturates at about
+  +-2 steps); the update is rounded to LSBs (nearest or stochastic), added, saturated to
+  [-2^(bits-1), 2^(bits-1) - 1]; n = trunc(acc / 2^f) steps are programmed and n x 2^f removed.
 - RULE_MIXED_PRECISION: Nandakumar 2020: a float accumulator chi (in steps); n = trunc(chi),
   chi -= n.
 - RULE_STOCHASTIC_PULSE: no accumulator; n = floor(desired + u), u uniform: the expected number of

@@ -107,11 +107,29 @@ class DigitalUnit(Strict):
 
 
 class Accumulator(Strict):
-    """Training-time update accumulator, one per weight (HIC: low precision)."""
+    """Training-time update accumulator, one per weight (HIC: low precision): a signed fixed-point
+    number of device steps with ``fraction_bits`` below the step, so it holds updates of up to
+    +-2^(bits - 1 - fraction_bits) steps (beyond, it saturates) at a resolution of
+    2^-fraction_bits of a step."""
 
     bits: Bits
+    fraction_bits: Optional[NonNegativeInt] = Field(
+        default=None, description="bits below one device step; omitted: bits - 2 (range +-2 steps)")
     rounding: Literal["nearest", "stochastic"] = "stochastic"
     location: Literal["local_buffer", "global_buffer"] = "local_buffer"
+
+    @model_validator(mode="after")
+    def _fits(self):
+        if self.bits < 2:
+            raise ValueError("bits: an accumulator needs at least 2 bits (sign and one step)")
+        if self.fraction_bits is not None and self.fraction_bits > self.bits - 2:
+            raise ValueError(f"fraction_bits: at most bits - 2 = {self.bits - 2}, so that the "
+                             f"accumulator holds at least +-2 steps")
+        return self
+
+    @property
+    def lsbs_per_step(self) -> int:
+        return 2 ** (self.bits - 2 if self.fraction_bits is None else self.fraction_bits)
 
 
 class Programming(Strict):
