@@ -110,3 +110,20 @@ def test_cli_plots_a_run_directory_and_a_sweep(result, sweep_df, tmp_path, capsy
                 ["plot", str(tmp_path / "missing"), "-o", str(tmp_path / "x.png")]):
         assert main(bad) == 2
         assert "Traceback" not in capsys.readouterr().err
+
+
+def test_training_directory_plots_its_write_erase_histogram(tmp_path):
+    from hicsim.cli import main
+    (tmp_path / "wear_histogram.csv").write_text(
+        "rule,width,layer,device,cycles_from,cycles_to,devices\n"
+        "hic,1.0,fc,multilevel,0,0,10\nhic,1.0,fc,multilevel,1,3,5\nhic,1.0,fc,multilevel,4,7,1\n"
+        "hic,1.0,fc,binary,0,0,40\nhic,1.0,fc,binary,1,1,2\nfp32,1.0,fc,multilevel,0,0,99\n")
+    out = tmp_path / "wear.png"
+    assert main(["plot", str(tmp_path), "-o", str(out)]) == 0
+    assert out.stat().st_size > 10_000
+    from hicsim.report.plots_wear import wear_histogram
+    import pandas as pd
+    fig = wear_histogram(pd.read_csv(tmp_path / "wear_histogram.csv"))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["binary devices (hic rule, width 1)", "multilevel devices (hic rule, width 1)"]
+    assert main(["plot", str(tmp_path), "-o", str(out), "--kind", "energy"]) == 2

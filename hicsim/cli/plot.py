@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from hicsim.report.plots import RUN_KINDS, SWEEP_KINDS, RunTables, plot_run, plot_sweep, save_figure
+from hicsim.report.plots_wear import wear_histogram
 from hicsim.spec.errors import single
 from hicsim.sweep import read_results
 
@@ -13,7 +16,8 @@ def register(sub) -> None:
     p = sub.add_parser(
         "plot", help="plot a run directory or a sweep's results",
         description=f"A run directory (hicsim run --out DIR): --kind {'|'.join(RUN_KINDS)} "
-                    f"(default energy). A sweep results file (hicsim sweep): --kind "
+                    f"(default energy). A training directory (hicsim train --out DIR): the "
+                    f"write-erase histogram per layer. A sweep results file (hicsim sweep): --kind "
                     f"{'|'.join(SWEEP_KINDS)} (default pareto). The format follows the output "
                     "file's extension: .png, .svg or .pdf.")
     p.add_argument("source", help="run directory or sweep results file (.jsonl)")
@@ -30,7 +34,11 @@ def register(sub) -> None:
 
 def run(args) -> int:
     source = Path(args.source)
-    if source.is_dir():
+    if source.is_dir() and (source / "wear_histogram.csv").is_file():  # a hicsim train directory
+        if (args.kind or "wear") != "wear":
+            raise single("--kind", "a training directory (hicsim train --out) plots --kind wear")
+        fig = wear_histogram(pd.read_csv(source / "wear_histogram.csv"))
+    elif source.is_dir():
         kind = args.kind or "energy"
         if kind not in RUN_KINDS:
             raise single("--kind", f"{kind!r} plots a sweep; a run directory takes {', '.join(RUN_KINDS)}")
