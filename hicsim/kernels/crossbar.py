@@ -225,11 +225,12 @@ class CrossbarArray:
         return self._acc * lsb + self._chi.astype(np.float64) * self.step
 
 
-_CHUNK_ROWS = 32
+_CHUNK_ROWS = 256
 
 
 def _chunks(batch: int) -> int:
-    """Batch chunks of the MVM's parallel loop. Fixed-size chunks, not one per thread: a sample's
-    result must not depend on which BLAS call (of which shape) computed it, so that results are
-    the same whatever the thread count."""
+    """Batch chunks of the MVM's products. Fixed by the batch, not one per thread: a sample's
+    result depends on the shape of the BLAS call that computed it, so the calls must not depend on
+    the thread count. Large chunks: each call packs its block of the matrix once, whatever the
+    number of samples it multiplies (``mvm.py``)."""
     return -(-batch // _CHUNK_ROWS)
