@@ -210,7 +210,7 @@ class BatchNorm2d(DigitalParams):
         return self.params["gamma"][None, :, None, None] * self._xhat + self.params["beta"][None, :, None, None]
 
     def backward(self, grad):
-        xhat, m = self._xhat, grad.shape[0] * grad.shape[2] * grad.shape[3]
+        xhat = self._xhat
         self.grads["gamma"][...] = (grad * xhat).sum(axis=(0, 2, 3))
         self.grads["beta"][...] = grad.sum(axis=(0, 2, 3))
         g = grad * self.params["gamma"][None, :, None, None]
