@@ -151,15 +151,18 @@ def _dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def from_data(cls: type[M], data: dict, source: str, overrides: Mapping[str, Any] | None = None,
+              context_of: Callable[[dict], dict] | None = None) -> M:
+    """Override, validate: the edge for data already read (a file's, or a dumped model's)."""
+    if overrides:
+        data = apply_overrides(data, overrides, source)
+    return validate(cls, data, source, context_of(data) if context_of else None)
+
+
 def load(cls: type[M], path: str | Path, overrides: Mapping[str, Any] | None = None,
          context_of: Callable[[dict], dict] | None = None) -> M:
     """Read, override, validate: the whole edge for one file."""
-    source = str(path)
-    data = read_yaml(path)
-    if overrides:
-        data = apply_overrides(data, overrides, source)
-    context = context_of(data) if context_of else None
-    return validate(cls, data, source, context)
+    return from_data(cls, read_yaml(path), str(path), overrides, context_of)
 
 
 def clock_context(data: dict) -> dict:
@@ -174,5 +177,4 @@ def clock_context(data: dict) -> dict:
 def override_model(model: M, overrides: Mapping[str, Any], source: str = "<overrides>",
                    context_of: Callable[[dict], dict] | None = None) -> M:
     """A new model with dotted-path overrides applied, validated like a file."""
-    data = apply_overrides(model.model_dump(mode="json"), overrides, source)
-    return validate(type(model), data, source, context_of(data) if context_of else None)
+    return from_data(type(model), model.model_dump(mode="json"), source, overrides, context_of)

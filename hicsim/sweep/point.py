@@ -15,7 +15,7 @@ from typing import Any
 from hicsim.api import simulate
 from hicsim.spec import Arch
 from hicsim.spec.errors import InputError
-from hicsim.spec.load import apply_overrides, clock_context, validate
+from hicsim.spec.load import clock_context, from_data
 from hicsim.workload import Workload
 
 # Columns that differ between two runs of the same point: identity checks leave them out.
@@ -37,13 +37,11 @@ class Task:
 
 
 def arch_from(source: str, data: dict, overrides: dict[str, Any]) -> Arch:
-    data = apply_overrides(data, overrides, source) if overrides else data
-    return validate(Arch, data, source, clock_context(data))
+    return from_data(Arch, data, source, overrides, clock_context)
 
 
 def workload_from(source: str, data: dict, overrides: dict[str, Any]) -> Workload:
-    data = apply_overrides(data, overrides, source) if overrides else data
-    return validate(Workload, data, source)
+    return from_data(Workload, data, source, overrides)
 
 
 def run_task(task: Task) -> dict[str, Any]:
