@@ -41,7 +41,7 @@ def golden_summary(arch, workload):
 @pytest.mark.parametrize("arch,workload", GOLDEN_CASES)
 def test_golden_results(arch, workload):
     """Numbers of record. A change here is a change of model: regenerate deliberately with
-    `python tests/test_end_to_end.py` and say why in the commit."""
+    `cd tests && python test_end_to_end.py` and say why in the commit."""
     expected = json.loads(GOLDEN.read_text())[f"{arch}/{workload}"]
     got = golden_summary(arch, workload)
     assert got["energy_J"] == pytest.approx(expected["energy_J"], rel=1e-9)
