@@ -34,9 +34,13 @@ class Dataflow:
         self.store = TensorStore(arch.chip.global_buffer.capacity, ledger)
         self.bits = workload.input_bits
         self.readers: dict[str, int] = {}
-        for i in range(len(workload.layers)):
+        # Elements of every tensor a layer reads, by producer ('input': what its first reader takes).
+        self.elems: dict[str, int] = {layer.name: layer.output_elems for layer in workload.layers}
+        for i, layer in enumerate(workload.layers):
             for src in workload.inputs_of(i):
                 self.readers[src] = self.readers.get(src, 0) + 1
+                if src == NETWORK_INPUT:
+                    self.elems.setdefault(NETWORK_INPUT, layer.input_elems)
         self.ready: dict[tuple[str, int], simpy.Event] = {}
 
     # -- bookkeeping -----------------------------------------------------------------------
@@ -47,12 +51,6 @@ class Dataflow:
 
     def _bytes(self, elems: int) -> int:
         return math.ceil(elems * self.bits / 8)
-
-    def _network_input_bytes(self) -> int:
-        for i, layer in enumerate(self.workload.layers):
-            if NETWORK_INPUT in self.workload.inputs_of(i):
-                return self._bytes(layer.input_elems)
-        return 0
 
     # -- processes ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -88,7 +86,7 @@ class Dataflow:
                     for b in batch])
 
     def _load_input(self, b: int):
-        nbytes = self._network_input_bytes()
+        nbytes = self._bytes(self.elems.get(NETWORK_INPUT, 0))
         readers = self.readers.get(NETWORK_INPUT, 0)
         # The input waits in DRAM; it moves into the global buffer only if there is room.
         if self.store.place((NETWORK_INPUT, b), nbytes, readers) == "global_buffer":

@@ -89,7 +89,7 @@ class TrainingFlow(Dataflow):
             name = self.workload.layers[i].name
             for src in self.workload.inputs_of(i):
                 yield self._event((src, b))
-                yield from self.chip.dram_access(self._bytes(self._elems_of(src)), "write", name,
+                yield from self.chip.dram_access(self._bytes(self.elems[src]), "write", name,
                                                  FORWARD)
         yield from super()._weighted(i, b, lm, tiles, fraction, first_pass, last_pass)
 
@@ -128,7 +128,7 @@ class TrainingFlow(Dataflow):
                 max(layer.input_elems, layer.output_elems)))
             self.ledger.count(name, "backward", "vector_unit", "op", layer.vector_ops)
         for p in producers:
-            nbytes = self._error_bytes(self._elems_of(p))
+            nbytes = self._error_bytes(self.elems[p])
             key = ErrorKey(p, name, b)
             yield from self._write(key, nbytes, name, "backward", nbytes)
             self._event(key).succeed()
@@ -159,7 +159,7 @@ class TrainingFlow(Dataflow):
             if self.keep_in_buffer:
                 in_bytes += yield from self._read((src, b), name, phase)
             else:
-                nbytes = self._bytes(self._elems_of(src))
+                nbytes = self._bytes(self.elems[src])
                 yield from self.chip.dram_access(nbytes, "read", name, phase)
                 in_bytes += nbytes
         yield from self._to_tiles(name, phase, tiles, in_bytes * lm.col_parts)
@@ -220,11 +220,6 @@ class TrainingFlow(Dataflow):
     # -- helpers ---------------------------------------------------------------------------------
     def _error_bytes(self, elems: int) -> int:
         return math.ceil(elems * self.error_bits / 8)
-
-    def _elems_of(self, name: str) -> int:
-        if name == NETWORK_INPUT:
-            return self._network_input_bytes() * 8 // self.bits
-        return next(layer.output_elems for layer in self.workload.layers if layer.name == name)
 
 
 def _device_roles(arch) -> tuple[str, str | None]:
