@@ -48,7 +48,7 @@ class WeightShape:
     @classmethod
     def of(cls, layer) -> "WeightShape":
         if isinstance(layer, Conv2d):
-            r, s = (layer.kernel,) * 2 if isinstance(layer.kernel, int) else layer.kernel
+            r, s = layer.kernel_hw
             return cls(layer.out_channels, layer.in_channels // layer.groups, r, s, layer.groups)
         if isinstance(layer, Linear):
             return cls(layer.out_features, layer.in_features, 1, 1)

@@ -126,8 +126,12 @@ class Conv2d(_WeightedLayer):
         return ((h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
 
     @property
+    def kernel_hw(self) -> tuple[int, int]:
+        return _pair(self.kernel)
+
+    @property
     def weight_rows(self) -> int:
-        kh, kw = _pair(self.kernel)
+        kh, kw = self.kernel_hw
         return self.in_channels // self.groups * kh * kw
 
     @property
