@@ -1,63 +1,83 @@
-"""Throughput of hicsim's crossbar kernels beside numpy's float32 matmul, measured in the same run.
+"""Throughput of hicsim's crossbar kernels beside numpy's float32 matmul and, where it is
+installed, IBM aihwkit's analog tile, all measured in the same run.
 
 Run: .venv/bin/python bench/bench_kernels.py [--threads 2] [--repeats 50]
+     (with aihwkit: the venv of bench/README.md, e.g. /tmp/aihw/venv/bin/python bench/...)
 MVMs: GMAC/s counted as batch x rows x cols (logical weights, whatever the devices per weight).
-Updates: G device-updates/s counted as rows x cols weights updated per call / seconds per call.
-aihwkit is compared only when importable (it is an optional peer, never a dependency).
+Updates: G device-updates/s counted as rows x cols weights updated per call / seconds per call;
+the share of weights programmed per call is printed beside each figure, because programming, not
+the accumulation, is what costs once weights move (about 1 us of one core per programmed weight).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numba
 import numpy as np
 
+import peer_aihwkit
 from hicsim.kernels.crossbar import CrossbarArray
 from hicsim.spec import load_arch
+from timing import seconds_per_call
 
 ROWS, COLS, BATCH = 512, 512, 64
+MACS = BATCH * ROWS * COLS
 
 
-def seconds_per_call(fn, repeats: int) -> float:
-    """Best of five timed blocks of ``repeats`` calls each (after a warm-up call): the least
-    disturbed figure on a shared machine."""
-    fn()
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            fn()
-        best = min(best, (time.perf_counter() - start) / repeats)
-    return best
-
-
-def bench_mvm(arch_path: str, label: str, repeats: int, rng) -> None:
-    macs = BATCH * ROWS * COLS
+def bench_mvm(arch_path: str, label: str, repeats: int, rng, numpy_gmacs: float) -> float:
+    """Prints the forward and transposed MVMs; returns the noisy forward's GMAC/s."""
     x = rng.standard_normal((BATCH, ROWS)).astype(np.float32)
     d = rng.standard_normal((BATCH, COLS)).astype(np.float32)
     xb = CrossbarArray(load_arch(arch_path), rng.uniform(-1, 1, (ROWS, COLS)), w_max=1.0, seed=0)
+    noisy = 0.0
     for t_now, noise_label in ((0.0, "no read noise (t = 0)"), (1e5, "read noise (t = 1e5 s)")):
         xb.set_time(t_now)
-        fwd = seconds_per_call(lambda: xb.forward(x), repeats)
-        bwd = seconds_per_call(lambda: xb.backward(d), repeats)
-        print(f"  {label:10s} forward    {noise_label:24s} {macs / fwd / 1e9:7.1f} GMAC/s")
-        print(f"  {label:10s} transposed {noise_label:24s} {macs / bwd / 1e9:7.1f} GMAC/s")
+        for direction, fn in (("forward", lambda: xb.forward(x)), ("transposed", lambda: xb.backward(d))):
+            gmacs = MACS / seconds_per_call(fn, repeats) / 1e9
+            print(f"  {label:10s} {direction:10s} {noise_label:24s} {gmacs:7.1f} GMAC/s "
+                  f"({gmacs / numpy_gmacs:.2f}x numpy)")
+            if direction == "forward" and t_now > 0:
+                noisy = gmacs
     small = x[:4]
     col = seconds_per_call(lambda: xb.forward(small, per_column=True), 2)
     print(f"  {label:10s} forward per column (batch 4, faithful ADC) {4 * ROWS * COLS / col / 1e9:7.3f} GMAC/s")
+    return noisy
 
 
-def bench_update(arch_path: str, label: str, rule: str, lr: float, repeats: int, rng) -> None:
+def bench_update(arch_path: str, rule: str, lr: float, repeats: int, rng) -> float:
+    """Steady state: the same batch every call, after warm-up calls that fill the accumulators."""
     xb = CrossbarArray(load_arch(arch_path), rng.uniform(-0.5, 0.5, (ROWS, COLS)), w_max=1.0, seed=0)
     x = rng.standard_normal((BATCH, ROWS)).astype(np.float32)
     d = (0.01 * rng.standard_normal((BATCH, COLS))).astype(np.float32)
+    for _ in range(5):
+        xb.update(x, d, lr, rule)
     programmed = []
     sec = seconds_per_call(lambda: programmed.append(xb.update(x, d, lr, rule)), repeats)
-    frac = np.mean(programmed) / (ROWS * COLS)
-    print(f"  {label:10s} {rule:17s} {ROWS * COLS / sec / 1e9:6.2f} G device-updates/s "
-          f"({frac:.2%} of weights programmed per call)")
+    gups = ROWS * COLS / sec / 1e9
+    print(f"  lr {lr:<6g} {rule:17s} {gups:6.2f} G device-updates/s "
+          f"({np.mean(programmed) / (ROWS * COLS):6.2%} of weights programmed per call)")
+    return gups
+
+
+def bench_aihwkit(threads: int, repeats: int, noisy_gmacs: float, hic_gups: dict) -> None:
+    """``hic_gups``: hicsim's hic update by learning rate. aihwkit's update granularity is coarser,
+    so each of its rates is compared with the hicsim rate that programs a similar share (~0 % and
+    ~1-2 % of the weights per call)."""
+    if not peer_aihwkit.available():
+        print("aihwkit: not importable, not measured (bench/README.md builds it)")
+        return
+    import aihwkit
+    print(f"aihwkit {aihwkit.__version__} (same shapes, torch threads {threads}):")
+    fwd = peer_aihwkit.forward_gmacs(threads=threads, repeats=repeats, ir_drop=0.0)
+    print(f"  forward, PCM preset drifted to 1e5 s, IR drop off {fwd:7.2f} GMAC/s "
+          f"(hicsim hic noisy forward: {noisy_gmacs / fwd:.0f}x)")
+    for lr, hic_lr in ((1e-3, 1e-4), (1e-2, 1e-3)):
+        stats: dict = {}
+        ups = peer_aihwkit.update_gups(threads=threads, lr=lr, stats=stats)
+        print(f"  update, MixedPrecisionPCMPreset, lr {lr:g}: {ups:6.3f} G device-updates/s "
+              f"({stats['programmed']:.2%} programmed per call; hicsim hic at lr {hic_lr:g}: "
+              f"{hic_gups[hic_lr] / ups:.0f}x)")
 
 
 def main() -> None:
@@ -69,20 +89,19 @@ def main() -> None:
     rng = np.random.default_rng(0)
     a = rng.standard_normal((BATCH, ROWS)).astype(np.float32)
     w = rng.standard_normal((ROWS, COLS)).astype(np.float32)
-    np_sec = seconds_per_call(lambda: a @ w, args.repeats)
+    numpy_gmacs = MACS / seconds_per_call(lambda: a @ w, args.repeats) / 1e9
     print(f"{ROWS}x{COLS}, batch {BATCH}, numba threads {args.threads}")
-    print(f"  numpy float32 matmul (BLAS default threads)  {BATCH * ROWS * COLS / np_sec / 1e9:7.1f} GMAC/s")
-    bench_mvm("arch_specs/hic_pcm.yaml", "hic", args.repeats, rng)
-    bench_mvm("arch_specs/pcm_multilevel.yaml", "multilevel", args.repeats, rng)
-    for lr in (1e-4, 1e-3):  # ~0.1 % and ~1 % of the weights programmed per call
-        print(f"  update, lr {lr:g}, errors ~ N(0, 0.01^2):")
+    print(f"  numpy float32 matmul (BLAS default threads)  {numpy_gmacs:7.1f} GMAC/s")
+    noisy = bench_mvm("arch_specs/hic_pcm.yaml", "hic", args.repeats, rng, numpy_gmacs)
+    bench_mvm("arch_specs/pcm_multilevel.yaml", "multilevel", args.repeats, rng, numpy_gmacs)
+    print("  update on hic_pcm, errors ~ N(0, 0.01^2):")
+    hic_gups = {}
+    for lr in (1e-4, 1e-3, 1e-2):  # ~0 %, ~1 % and ~15 % of the weights programmed per call
         for rule in ("hic", "mixed_precision", "stochastic_pulse"):
-            bench_update("arch_specs/hic_pcm.yaml", "hic", rule, lr, args.repeats, rng)
-    try:
-        import aihwkit  # noqa: F401  (optional peer)
-        print("  aihwkit importable: comparison not implemented in this script yet")
-    except ImportError:
-        print("  aihwkit: not installed, not measured")
+            gups = bench_update("arch_specs/hic_pcm.yaml", rule, lr, max(2, args.repeats // 5), rng)
+            if rule == "hic":
+                hic_gups[lr] = gups
+    bench_aihwkit(args.threads, max(2, args.repeats // 5), noisy, hic_gups)
 
 
 if __name__ == "__main__":

@@ -141,3 +141,22 @@ def test_bad_input_raises():
         xb.forward(np.zeros(8))
     with pytest.raises(ValueError, match="real numbers"):
         xb.forward(np.zeros((1, 8), complex))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_inputs_raise_and_draw_nothing(bad):
+    """The DAC pass finds NaN and infinities (in any sample, either direction); a rejected call
+    leaves the array as it was, so the next call draws what it would have drawn anyway."""
+    rng = np.random.default_rng(3)
+    w = rng.uniform(-1, 1, (16, 12))
+    x = rng.standard_normal((5, 16))
+    a, b = (CrossbarArray(HIC, w, w_max=1.0, seed=4, t_now=1e5) for _ in range(2))
+    poisoned = x.copy()
+    poisoned[3, 7] = bad
+    with pytest.raises(ValueError, match="x contains NaN or infinite"):
+        a.forward(poisoned)
+    d = np.zeros((2, 12))
+    d[1, 0] = bad
+    with pytest.raises(ValueError, match="delta contains NaN or infinite"):
+        a.backward(d)
+    assert np.array_equal(a.forward(x), b.forward(x))

@@ -27,10 +27,11 @@ counter-based streams inside kernels, so results do not depend on the numba thre
 Threads: kernels run BLAS single-threaded inside numba's threads (``threads.py``); a training loop
 that also runs multi-threaded numpy products should wrap itself in ``blas_single_threaded()``.
 
-Modules: ``rng``/``fast_normal`` (counter-based draws), ``device_ops`` (one device, one event),
-``program`` (update steps by representation), ``decode`` (effective weights), ``quantize``
-(DAC/ADC), ``mvm`` (closed-form noise MVM), ``mvm_columns`` (per-column / per-element MVM),
-``update`` (accumulate + program kernels); ``*_reference`` are their numpy references.
+Modules: ``rng``/``fast_normal``/``normal_quantile`` (counter-based draws), ``blas`` (in-kernel
+sgemm on blocks), ``device_ops`` (one device, one event), ``program`` (update steps by
+representation), ``decode`` (effective weights), ``quantize`` (DAC/ADC), ``mvm`` (closed-form noise
+MVM), ``mvm_columns`` (per-column / per-element MVM), ``update`` (the fused accumulate-and-program
+kernel); ``*_reference`` are their numpy references.
 """
 
 from hicsim.kernels.crossbar import RULES, CrossbarArray

@@ -19,8 +19,7 @@ from hicsim.kernels.quantize import slice_noise_weights
 from hicsim.kernels.rng import stream_seed
 from hicsim.kernels.threads import BlasGuard
 from hicsim.kernels.update import (RULE_HIC, RULE_MIXED_PRECISION, RULE_STOCHASTIC_PULSE,
-                                   SERIAL_PROGRAMMING_BELOW, accumulate_kernel, program_kernel,
-                                   program_rows)
+                                   update_kernel)
 from hicsim.spec.arch import Arch
 
 RULES = {"hic": RULE_HIC, "mixed_precision": RULE_MIXED_PRECISION,
@@ -29,8 +28,9 @@ RULES = {"hic": RULE_HIC, "mixed_precision": RULE_MIXED_PRECISION,
 _ENCODE, _READ_NOISE, _ROUNDING, _PROGRAMMING = 1, 2, 3, 4
 
 
-def check_batch(name: str, a, width: int, width_name: str) -> np.ndarray:
-    """A finite float32 (batch, width) array, or ValueError naming what is wrong."""
+def check_batch(name: str, a, width: int, width_name: str, finite: bool = True) -> np.ndarray:
+    """A float32 (batch, width) array, or ValueError naming what is wrong; ``finite``: also
+    reject NaN and infinite values here (the MVM kernel finds them in its DAC pass instead)."""
     arr = np.asarray(a)
     if arr.ndim != 2 or arr.shape[1] != width or arr.shape[0] == 0:
         raise ValueError(f"{name} must have shape (batch, {width}) to match the crossbar's "
@@ -38,9 +38,13 @@ def check_batch(name: str, a, width: int, width_name: str) -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
         raise ValueError(f"{name} must be real numbers, got dtype {arr.dtype}")
     arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+    if finite and not np.all(np.isfinite(arr)):
+        raise ValueError(not_finite(name))
     return arr
+
+
+def not_finite(name: str) -> str:
+    return f"{name} contains NaN or infinite values"
 
 
 class CrossbarArray:
@@ -137,17 +141,16 @@ class CrossbarArray:
         """y = x . W through DAC, devices, read noise and ADC; x (batch, rows) -> (batch, cols).
         ``per_column`` converts every device column and input slice separately (slow, faithful);
         ``per_element`` also draws noise per device per read (implies per_column)."""
-        return self._mvm(check_batch("x", x, self.shape[0], "rows"), False, noise,
-                         per_column or per_element, per_element)
+        return self._mvm("x", x, False, noise, per_column or per_element, per_element)
 
     def backward(self, delta, *, noise: bool = True, per_column: bool = False,
                  per_element: bool = False) -> np.ndarray:
         """Transposed product delta . W^T; delta (batch, cols) -> (batch, rows). Same options."""
-        return self._mvm(check_batch("delta", delta, self.shape[1], "columns"), True, noise,
-                         per_column or per_element, per_element)
+        return self._mvm("delta", delta, True, noise, per_column or per_element, per_element)
 
-    def _mvm(self, x, transpose, noise, per_column, per_element):
-        inputs = x.shape[1]
+    def _mvm(self, name, x, transpose, noise, per_column, per_element):
+        inputs = self.shape[1] if transpose else self.shape[0]
+        x = check_batch(name, x, inputs, "columns" if transpose else "rows", finite=per_column)
         key = self._next_key(_READ_NOISE)
         if per_column:
             return self._mvm_columns(x, transpose, noise, per_element, key)
@@ -156,8 +159,12 @@ class CrossbarArray:
         out = np.empty((x.shape[0], outputs), np.float64)
         noise_on = bool(noise) and self._has_read_noise
         with self._blas.single_threaded():
-            mvm_kernel(x, self.weights, self.variance, transpose, self.qmax, self._noise_weights,
-                       full_scale, self.adc_amax, noise_on, key, _chunks(x.shape[0]), out)
+            finite = mvm_kernel(x, self.weights, self.variance, transpose, self.qmax,
+                                self._noise_weights, full_scale, self.adc_amax, noise_on, key,
+                                _chunks(x.shape[0]), out)
+        if not finite:
+            self._calls -= 1  # a rejected call draws nothing: the next one gets this key
+            raise ValueError(not_finite(name))
         return out
 
     def _mvm_columns(self, x, transpose, noise, per_element, key):
@@ -193,21 +200,14 @@ class CrossbarArray:
         if x.shape[0] != delta.shape[0]:
             raise ValueError(f"x and delta batches differ: {x.shape[0]} vs {delta.shape[0]}")
         lo, hi, per_step, stochastic = self._accumulator_format(rule)
-        steps = np.empty(self.shape, np.int32)
         row_counts = np.empty(self.shape[0], np.int64)
         with self._blas.single_threaded():
-            accumulate_kernel(np.ascontiguousarray(x.T), delta, -float(lr) / self.step, RULES[rule],
-                              self._acc, self._chi, lo, hi, per_step, stochastic,
-                              self._next_key(_ROUNDING), steps, row_counts)
-            programmed = int(row_counts.sum())
-            args = (steps, row_counts, self._next_key(_PROGRAMMING), self.state, self.layout,
-                    self._coef, self._offset, self.ml, self.bp, self.t_now, self.weights,
-                    self.variance)
-            if programmed >= SERIAL_PROGRAMMING_BELOW:
-                program_kernel(*args)
-            elif programmed:
-                program_rows(0, self.shape[0], *args)  # the same draws, on one thread
-        return programmed
+            update_kernel(x, delta, -float(lr) / self.step, RULES[rule],
+                          self._acc, self._chi, lo, hi, per_step, stochastic,
+                          self._next_key(_ROUNDING), self._next_key(_PROGRAMMING), self.state,
+                          self.layout, self._coef, self._offset, self.ml, self.bp, self.t_now,
+                          self.weights, self.variance, row_counts, _NO_STEPS)
+        return int(row_counts.sum())
 
     def _accumulator_format(self, rule: str):
         """(lowest, highest, LSBs per step, stochastic rounding) of the HIC accumulator."""
@@ -225,6 +225,7 @@ class CrossbarArray:
         return self._acc * lsb + self._chi.astype(np.float64) * self.step
 
 
+_NO_STEPS = np.empty((0, 0), np.int32)  # update_kernel: program the devices
 _CHUNK_ROWS = 256
 
 

@@ -12,23 +12,35 @@ from hicsim.kernels.device_ops import drift_factor, read_sigma
 
 
 @njit(cache=True)
+def _read(p, g_prog, gh_prog, nu, elapsed):
+    """(drifted conductance, read-noise sigma) of a device of params ``p``."""
+    g_now = g_prog * drift_factor(nu, elapsed, p.drift_t0)
+    return g_now, read_sigma(p.read_q_coeff, p.read_q_exp, p.read_q_max, p.read_t_read, gh_prog,
+                             g_now, elapsed)
+
+
+@njit(cache=True, inline="always")
 def weight_at(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now):
-    """(effective weight, read-noise variance per unit input^2) of weight (i, j) at ``t_now``."""
+    """(effective weight, read-noise variance per unit input^2) of weight (i, j) at ``t_now``.
+    Devices at 0 S and devices programmed at ``t_now`` (no drift, no 1/f noise yet: the functions
+    below return 1 and 0 for them) skip the logarithms: after an update most are one or the other."""
     w = 0.0
     var = 0.0
-    for d in range(coef.shape[0]):
-        g_prog = float(st.g[d, i, j])
-        elapsed = t_now - st.t_prog[d, i, j]
-        if slot_binary[d % slots]:
-            g_now = g_prog * drift_factor(st.nu[d, i, j], elapsed, bp.drift_t0)
-            sd = read_sigma(bp.read_q_coeff, bp.read_q_exp, bp.read_q_max, bp.read_t_read,
-                            g_prog / bp.g_on, g_now, elapsed)
-        else:
-            g_now = g_prog * drift_factor(st.nu[d, i, j], elapsed, ml.drift_t0)
-            sd = read_sigma(ml.read_q_coeff, ml.read_q_exp, ml.read_q_max, ml.read_t_read,
-                            g_prog / ml.g_max, g_now, elapsed)
-        w += coef[d] * g_now
-        var += coef[d] * coef[d] * sd * sd
+    d = 0
+    for _side in range(coef.shape[0] // slots):
+        for s in range(slots):
+            g_prog = float(st.g[d, i, j])
+            elapsed = t_now - st.t_prog[d, i, j]
+            if g_prog != 0.0 and elapsed > 0.0:
+                if slot_binary[s]:
+                    g_now, sd = _read(bp, g_prog, g_prog / bp.g_on, st.nu[d, i, j], elapsed)
+                else:
+                    g_now, sd = _read(ml, g_prog, g_prog / ml.g_max, st.nu[d, i, j], elapsed)
+                w += coef[d] * g_now
+                var += coef[d] * coef[d] * sd * sd
+            else:
+                w += coef[d] * g_prog
+            d += 1
     return w - offset, var
 
 

@@ -57,14 +57,17 @@ def slice_noise_weights(qmax: int, dac_bits: int) -> np.ndarray:
 @njit(cache=True)
 def dac_row(x_row, qmax, noise_weights, xq_row, q_row):
     """Quantise one input vector into signed integers ``xq_row``; ``q_row`` gets each input's
-    read-noise weight (``slice_noise_weights``). Returns the digital scale (max |x|)."""
+    read-noise weight (``slice_noise_weights``). Returns the digital scale (max |x|), or NaN if
+    the vector holds a NaN or an infinity (then xq_row and q_row are zeros)."""
     scale = 0.0
+    poison = 0.0  # x * 0 is NaN exactly for NaN and infinite x: a check that vectorises
     for i in range(x_row.shape[0]):
         scale = max(scale, abs(x_row[i]))
-    if scale == 0.0:
+        poison += x_row[i] * 0.0
+    if poison != 0.0 or scale == 0.0:
         xq_row[:] = 0.0
         q_row[:] = 0.0
-        return 1.0
+        return math.nan if poison != 0.0 else 1.0
     gain = qmax / scale
     for i in range(x_row.shape[0]):
         xq_row[i] = np.floor(x_row[i] * gain + 0.5)
