@@ -19,7 +19,7 @@ def _read(p, g_prog, gh_prog, nu, elapsed):
                              g_now, elapsed)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def weight_at(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now):
     """(effective weight, read-noise variance per unit input^2) of weight (i, j) at ``t_now``.
     Devices at 0 S and devices programmed at ``t_now`` (no drift, no 1/f noise yet: the functions
