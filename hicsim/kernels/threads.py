@@ -3,9 +3,9 @@
 On two cores, OpenBLAS worker threads that have just finished a multi-threaded product keep
 spinning for a while; a numba parallel region started meanwhile fights them for the cores, and one
 training step ran 11x slower. hicsim's kernels therefore let numba own the threads: every product
-inside a kernel is a single-threaded BLAS call made from one numba thread (``np.dot`` in numba calls
-BLAS), or a loop in numba itself (the update's gradient). ``blas_single_threaded`` pins BLAS to one
-thread around each kernel call, so no BLAS worker is ever woken by hicsim.
+inside a kernel is a single-threaded BLAS call made from one numba thread (``blas.sgemm``).
+``BlasGuard`` pins every BLAS library of the process to one thread around each kernel call, so no
+BLAS worker is ever woken by hicsim.
 
 Code that runs its own multi-threaded numpy products between kernel calls (a digital layer, a
 loss) can wrap its whole loop in ``blas_single_threaded()`` too, so that BLAS workers are not left
@@ -18,8 +18,8 @@ from contextlib import contextmanager
 
 from threadpoolctl import ThreadpoolController
 
-# numba's np.dot calls the BLAS bundled with scipy, a second OpenBLAS beside numpy's: load it now
-# so that the controller below sees (and limits) both.
+# numba's BLAS (``blas.sgemm``'s fallback, and np.dot in numba) is the one bundled with scipy, a
+# second OpenBLAS beside numpy's: load it now so that the controller below sees (and limits) both.
 import scipy.linalg.cython_blas  # noqa: E402,F401
 
 
