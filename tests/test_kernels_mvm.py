@@ -13,7 +13,7 @@ from hicsim.kernels.crossbar import CrossbarArray
 from hicsim.kernels.mvm import mvm_kernel
 from hicsim.kernels.mvm_columns import mvm_columns_kernel
 from hicsim.kernels.mvm_reference import dac_reference, mvm_columns_reference, mvm_reference
-from hicsim.kernels.quantize import slice_noise_weights
+from hicsim.kernels.quantize import dac_row, slice_noise_weights
 from hicsim.spec import load_arch, override_arch
 
 HIC = load_arch("arch_specs/hic_pcm.yaml")
@@ -24,6 +24,26 @@ def test_slice_noise_weights():
     one_bit = slice_noise_weights(127, 1)
     assert one_bit[5] == 1 + 16 and one_bit[127] == sum(4 ** s for s in range(7))
     assert slice_noise_weights(127, 2)[0b1101] == 1 + (3 * 4) ** 2
+
+
+def test_dac_row_scale_and_poison_from_bit_patterns():
+    """dac_row finds max |x| and non-finite inputs with one integer max over bit patterns: check
+    it on rows where that could go wrong (negative largest value, -0.0, subnormals, every kind of
+    non-finite value) against the float reference."""
+    table = slice_noise_weights(127, 1)
+    tiny = np.float32(1e-42)  # subnormal
+    rows = np.array([[0.5, -3.0, 2.9, 0.0], [-0.0, 0.0, -0.0, 0.0], [tiny, -2 * tiny, 0.0, tiny],
+                     [1.0, -1.0, 1.0, -1.0], [np.inf, 1.0, 0.0, 0.0], [1.0, -np.inf, 0.0, 0.0],
+                     [1.0, np.nan, 0.0, 0.0], [-np.nan, 1.0, 0.0, 0.0]], np.float32)
+    xq, q = np.empty_like(rows), np.empty_like(rows)
+    for r, row in enumerate(rows):
+        scale = dac_row(row, 127, table, xq[r], q[r])
+        if np.all(np.isfinite(row)):
+            ref_xq, ref_q, ref_scale = dac_reference(row[None], 127, table)
+            assert scale == ref_scale[0]
+            assert np.array_equal(xq[r], ref_xq[0]) and np.array_equal(q[r], ref_q[0])
+        else:
+            assert math.isnan(scale) and not xq[r].any() and not q[r].any()
 
 
 @pytest.mark.parametrize("transpose", [False, True])

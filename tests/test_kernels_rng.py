@@ -14,6 +14,11 @@ def test_numba_and_numpy_twins_agree_bit_for_bit():
     assert [rng.uniform(key, int(c)) for c in counters] == rng.uniform_np(key, counters).tolist()
     assert [rng.normal(key, int(c)) for c in counters] == rng.normal_np(key, counters).tolist()
     assert [rng.mix_key(key, int(c)) for c in counters] == rng.mix_key_np(key, counters).tolist()
+    u32 = [rng.uniform32(key, int(c)) for c in counters]
+    assert u32 == rng.uniform32_np(key, counters).tolist()
+    u24 = [rng.uniform24(key, int(c)) for c in counters]
+    assert u24 == rng.uniform24_np(key, counters).tolist()
+    assert max(u24) < 1.0 and all(float(np.float32(u) * 2 ** 24).is_integer() for u in u24)
 
 
 def test_normal_moments_and_tails():

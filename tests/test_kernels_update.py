@@ -28,14 +28,17 @@ def exact_batch(rng, batch, rows, cols):
     return x, d
 
 
-@pytest.mark.parametrize("rule", list(RULES))
+@pytest.mark.parametrize("rule,bits", [(rule, 8) for rule in RULES] + [("hic", 32)])
 @pytest.mark.parametrize("stochastic", [False, True])
-def test_accumulation_matches_reference(rule, stochastic):
+def test_accumulation_matches_reference(rule, bits, stochastic):
+    """8 bits: float32 arithmetic; 32 bits: float64 (float32 cannot hold such accumulators)."""
     rng = np.random.default_rng(0)
-    xb = CrossbarArray(load_arch(SPECS["hic"]), rng.uniform(-1, 1, (32, 20)), w_max=1.0, seed=1)
+    arch = load_arch(SPECS["hic"], {"tile.accumulator": {"bits": bits}})
+    xb = CrossbarArray(arch, rng.uniform(-1, 1, (32, 20)), w_max=1.0, seed=1)
     x, d = exact_batch(rng, 6, 32, 20)
     lo, hi, per_step, _ = xb._accumulator_format(rule)
-    acc0 = rng.integers(-100, 100, xb.shape).astype(np.int32)
+    assert isinstance(per_step, np.float32 if bits <= 24 else np.float64)
+    acc0 = (rng.integers(-100, 100, xb.shape) * 2 ** (bits - 8)).astype(np.int32)
     chi0 = rng.uniform(-0.9, 0.9, xb.shape).astype(np.float32)
     acc, chi = acc0.copy(), chi0.copy()
     steps = np.zeros(xb.shape, np.int32)

@@ -31,7 +31,8 @@ Modules: ``rng``/``fast_normal``/``normal_quantile`` (counter-based draws), ``bl
 sgemm on blocks), ``device_ops`` (one device, one event), ``program`` (update steps by
 representation), ``decode`` (effective weights), ``quantize`` (DAC/ADC), ``mvm`` (closed-form noise
 MVM), ``mvm_columns`` (per-column / per-element MVM), ``update`` (the fused accumulate-and-program
-kernel); ``*_reference`` are their numpy references.
+kernel); ``float_like`` and ``float_bits`` (float32 / float64 choice and bit casts inside kernels);
+``*_reference`` are their numpy references.
 """
 
 from hicsim.kernels.crossbar import RULES, CrossbarArray

@@ -210,14 +210,17 @@ class CrossbarArray:
         return int(row_counts.sum())
 
     def _accumulator_format(self, rule: str):
-        """(lowest, highest, LSBs per step, stochastic rounding) of the HIC accumulator."""
+        """(lowest, highest, LSBs per step, stochastic rounding) of the HIC accumulator. The first
+        three are float32, the update kernel's fast arithmetic, unless the accumulator has more
+        than 24 bits, which float32 cannot hold exactly: then float64 (``update.py``)."""
         if rule != "hic":
-            return 0.0, 0.0, 1.0, True
+            return np.float32(0.0), np.float32(0.0), np.float32(1.0), True
         if self.accumulator is None:
             raise ValueError("rule 'hic' needs tile.accumulator in the arch spec")
         bits = self.accumulator.bits  # at least 2 and lsbs_per_step <= 2^(bits-2): the spec checks
-        return (-float(2 ** (bits - 1)), float(2 ** (bits - 1) - 1),
-                float(self.accumulator.lsbs_per_step), self.accumulator.rounding == "stochastic")
+        width = np.float32 if bits <= 24 else np.float64
+        return (width(-2.0 ** (bits - 1)), width(2.0 ** (bits - 1) - 1),
+                width(self.accumulator.lsbs_per_step), self.accumulator.rounding == "stochastic")
 
     def accumulated(self) -> np.ndarray:
         """Update held in the accumulators but not yet programmed, in weight (both rules)."""

@@ -18,6 +18,8 @@ import math
 import numpy as np
 from numba import njit
 
+from hicsim.kernels.float_bits import float32_from_bits
+
 
 @njit(cache=True)
 def round_half_up(v):
@@ -54,23 +56,32 @@ def slice_noise_weights(qmax: int, dac_bits: int) -> np.ndarray:
     return table
 
 
+_MAGNITUDE_BITS = 0x7FFFFFFF  # float32 bit pattern without its sign
+_INFINITY_BITS = 0x7F800000   # the smallest pattern of an infinity or a NaN
+
+
 @njit(cache=True)
 def dac_row(x_row, qmax, noise_weights, xq_row, q_row):
-    """Quantise one input vector into signed integers ``xq_row``; ``q_row`` gets each input's
-    read-noise weight (``slice_noise_weights``). Returns the digital scale (max |x|), or NaN if
-    the vector holds a NaN or an infinity (then xq_row and q_row are zeros)."""
-    scale = 0.0
-    poison = 0.0  # x * 0 is NaN exactly for NaN and infinite x: a check that vectorises
-    for i in range(x_row.shape[0]):
-        scale = max(scale, abs(x_row[i]))
-        poison += x_row[i] * 0.0
-    if poison != 0.0 or scale == 0.0:
+    """Quantise one float32 input vector into signed integers ``xq_row``; ``q_row`` gets each
+    input's read-noise weight (``slice_noise_weights``). Returns the digital scale (max |x|), or
+    NaN if the vector holds a NaN or an infinity (then xq_row and q_row are zeros).
+
+    The scale and the check are one integer max over the inputs' bit patterns without their
+    signs: IEEE magnitudes order like those patterns, and infinities and NaNs have the largest.
+    An integer max vectorises; the float max and NaN-revealing sum it replaces did not. With the
+    unsigned index below, a 64 x 512 batch went from 69 to 38 us on one thread."""
+    bits = x_row.view(np.int32)
+    top = 0
+    for i in range(bits.shape[0]):
+        top = max(top, bits[i] & _MAGNITUDE_BITS)
+    if top >= _INFINITY_BITS or top == 0:
         xq_row[:] = 0.0
         q_row[:] = 0.0
-        return math.nan if poison != 0.0 else 1.0
+        return math.nan if top else 1.0
+    scale = float(float32_from_bits(np.int32(top)))
     gain = qmax / scale
     for i in range(x_row.shape[0]):
         xq_row[i] = np.floor(x_row[i] * gain + 0.5)
-    for i in range(x_row.shape[0]):
-        q_row[i] = noise_weights[np.int32(abs(xq_row[i]))]
+    for i in range(x_row.shape[0]):  # an unsigned index: no negative-index wrap, 2x faster
+        q_row[i] = noise_weights[np.uint32(abs(xq_row[i]))]
     return scale

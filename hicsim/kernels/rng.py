@@ -89,6 +89,17 @@ def uniform32(key, counter):
     return _lowbias32_bits(np.uint64(key), np.uint64(counter)) * _TWO_POW_M31
 
 
+_TWO_POW_M24 = np.float32(1.0 / 16777216.0)
+
+
+@njit(cache=True)
+def uniform24(key, counter):
+    """float32 uniform in [0, 1) with 24 random bits (the top 24 of ``uniform32``'s): for float32
+    loops, which AVX2 runs 8 lanes wide (float64 ones: 4). 24 bits so that it never rounds to
+    1.0 in float32."""
+    return np.float32(_lowbias32_bits(np.uint64(key), np.uint64(counter)) >> 7) * _TWO_POW_M24
+
+
 # ---- numpy twins (same bits) ---------------------------------------------------------------
 
 def splitmix_np(x):
@@ -117,6 +128,10 @@ def uniform32_np(key, counter):
         x = ((x ^ (x >> _S15)) * _W2) & _MASK32
         x = x ^ (x >> _S16)
     return (x >> np.uint64(1)).astype(np.float64) * _TWO_POW_M31
+
+
+def uniform24_np(key, counter):
+    return np.floor(uniform32_np(key, counter) * 16777216.0).astype(np.float32) * _TWO_POW_M24
 
 
 def normal_np(key, counter):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hicsim.kernels.rng import mix_key_np, uniform32_np
+from hicsim.kernels.rng import mix_key_np, uniform24_np
 from hicsim.kernels.update import RULE_HIC, RULE_MIXED_PRECISION
 
 _CLAMP = 2.0 ** 30
@@ -17,22 +17,26 @@ def gradient_reference(x, delta):
 
 
 def steps_reference(grad, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stochastic, round_seed):
-    """(steps, new acc, new chi) for ``grad`` (rows, cols); ``gain`` = -lr / step."""
+    """(steps, new acc, new chi) for ``grad`` (rows, cols); ``gain`` = -lr / step. Arithmetic in
+    float32, as the kernel's, except for HIC accumulators whose bounds come as float64."""
     rows, cols = grad.shape
     keys = mix_key_np(round_seed, np.arange(rows, dtype=np.uint64))
-    u = uniform32_np(keys[:, None], np.arange(cols, dtype=np.uint64)[None, :])
-    desired = np.clip(grad * gain, -_CLAMP, _CLAMP)
+    u = uniform24_np(keys[:, None], np.arange(cols, dtype=np.uint64)[None, :])
+    grad = np.asarray(grad, np.float32)
     acc, chi = acc.copy(), chi.copy()
     if rule == RULE_HIC:
-        lsbs = np.clip(grad * (gain * per_step), -_CLAMP, _CLAMP)
-        rounded = np.floor(lsbs + (u if stochastic else 0.5))
-        total = np.clip(acc + rounded, acc_lo, acc_hi)
-        steps = np.trunc(total / per_step).astype(np.int64)
+        width = type(per_step)
+        lsbs = np.clip(grad * width(gain * per_step), -_CLAMP, _CLAMP)
+        rounded = np.floor(lsbs + (u.astype(width) if stochastic else width(0.5)))
+        total = np.clip(acc.astype(width) + rounded, acc_lo, acc_hi)
+        steps = np.trunc(total / per_step)
         acc[:] = total - steps * per_step
-    elif rule == RULE_MIXED_PRECISION:
-        total = chi.astype(np.float64) + desired
-        steps = np.trunc(total).astype(np.int64)
+        return steps.astype(np.int64), acc, chi
+    desired = np.clip(grad * np.float32(gain), -_CLAMP, _CLAMP)
+    if rule == RULE_MIXED_PRECISION:
+        total = chi + desired
+        steps = np.trunc(total)
         chi[:] = total - steps
     else:
-        steps = np.floor(desired + u).astype(np.int64)
-    return steps, acc, chi
+        steps = np.floor(desired + u)
+    return steps.astype(np.int64), acc, chi
