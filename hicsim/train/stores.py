@@ -33,9 +33,11 @@ def apply_gradient(store, rule: str, x: np.ndarray, delta: np.ndarray, lr: float
     """W -= lr x^T delta, or with momentum W -= lr v, v = momentum v + x^T delta (``velocity`` is
     updated in place), through the store's rule; returns the weights programmed.
 
-    The kernels form x^T delta with a loop over the batch; a convolution's batch (images x output
-    pixels) is often far longer than its rows, so then the gradient G is formed here by BLAS and
-    handed over as (identity, G), which is the same product. Momentum needs G anyway."""
+    The kernel forms x^T delta itself, one single-threaded BLAS product per block of 128 rows. A
+    convolution's batch (images x output pixels) is often far longer than its rows, which makes
+    few blocks and long products; then G is formed here by numpy's multi-threaded BLAS and handed
+    over as (identity, G), the same product. (On the digits CNN both ways measured the same epoch
+    time, 0.33-0.45 s.) Momentum needs G anyway."""
     rows = store.shape[0]
     if momentum == 0.0 and x.shape[0] <= rows:
         return store.update(x, delta, lr, rule)
