@@ -9,7 +9,7 @@ its ceiling before any DAC, noise or ADC work.
 Updates: G device-updates/s counted as rows x cols weights updated per call / seconds per call;
 the share of weights programmed per call is printed beside each figure, because programming, not
 the accumulation, is what costs once weights move (0.4-1.2 us of one core per programmed weight).
-The gradient product alone, as numpy computes it, is printed as the updates' floor.
+The gradient product alone, as numpy computes it, is printed as the updates' ceiling.
 """
 
 from __future__ import annotations
@@ -97,11 +97,11 @@ def main() -> None:
     print(f"  numpy float32 matmul (BLAS default threads)  {numpy_gmacs:7.1f} GMAC/s")
     noisy = bench_mvm("arch_specs/hic_pcm.yaml", "hic", args.repeats, rng, numpy_gmacs)
     bench_mvm("arch_specs/pcm_multilevel.yaml", "multilevel", args.repeats, rng, numpy_gmacs)
-    # the update's floor: its gradient x^T delta alone, as numpy computes it (BLAS default threads)
+    # the update's ceiling: its gradient x^T delta alone, as numpy computes it (BLAS threads)
     xt = np.ascontiguousarray(a.T)
     grad_s = seconds_per_call(lambda: xt @ w[:BATCH], args.repeats)
-    print(f"  numpy gradient x^T delta alone (an update's floor): {ROWS * COLS / grad_s / 1e9:.2f} "
-          f"G weights/s ({ROWS * BATCH * COLS / grad_s / 1e9:.1f} GMAC/s)")
+    print(f"  numpy gradient x^T delta alone (an update's ceiling): "
+          f"{ROWS * COLS / grad_s / 1e9:.2f} G weights/s ({ROWS * BATCH * COLS / grad_s / 1e9:.1f} GMAC/s)")
     print("  update on hic_pcm, errors ~ N(0, 0.01^2):")
     hic_gups = {}
     for lr in (1e-4, 1e-3, 1e-2):  # ~0 %, ~1 % and ~15 % of the weights programmed per call

@@ -44,6 +44,8 @@ def test_dac_row_scale_and_poison_from_bit_patterns():
             assert np.array_equal(xq[r], ref_xq[0]) and np.array_equal(q[r], ref_q[0])
         else:
             assert math.isnan(scale) and not xq[r].any() and not q[r].any()
+    with pytest.raises(TypeError):  # the bit view would misread float64
+        dac_row(np.ones(4), 127, table, np.empty(4), np.empty(4))
 
 
 @pytest.mark.parametrize("transpose", [False, True])

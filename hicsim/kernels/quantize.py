@@ -70,6 +70,8 @@ def dac_row(x_row, qmax, noise_weights, xq_row, q_row):
     signs: IEEE magnitudes order like those patterns, and infinities and NaNs have the largest.
     An integer max vectorises; the float max and NaN-revealing sum it replaces did not. With the
     unsigned index below, a 64 x 512 batch went from 69 to 38 us on one thread."""
+    if x_row.itemsize != 4:  # decided when compiling: the bit view below is for float32 only
+        raise TypeError("dac_row takes float32 inputs")
     bits = x_row.view(np.int32)
     top = 0
     for i in range(bits.shape[0]):

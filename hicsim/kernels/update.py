@@ -47,9 +47,12 @@ ROW_BLOCK = 128  # rows per task and gradient product; fixed, so results do not 
 # The rule loops below run in float32 with int32 accumulators and steps, so that AVX2 runs them 8
 # lanes wide (0.84 ns per weight with stochastic rounding, against 1.6 in float64, one thread);
 # anything 64-bit in a loop (float64 arithmetic, numba's int64 counters) narrows it to 4 lanes.
-# The gradient is float32 and chi is stored in float32, so no precision is lost that the state
-# keeps. The one exception: HIC accumulators wider than 24 bits are not exact in float32, so the
-# caller passes their bounds as float64 and ``_hic_row`` is compiled for float64 too (``like``).
+# The stored state stays exact: accumulators of up to 24 bits are integers float32 holds exactly,
+# and chi is stored in float32. The desired change is rounded to float32 (2^-24 relative), the
+# precision of the float32 gradient product it comes from; that moves a rounding decision only
+# where it sits within that margin of an LSB boundary. HIC accumulators wider than 24 bits are not
+# exact in float32, so the caller passes their bounds as float64 and ``_hic_row`` is compiled for
+# float64 too (``like``).
 # Weights that moved are counted in a loop of their own (``_moved``): an int64 sum inside the
 # rule loop narrowed it to 4 lanes. Uniform draws are inline (``uniform24``), and a flag tested
 # inside a loop costs nothing measurable: LLVM moves the test out of the loop.

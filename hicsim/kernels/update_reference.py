@@ -1,5 +1,6 @@
-"""Numpy reference of the update kernel's accumulation rules (``update.steps_for``): from the
-gradient to whole device steps per weight, with the same rounding draws."""
+"""Numpy reference of the update kernel's accumulation rules (``update.update_kernel`` with
+``steps_out``): from the gradient to whole device steps per weight, with the same rounding draws
+and the same arithmetic widths."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def steps_reference(grad, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stocha
     acc, chi = acc.copy(), chi.copy()
     if rule == RULE_HIC:
         width = type(per_step)
-        lsbs = np.clip(grad * width(gain * per_step), -_CLAMP, _CLAMP)
+        lsbs = np.clip(grad * width(np.float64(gain) * np.float64(per_step)), -_CLAMP, _CLAMP)
         rounded = np.floor(lsbs + (u.astype(width) if stochastic else width(0.5)))
         total = np.clip(acc.astype(width) + rounded, acc_lo, acc_hi)
         steps = np.trunc(total / per_step)
