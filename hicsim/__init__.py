@@ -1,5 +1,9 @@
 """hicsim: an event-driven simulator of PCM in-memory-computing accelerators for DNNs."""
 
+from hicsim import kernel_cache
+
+kernel_cache.ensure_fresh()  # before any kernel loads from numba's cache (see kernel_cache.py)
+
 from hicsim.api import simulate
 from hicsim.report.result import Result
 from hicsim.spec import Arch, InputError, load_arch
