@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Mutation testing of one module against the tests that cover it; prints killed / survived / kill
+# rate and the diff of every surviving mutant. Not part of CI (one pytest run per mutant is slow).
+#
+#   tools/mutation.sh MODULE.py TEST_FILE [TEST_FILE ...]
+#   tools/mutation.sh hicsim/costs/adc.py tests/test_spec.py tests/test_engine.py
+#
+# Needs the dev extra (mutmut pinned): .venv/bin/pip install -e '.[test,dev]'. PYTHON overrides the
+# interpreter (default .venv/bin/python of this checkout).
+#
+# mutmut edits the module in place, so it runs in a scratch copy of the checkout (tracked files as
+# they are now, uncommitted edits included): a killed script never leaves a mutant behind.
+# A mutant counts as killed when the tests exit non-zero (a failure, an error or a time-out).
+set -euo pipefail
+
+usage() { echo "usage: tools/mutation.sh MODULE.py TEST_FILE [TEST_FILE ...]" >&2; exit 2; }
+[ $# -ge 2 ] || usage
+module=$1; shift
+repo=$(git rev-parse --show-toplevel)
+py=${PYTHON:-$repo/.venv/bin/python}
+[ -f "$repo/$module" ] || { echo "tools/mutation.sh: no module $module in $repo" >&2; exit 2; }
+for t in "$@"; do [ -f "$repo/$t" ] || { echo "tools/mutation.sh: no test file $t" >&2; exit 2; }; done
+"$py" -c 'import mutmut' 2>/dev/null || {
+    echo "tools/mutation.sh: mutmut is not installed; run: .venv/bin/pip install -e '.[test,dev]'" >&2; exit 2; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$repo" && git ls-files -z | xargs -0 cp --parents -t "$work")
+cd "$work"
+# The scratch copy, not the editable install, is what the tests (and any subprocess) import.
+export PYTHONPATH=$work
+
+runner="$py -m pytest -x -q -p no:cacheprovider -m 'not slow' $*"
+"$py" -m mutmut run --paths-to-mutate "$module" --tests-dir tests --runner "$runner" \
+    --simple-output --no-progress >mutmut.log 2>&1 || true
+grep -q "mutants" mutmut.log || { cat mutmut.log >&2; echo "tools/mutation.sh: mutmut did not run" >&2; exit 1; }
+
+count() { "$py" -m mutmut result-ids "$1" 2>/dev/null | wc -w; }
+killed=$(count killed); timeout=$(count timeout); suspicious=$(count suspicious)
+survived=$(count survived); untested=$(count untested)
+dead=$((killed + timeout + suspicious))
+total=$((dead + survived + untested))
+echo "module      $module"
+echo "tests       $*"
+echo "mutants     $total"
+echo "killed      $dead  (failed $killed, timed out $timeout, slow $suspicious)"
+echo "survived    $survived"
+[ "$untested" -eq 0 ] || echo "untested    $untested"
+[ "$total" -eq 0 ] || awk -v k="$dead" -v n="$total" 'BEGIN { printf "kill rate   %.1f %%\n", 100 * k / n }'
+for id in $("$py" -m mutmut result-ids survived 2>/dev/null); do
+    echo; echo "--- surviving mutant $id"
+    "$py" -m mutmut show "$id" 2>/dev/null | sed -n '3,$p'
+done
