@@ -24,7 +24,7 @@ def test_state_spreads():
 
 
 def test_read_margin_shrinks_with_drift_and_matches_formula():
-    ratio = 1e6 / 20.0
+    ratio = (1e6 + 20.0) / 20.0  # the drift law at t + t0
     expected = (B.g_on * ratio ** -B.nu_on * (1 - 3 * B.sigma_on)
                 - B.g_off * ratio ** -B.nu_off * (1 + 3 * B.sigma_off))
     assert binary.read_margin(B, 1e6) == pytest.approx(expected, rel=1e-12)

@@ -7,6 +7,7 @@ import pytest
 
 from hicsim.devices.decode import decode
 from hicsim.devices.ideal import ideal_device_overrides
+from hicsim.devices.multilevel import programming_sigma
 from hicsim.kernels.crossbar import RULES, CrossbarArray
 from hicsim.kernels.update import update_kernel
 from hicsim.kernels.update_reference import gradient_reference, steps_reference
@@ -115,7 +116,10 @@ def test_noisy_devices_stay_in_range_and_counters_are_consistent(spec):
     st = xb.state
     ml_slots = np.tile(xb.layout.slot_binary == 0, xb.layout.sides)
     g_ml = st.g[ml_slots]
-    assert g_ml.min() >= xb.ml.g_min and g_ml.max() <= xb.ml.g_max * (1 + 1e-6)
+    # SET pulses stop at g_max; program-and-verify may land above it by its noise (no clipping,
+    # the published model), and the counter-based normals stay within 8.3 sigma
+    reach = xb.ml.g_max + 8.3 * float(programming_sigma(xb.ml, xb.ml.g_max))
+    assert g_ml.min() >= xb.ml.g_min and g_ml.max() <= reach
     assert np.all(st.cycles <= st.reset_pulses)
     assert np.all(st.cycles <= st.set_pulses)
     assert st.cycles.sum() > 0

@@ -25,14 +25,15 @@ def drift_nu(p: BinaryParams, on):
 
 def binary_read_sigma(p: BinaryParams, g_prog, g_now, elapsed):
     return read_noise_sigma(p.read_q_coeff, p.read_q_exp, p.read_q_max, p.read_t_read,
-                            np.asarray(g_prog, dtype=np.float64) / p.g_on, g_now, elapsed)
+                            p.drift_t0, np.asarray(g_prog, dtype=np.float64) / p.g_on, g_now,
+                            elapsed)
 
 
 def read_margin(p: BinaryParams, elapsed, k_sigma: float = 3.0) -> float:
     """Gap (siemens) between the k-sigma low edge of the on state and the k-sigma high edge of the
-    off state, both drifted to ``elapsed`` seconds after programming. Negative: states overlap and
-    a single-threshold read can fail."""
-    ratio = max(float(elapsed), p.drift_t0) / p.drift_t0
+    off state, both drifted to ``elapsed`` seconds after programming (the drift law at t + t0, as
+    for multi-level cells). Negative: states overlap and a single-threshold read can fail."""
+    ratio = (max(float(elapsed), 0.0) + p.drift_t0) / p.drift_t0
     on_low = p.g_on * ratio ** -p.nu_on * (1.0 - k_sigma * p.sigma_on)
     off_high = p.g_off * ratio ** -p.nu_off * (1.0 + k_sigma * p.sigma_off)
     return on_low - off_high

@@ -84,7 +84,7 @@ def encode(layout: Layout, ml: MultilevelParams, bp: BinaryParams, weights: np.n
                 programmed = active & (targets[s] - ml.g_min >= half_step)
                 g = multilevel.program(ml, targets[s], noise[0])
                 st.g[d] = np.where(programmed, g, ml.g_min)
-                st.nu[d] = np.where(programmed, multilevel.drift_nu(ml, g, noise[1]), 0.0)
+                st.nu[d] = np.where(programmed, multilevel.drift_nu(ml, targets[s], noise[1]), 0.0)
                 st.set_pulses[d] = np.where(programmed, ml.verify_iterations, 0)
                 st.d2d[d] = multilevel.device_to_device_factor(ml, noise[2])
             st.set_since_reset[d] = st.set_pulses[d] > 0

@@ -28,4 +28,5 @@ def ideal_device_overrides(arch: Arch) -> dict[str, float]:
         else:
             for k in ("sigma_on", "sigma_off", "drift_nu_on", "drift_nu_off"):
                 out[p + k] = 0.0
+            out[p + "read_noise.q_coeff"] = 0.0
     return out

@@ -28,41 +28,57 @@ def programming_sigma(p: MultilevelParams, g_target):
 
 
 def program(p: MultilevelParams, g_target, normal):
-    """Program-and-verify to ``g_target``: the target plus programming noise, kept in range."""
-    g = np.asarray(g_target, dtype=np.float64) + programming_sigma(p, g_target) * normal
-    return np.clip(g, p.g_min, p.g_max)
+    """Program-and-verify to ``g_target``: the target plus programming noise, floored at g_min
+    (and clipped at g_max only when the spec asks: ``programming_noise.clip_at_g_max``)."""
+    g = np.maximum(np.asarray(g_target, dtype=np.float64) + programming_sigma(p, g_target) * normal,
+                   p.g_min)
+    return np.minimum(g, p.g_max) if p.prog_clip_g_max else g
 
 
-def drift_nu_mean(p: MultilevelParams, g_prog):
-    lg = np.log(np.maximum(g_hat(p, g_prog), _G_HAT_FLOOR))
+def drift_nu_mean(p: MultilevelParams, g_target):
+    lg = np.log(np.maximum(g_hat(p, g_target), _G_HAT_FLOOR))
     return np.clip(p.nu_mu_slope * lg + p.nu_mu_intercept, p.nu_mu_min, p.nu_mu_max)
 
 
-def drift_nu_sigma(p: MultilevelParams, g_prog):
-    lg = np.log(np.maximum(g_hat(p, g_prog), _G_HAT_FLOOR))
+def drift_nu_sigma(p: MultilevelParams, g_target):
+    lg = np.log(np.maximum(g_hat(p, g_target), _G_HAT_FLOOR))
     return np.clip(p.nu_sigma_slope * lg + p.nu_sigma_intercept, p.nu_sigma_min, p.nu_sigma_max)
 
 
-def drift_nu(p: MultilevelParams, g_prog, normal):
-    """Drift exponent of a device programmed to ``g_prog``: |N(mu, sigma)|."""
-    return np.abs(drift_nu_mean(p, g_prog) + drift_nu_sigma(p, g_prog) * normal)
+def drift_nu(p: MultilevelParams, g_target, normal):
+    """Drift exponent of a device programmed towards ``g_target``: |N(mu, sigma)|, both functions
+    of the target (the published convention, ``spec.devices.Drift``)."""
+    return np.abs(drift_nu_mean(p, g_target) + drift_nu_sigma(p, g_target) * normal)
 
 
 def drifted(g_prog, nu, elapsed, t0):
-    """g(t) = g_prog (t/t0)^-nu; within t0 of programming the device has not drifted yet."""
-    ratio = np.maximum(np.asarray(elapsed, dtype=np.float64), t0) / t0
+    """g = g_prog ((elapsed + t0) / t0)^-nu: the drift law at t + t0, ``elapsed`` counted from the
+    end of programming (no drift at elapsed = 0, the fit's first read at t0)."""
+    ratio = (np.maximum(np.asarray(elapsed, dtype=np.float64), 0.0) + t0) / t0
     return np.asarray(g_prog, dtype=np.float64) * ratio ** (-np.asarray(nu, dtype=np.float64))
 
 
-def read_noise_sigma(q_coeff, q_exp, q_max, t_read, gh_prog, g_now, elapsed):
-    """1/f read noise: |g(t)| Q_s sqrt(ln((t + t_read) / (2 t_read))), zero before t_read."""
-    q = np.minimum(q_coeff / np.maximum(np.asarray(gh_prog, dtype=np.float64) ** q_exp, 1e-3), q_max)
-    growth = np.log((np.asarray(elapsed, dtype=np.float64) + t_read) / (2.0 * t_read))
-    return np.abs(g_now) * q * np.sqrt(np.maximum(growth, 0.0))
+def read_noise_growth(t_read, t0, elapsed):
+    """sqrt(ln((elapsed + t0 + t_read) / (2 t_read))): the 1/f noise accumulated since programming,
+    at t + t0 like drift (so a read right after programming is already noisy)."""
+    t = np.maximum(np.asarray(elapsed, dtype=np.float64), 0.0) + t0
+    return np.sqrt(np.maximum(np.log((t + t_read) / (2.0 * t_read)), 0.0))
+
+
+def read_noise_q(q_coeff, q_exp, q_max, gh_prog):
+    """Q_s = min(q_coeff / max(g_hat_prog^q_exp, 1e-3), q_max)."""
+    return np.minimum(q_coeff / np.maximum(np.asarray(gh_prog, dtype=np.float64) ** q_exp, 1e-3),
+                      q_max)
+
+
+def read_noise_sigma(q_coeff, q_exp, q_max, t_read, t0, gh_prog, g_now, elapsed):
+    """1/f read noise: |g(t)| Q_s(g_hat_prog) read_noise_growth."""
+    return (np.abs(g_now) * read_noise_q(q_coeff, q_exp, q_max, gh_prog)
+            * read_noise_growth(t_read, t0, elapsed))
 
 
 def multilevel_read_sigma(p: MultilevelParams, g_prog, g_now, elapsed):
-    return read_noise_sigma(p.read_q_coeff, p.read_q_exp, p.read_q_max, p.read_t_read,
+    return read_noise_sigma(p.read_q_coeff, p.read_q_exp, p.read_q_max, p.read_t_read, p.drift_t0,
                             g_hat(p, g_prog), g_now, elapsed)
 
 
@@ -83,14 +99,16 @@ def set_step_mean(p: MultilevelParams, g, d2d=1.0):
     return step_w / p.set_w_span * p.g_range
 
 
-def set_pulse(p: MultilevelParams, g, d2d, normal_mult, normal_add):
-    """One stochastic SET pulse: mean step times (1 + sigma_c2c xi1), plus an additive term of
-    dw_min (sigma_add + sigma_slope |w|) xi2; the result stays in [g_min, g_max]."""
+def set_pulse(p: MultilevelParams, g, d2d, normal):
+    """One stochastic SET pulse, the published noise law with one draw: on the normalised range,
+    w' = w + dw + sigma_c2c (|dw| + sigma_add + sigma_slope |w|) xi, dw the device's mean step
+    (``set_step_mean`` with its ``d2d`` factor), kept in [g_min, g_max] (aihwkit ExpStepDevice with
+    PCMPresetDevice's constants, ``spec.devices.SetResponse``)."""
     w = _normalised_w(p, g)
-    step = set_step_mean(p, g, d2d) * (1.0 + p.set_sigma_c2c * normal_mult)
-    additive_w = p.set_dw_min * (p.set_sigma_add + p.set_sigma_slope * np.abs(w)) * normal_add
-    g_new = np.asarray(g, dtype=np.float64) + step + additive_w / p.set_w_span * p.g_range
-    return np.clip(g_new, p.g_min, p.g_max)
+    dw = set_step_mean(p, g, d2d) / p.g_range * p.set_w_span
+    sigma = p.set_sigma_c2c * (np.abs(dw) + p.set_sigma_add + p.set_sigma_slope * np.abs(w))
+    w_new = np.clip(w + dw + sigma * np.asarray(normal, dtype=np.float64), 0.0, p.set_w_span)
+    return p.g_min + w_new / p.set_w_span * p.g_range
 
 
 def device_to_device_factor(p: MultilevelParams, normal):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from hicsim.spec.devices import PcmBinary, PcmMultilevel, ReadNoise
+from hicsim.spec.devices import PcmBinary, PcmMultilevel
 
 
 class MultilevelParams(NamedTuple):
@@ -22,7 +22,8 @@ class MultilevelParams(NamedTuple):
     prog_c0: float
     prog_c1: float
     prog_c2: float
-    # drift g(t) = g_prog (t/t0)^-nu, nu ~ |N(mu(g_hat), sigma(g_hat))|
+    prog_clip_g_max: bool  # also clip programmed conductances at g_max (off: the published model)
+    # drift g(t) = g_prog ((t + t0)/t0)^-nu, nu ~ |N(mu(g_hat_T), sigma(g_hat_T))|
     drift_t0: float
     nu_mu_slope: float
     nu_mu_intercept: float
@@ -32,7 +33,7 @@ class MultilevelParams(NamedTuple):
     nu_sigma_intercept: float
     nu_sigma_min: float
     nu_sigma_max: float
-    # 1/f read noise
+    # 1/f read noise, sigma = |g(t)| Q_s(g_hat_prog) sqrt(ln((t + t0 + t_read) / (2 t_read)))
     read_q_coeff: float
     read_q_exp: float
     read_q_max: float
@@ -62,8 +63,8 @@ class MultilevelParams(NamedTuple):
 
 
 class BinaryParams(NamedTuple):
-    """A binary PCM cell. Read noise follows the multi-level 1/f law (the spec has no binary
-    read-noise coefficients, so the defaults of ``ReadNoise`` are used with g_hat = g / g_on)."""
+    """A binary PCM cell. Read noise follows the multi-level 1/f law with g_hat = g / g_on
+    (``spec.devices.PcmBinary.read_noise``, whose defaults are the multi-level fit's)."""
 
     g_on: float
     g_off: float
@@ -84,6 +85,7 @@ def multilevel_params(spec: PcmMultilevel) -> MultilevelParams:
     return MultilevelParams(
         g_min=spec.g_min, g_max=spec.g_max, levels=spec.levels,
         prog_c0=pn.c0, prog_c1=pn.c1, prog_c2=pn.c2,
+        prog_clip_g_max=pn.clip_at_g_max,
         drift_t0=dr.t0, nu_mu_slope=dr.mu_slope, nu_mu_intercept=dr.mu_intercept,
         nu_mu_min=dr.mu_min, nu_mu_max=dr.mu_max, nu_sigma_slope=dr.sigma_slope,
         nu_sigma_intercept=dr.sigma_intercept, nu_sigma_min=dr.sigma_min, nu_sigma_max=dr.sigma_max,
@@ -95,7 +97,7 @@ def multilevel_params(spec: PcmMultilevel) -> MultilevelParams:
 
 
 def binary_params(spec: PcmBinary) -> BinaryParams:
-    rn = ReadNoise()
+    rn = spec.read_noise
     return BinaryParams(
         g_on=spec.g_on, g_off=spec.g_off, sigma_on=spec.sigma_on, sigma_off=spec.sigma_off,
         nu_on=spec.drift_nu_on, nu_off=spec.drift_nu_off, drift_t0=spec.drift_t0,

@@ -15,15 +15,14 @@ from hicsim.kernels.device_ops import drift_factor, read_sigma
 def _read(p, g_prog, gh_prog, nu, elapsed):
     """(drifted conductance, read-noise sigma) of a device of params ``p``."""
     g_now = g_prog * drift_factor(nu, elapsed, p.drift_t0)
-    return g_now, read_sigma(p.read_q_coeff, p.read_q_exp, p.read_q_max, p.read_t_read, gh_prog,
-                             g_now, elapsed)
+    return g_now, read_sigma(p.read_q_coeff, p.read_q_exp, p.read_q_max, p.read_t_read,
+                             p.drift_t0, gh_prog, g_now, elapsed)
 
 
 @njit(cache=True)
 def weight_at(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now):
     """(effective weight, read-noise variance per unit input^2) of weight (i, j) at ``t_now``.
-    Devices at 0 S and devices programmed at ``t_now`` (no drift, no 1/f noise yet: the functions
-    below return 1 and 0 for them) skip the logarithms: after an update most are one or the other."""
+    Devices at 0 S have neither drift nor read noise and skip the logarithms."""
     w = 0.0
     var = 0.0
     d = 0
@@ -31,7 +30,7 @@ def weight_at(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now):
         for s in range(slots):
             g_prog = float(st.g[d, i, j])
             elapsed = t_now - st.t_prog[d, i, j]
-            if g_prog != 0.0 and elapsed > 0.0:
+            if g_prog != 0.0:
                 if slot_binary[s]:
                     g_now, sd = _read(bp, g_prog, g_prog / bp.g_on, st.nu[d, i, j], elapsed)
                 else:

@@ -29,8 +29,8 @@ def ml_programming_sigma(p, g_target):
 
 
 @njit(cache=True)
-def ml_drift_nu(p, g_prog, z):
-    lg = math.log(max(g_prog / p.g_max, _G_HAT_FLOOR))
+def ml_drift_nu(p, g_target, z):
+    lg = math.log(max(g_target / p.g_max, _G_HAT_FLOOR))
     mu = min(max(p.nu_mu_slope * lg + p.nu_mu_intercept, p.nu_mu_min), p.nu_mu_max)
     sd = min(max(p.nu_sigma_slope * lg + p.nu_sigma_intercept, p.nu_sigma_min), p.nu_sigma_max)
     return abs(mu + sd * z)
@@ -45,26 +45,27 @@ def ml_set_step_mean(p, g, d2d):
 
 
 @njit(cache=True)
-def ml_set_pulse(p, g, d2d, z_mult, z_add):
+def ml_set_pulse(p, g, d2d, z):
     w = (g - p.g_min) / (p.g_max - p.g_min) * p.set_w_span
-    step = ml_set_step_mean(p, g, d2d) * (1.0 + p.set_sigma_c2c * z_mult)
-    add_w = p.set_dw_min * (p.set_sigma_add + p.set_sigma_slope * abs(w)) * z_add
-    g_new = g + step + add_w / p.set_w_span * (p.g_max - p.g_min)
-    return min(max(g_new, p.g_min), p.g_max)
+    dw = ml_set_step_mean(p, g, d2d) / (p.g_max - p.g_min) * p.set_w_span
+    sigma = p.set_sigma_c2c * (abs(dw) + p.set_sigma_add + p.set_sigma_slope * abs(w))
+    w_new = min(max(w + dw + sigma * z, 0.0), p.set_w_span)
+    return p.g_min + w_new / p.set_w_span * (p.g_max - p.g_min)
 
 
 @njit(cache=True)
 def drift_factor(nu, elapsed, t0):
-    if elapsed <= t0:
+    """((elapsed + t0) / t0)^-nu (the drift law at t + t0)."""
+    if elapsed <= 0.0:  # no drift yet (and no logarithm to pay for)
         return 1.0
-    return math.exp(-nu * math.log(elapsed / t0))
+    return math.exp(-nu * math.log((elapsed + t0) / t0))
 
 
 @njit(cache=True)
-def read_sigma(q_coeff, q_exp, q_max, t_read, gh_prog, g_now, elapsed):
-    if elapsed <= t_read:  # no 1/f noise yet (and no logarithm to pay for)
-        return 0.0
-    growth = math.log((elapsed + t_read) / (2.0 * t_read))
+def read_sigma(q_coeff, q_exp, q_max, t_read, t0, gh_prog, g_now, elapsed):
+    """|g_now| Q_s sqrt(ln((elapsed + t0 + t_read) / (2 t_read))): noisy at every read."""
+    t = max(elapsed, 0.0) + t0
+    growth = max(math.log((t + t_read) / (2.0 * t_read)), 0.0)
     q = min(q_coeff / max(gh_prog ** q_exp, 1e-3), q_max)
     return abs(g_now) * q * math.sqrt(growth)
 
@@ -100,14 +101,16 @@ def write_ml_reset(st, d, i, j, p, t_now):
 @njit(cache=True)
 def write_ml_program(st, d, i, j, p, t_now, g_target, half_step, key, ctr):
     """RESET, then program-and-verify to ``g_target`` (``verify_iterations`` SET pulses, Joshi
-    programming noise). Targets within half a step of g_min stay RESET. Returns the next counter."""
+    programming noise, nu drawn from the target). Targets within half a step of g_min stay RESET.
+    Returns the next counter."""
     write_ml_reset(st, d, i, j, p, t_now)
     if g_target - p.g_min < half_step:
         return ctr
-    g = g_target + ml_programming_sigma(p, g_target) * normal(key, ctr)
-    g = min(max(g, p.g_min), p.g_max)
+    g = max(g_target + ml_programming_sigma(p, g_target) * normal(key, ctr), p.g_min)
+    if p.prog_clip_g_max:
+        g = min(g, p.g_max)
     st.g[d, i, j] = g
-    st.nu[d, i, j] = ml_drift_nu(p, g, normal(key, ctr + 1))
+    st.nu[d, i, j] = ml_drift_nu(p, g_target, normal(key, ctr + 1))
     count_sets(st, d, i, j, p.verify_iterations)
     return ctr + 2
 
@@ -115,12 +118,13 @@ def write_ml_program(st, d, i, j, p, t_now, g_target, half_step, key, ctr):
 @njit(cache=True)
 def write_ml_set_towards(st, d, i, j, p, t_now, g_target, half_step, key, ctr):
     """Partial SET pulses, each read back, until the device is within half a step of
-    ``g_target`` or ``verify_iterations`` pulses are spent. Returns the next counter."""
+    ``g_target`` or ``verify_iterations`` pulses are spent. Returns the next counter. Open-loop
+    pulses reach no target of their own: nu is drawn from the conductance reached."""
     g = float(st.g[d, i, j])
     pulses = 0
     while pulses < p.verify_iterations and g < g_target - half_step:
-        g = ml_set_pulse(p, g, float(st.d2d[d, i, j]), normal(key, ctr), normal(key, ctr + 1))
-        ctr += 2
+        g = ml_set_pulse(p, g, float(st.d2d[d, i, j]), normal(key, ctr))
+        ctr += 1
         pulses += 1
     if pulses > 0:
         st.g[d, i, j] = g

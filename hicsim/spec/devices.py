@@ -24,15 +24,32 @@ class Pulse(Strict):
 
 
 class ProgrammingNoise(Strict):
-    """sigma_prog[g_max units] = (c0 + c1 g_hat + c2 g_hat^2) * (g_max / 25 uS) / 25 uS, per Joshi 2020."""
+    """g_prog = max(g_min, g_T + sigma_prog xi), sigma_prog[uS] = (c0 + c1 g_hat + c2 g_hat^2) *
+    (g_max / 25 uS), g_hat = g_T / g_max (Joshi 2020; aihwkit PCMLikeNoiseModel
+    ``apply_programming_noise_to_conductance``, which clamps at 0 only).
+
+    Convention: no clipping at g_max by default, because the published fit was measured on real
+    devices and already includes their saturation; ``clip_at_g_max: true`` also clips there (an
+    option that narrows the spread near g_max: 25 % at g_T = g_max).
+    """
 
     c0: float = 0.26348
     c1: float = 1.9650
     c2: float = -1.1731
+    clip_at_g_max: bool = False
 
 
 class Drift(Strict):
-    """g(t) = g_prog (t/t0)^-nu with nu ~ |N(mu_nu, sigma_nu)|, mu and sigma log-linear in g_hat."""
+    """g(t) = g_prog ((t + t0) / t0)^-nu with nu ~ |N(mu_nu, sigma_nu)|, mu and sigma log-linear
+    in g_hat (Nandakumar 2019 / Joshi 2020).
+
+    Conventions, both as aihwkit's PCMLikeNoiseModel implements the published model: t counts from
+    the end of programming and the drift law is evaluated at t + t0 (the fit's time origin is the
+    first read, t0 after programming; ``apply_drift_noise_to_conductance``); nu is drawn from the
+    target conductance g_T, not the programmed one (``generate_drift_coefficients(g_target)``). A
+    device reached by open-loop SET pulses has no target: its nu is drawn from the conductance it
+    reached.
+    """
 
     t0: Time = Field(default="20 s")
     mu_slope: float = -0.0155
@@ -46,7 +63,13 @@ class Drift(Strict):
 
 
 class ReadNoise(Strict):
-    """1/f read noise: Q_s = min(q_coeff / max(g_hat^q_exp, 1e-3), q_max), t_read sets its growth."""
+    """1/f read noise: sigma = |g(t)| Q_s sqrt(ln((t + t0 + t_read) / (2 t_read))),
+    Q_s = min(q_coeff / max(g_hat_prog^q_exp, 1e-3), q_max) (Joshi 2020; aihwkit PCMLikeNoiseModel).
+
+    Conventions (aihwkit): evaluated at t + t0 like drift, so every read is noisy, a read right
+    after programming included; g_hat_prog is the programmed conductance over g_max; t_read is the
+    duration of one read, which sets the noise bandwidth.
+    """
 
     q_coeff: float = 0.0088
     q_exp: float = 0.65
@@ -55,9 +78,14 @@ class ReadNoise(Strict):
 
 
 class SetResponse(Strict):
-    """Pulsed SET on a normalised weight range [0, 2] (aihwkit PCMPresetDevice, Nandakumar 2020).
+    """Pulsed SET on a normalised weight range [0, w_max = 2] (Nandakumar 2020, as aihwkit's
+    PCMPresetDevice fits it with the ExpStepDevice model).
 
-    step(w) = max(0, 1 - a_up exp(gamma z)) dw_min (1 + sigma xi), z = 2 a w / (b_max - b_min) + b.
+    Mean step dw(w) = max(0, 1 - a_up exp(gamma z)) dw_min d2d, z = 2 a w / w_max + b; one pulse
+    moves w to clip(w + dw + sigma_c2c (|dw| + sigma_add + sigma_slope |w|) xi, 0, w_max), one
+    normal draw xi per pulse (ExpStepDevice's ``update_once_complex_noise``: the additive and slope
+    terms are in weight units, not scaled by dw_min). d2d ~ max(0, N(1, sigma_d2d)) is each device's
+    own factor on dw_min (``dw_min_dtod``), drawn once when the array is made.
     """
 
     dw_min: float = Field(default=0.01, gt=0)
@@ -111,6 +139,9 @@ class PcmBinary(_Cell):
     drift_nu_on: float = Field(default=0.005, ge=0, description="drift exponent of the SET state")
     drift_nu_off: float = Field(default=0.1, ge=0, description="drift exponent of the RESET state")
     drift_t0: Time = Field(default="20 s")
+    # An assumption: no read-noise fit of binary cells was published here, so they follow the
+    # multi-level 1/f law (g_hat = g / g_on) with its conventions (noisy at every read, at t + t0).
+    read_noise: ReadNoise = ReadNoise()
 
     @model_validator(mode="after")
     def _check(self):
