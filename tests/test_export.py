@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {
     "resnet32_cifar10", "resnet18_cifar10", "resnet18_imagenet", "densenet121_imagenet",
     "mobilenetv2_imagenet", "mobilenetv3_small_imagenet", "mobilenetv3_large_imagenet",
-    "vgg8_cifar10",
+    "vgg8_cifar10", "vit_b16_imagenet", "bert_base_seq128", "gpt2_small_decode",
 }
 
 

@@ -86,7 +86,7 @@ def test_mac_counts_against_published():
 
 
 def test_names_and_layer_names_follow_torchvision():
-    assert zoo.names() == sorted(zoo.NETWORKS) and len(zoo.names()) == 8
+    assert zoo.names() == sorted(zoo.NETWORKS) and len(zoo.names()) == 11
     r18 = {l.name for l in zoo.build("resnet18_imagenet").layers}
     assert {"conv1", "maxpool", "layer1.0.conv1", "layer2.0.downsample.0", "avgpool", "fc"} <= r18
     v2 = {l.name: l for l in zoo.build("mobilenetv2_imagenet").layers}

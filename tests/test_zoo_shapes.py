@@ -6,7 +6,8 @@ from hicsim.spec.errors import InputError
 from hicsim.workload import Workload, zoo
 from hicsim.workload.shapes import check_shapes, output_shape, shape_problems
 
-INPUTS = {"cifar10": (3, 32, 32), "imagenet": (3, 224, 224)}
+# By the name's last part; text networks read token ids (BERT 128, GPT-2's prompt 64).
+INPUTS = {"cifar10": (3, 32, 32), "imagenet": (3, 224, 224), "seq128": (128,), "decode": (64,)}
 
 
 @pytest.mark.parametrize("name", zoo.names())

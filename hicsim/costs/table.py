@@ -14,7 +14,7 @@ from hicsim.spec.arch import Arch
 # What each component's energy is spent on, for breakdowns.
 CATEGORY = {
     "dac": "analog compute", "adc": "conversion", "shift_add": "digital",
-    "vector_unit": "digital", "local_buffer": "memory", "global_buffer": "memory",
+    "vector_unit": "digital", "matrix_unit": "digital", "local_buffer": "memory", "global_buffer": "memory",
     "dram": "memory", "interconnect": "interconnect", "generation_unit": "generation",
     "basis_buffer": "memory", "gradient_unit": "digital", "accumulator": "digital",
 }
@@ -29,6 +29,8 @@ def cost_table(arch: Arch) -> dict[tuple[str, str], float]:
         ("shift_add", "partial_sum_add"): t.shift_add.energy,
         ("vector_unit", "op"): c.vector_unit.energy_per_op,
         ("vector_unit", "mac"): c.vector_unit.mac_energy,
+        **{("vector_unit", f): c.vector_unit.functions.fmas(f) * c.vector_unit.fma_energy
+           for f in type(c.vector_unit.functions).model_fields},
         ("interconnect", "bit_hops"): c.interconnect.energy / 8,  # spec holds J per byte-hop
         ("interconnect", "transfer_bytes"): 0.0,
     }
@@ -37,6 +39,8 @@ def cost_table(arch: Arch) -> dict[tuple[str, str], float]:
         table[(level, "write_bytes")] = mem.write_energy
     table[("dram", "read_bytes")] = c.dram.energy
     table[("dram", "write_bytes")] = c.dram.energy
+    if c.activation_matmul.matrix_unit is not None:
+        table[("matrix_unit", "mac")] = c.activation_matmul.matrix_unit.energy_per_mac
     table[("gradient_unit", "mac")] = arch.training.gradient_unit.energy_per_mac
     if t.accumulator is not None:  # an adder's energy grows with its width (32-bit: shift_add's)
         table[("accumulator", "add")] = t.shift_add.energy * t.accumulator.bits / 32

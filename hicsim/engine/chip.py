@@ -36,6 +36,9 @@ class Chip:
         self.vector_unit = Unit(env, "vector_unit", "vector_unit")
         self.generation_unit = (Unit(env, "generation_unit", "generation_unit")
                                 if arch.generation is not None else None)
+        # Activation matmuls (attention) on a unit of their own when the spec names one.
+        on = arch.chip.activation_matmul.on
+        self.matrix_unit = Unit(env, "matrix_unit", on) if on != "vector_unit" else None
         # Training: per-tile gradient units, and transposed-read peripherals of their own when the
         # spec gives the backward pass separate ones.
         self.gradient_units = [Unit(env, f"gradient{i}", "gradient_unit") for i in range(n)] if training else []
@@ -51,7 +54,7 @@ class Chip:
     @property
     def units(self) -> list[Unit]:
         seen, out = set(), []
-        optional = [self.generation_unit] if self.generation_unit is not None else []
+        optional = [u for u in (self.generation_unit, self.matrix_unit) if u is not None]
         optional += [*self.gradient_units, *self.backward_units]
         for u in [*self.tiles, self.global_buffer, *self.dram, self.vector_unit, *optional, *self.links]:
             if id(u) not in seen:

@@ -8,8 +8,8 @@ import simpy
 from simpy.core import EmptySchedule
 
 from hicsim.engine.chip import Chip
-from hicsim.engine.dataflow import Dataflow
 from hicsim.engine.ledger import Ledger
+from hicsim.engine.sequence import Stages, start_sequence
 from hicsim.engine.timing import Timing
 from hicsim.engine.training import TrainingFlow
 from hicsim.mapping.place import Mapping
@@ -32,6 +32,7 @@ class EngineResult:
     ledger: Ledger
     units: list[UnitRecord]
     buffer_resident_bytes: int
+    stages: Stages | None = None  # inference: where the prefill and each decode step end
 
 
 def run_engine(arch: Arch, workload: Workload, mapping: Mapping) -> EngineResult:
@@ -40,8 +41,12 @@ def run_engine(arch: Arch, workload: Workload, mapping: Mapping) -> EngineResult
     timing = Timing(arch)
     training = workload.phase == "training"
     chip = Chip(env, arch, ledger, timing, training)
-    flow = (TrainingFlow if training else Dataflow)(env, arch, workload, mapping, chip, ledger, timing)
-    flow.start()
+    stages = None
+    if training:
+        flow = TrainingFlow(env, arch, workload, mapping, chip, ledger, timing)
+        flow.start()
+    else:
+        flow, stages = start_sequence(env, arch, workload, mapping, chip, ledger, timing)
     events = 0
     while True:
         try:
@@ -49,5 +54,6 @@ def run_engine(arch: Arch, workload: Workload, mapping: Mapping) -> EngineResult
         except EmptySchedule:  # every unit waits on an empty queue: the workload is done
             break
         events += 1
+    cycles = int(env.now) if stages is None else stages.compose(ledger, int(env.now))
     units = [UnitRecord(u.name, u.kind, u.busy_cycles, u.operations) for u in chip.units]
-    return EngineResult(int(env.now), events, ledger, units, flow.store.resident_bytes)
+    return EngineResult(cycles, events, ledger, units, flow.store.resident_bytes, stages)

@@ -26,6 +26,8 @@ def write_tables(result: Result, out_dir: str | Path) -> list[Path]:
         "units.csv": result.units,
         "mapping.csv": result.mapping,
     }
+    if not result.stages.empty:  # transformers: prefill and decode steps
+        tables["stages.csv"] = result.stages
     if not result.phases.empty:  # training runs
         tables["phases.csv"] = result.phases
         tables["wear.csv"] = result.wear

@@ -20,6 +20,7 @@ from hicsim.costs import category_of, chip_area, cost_table
 from hicsim.engine.run import EngineResult
 from hicsim.mapping.place import Mapping
 from hicsim.report.training import phase_table, training_summary, wear_table
+from hicsim.report.transformer import is_transformer, stage_table, transformer_summary
 from hicsim.spec.arch import Arch
 from hicsim.workload.model import Workload
 
@@ -47,6 +48,7 @@ class Result:
     summary: dict = field(default_factory=dict)
     phases: pd.DataFrame = field(default_factory=pd.DataFrame)  # training: per phase of a step
     wear: pd.DataFrame = field(default_factory=pd.DataFrame)  # training: per layer x device
+    stages: pd.DataFrame = field(default_factory=pd.DataFrame)  # transformers: prefill, steps
 
     @property
     def latency_s(self) -> float:
@@ -101,6 +103,10 @@ def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: Engin
     result = Result(arch.name, workload.name, arch.clock, workload.batch, mapping.mode, engine.cycles,
                     engine.events, actions, layers, traffic, units, mapping_df)
     result.summary = _summary(result, arch, workload, mapping, engine)
+    if engine.stages is not None and is_transformer(workload):
+        result.stages = stage_table(engine.stages, arch.clock)
+        result.summary["transformer"] = transformer_summary(
+            arch, workload, mapping, engine.stages, actions, costs, arch.clock)
     if workload.phase == "training":
         steps = math.ceil(workload.dataset_size / workload.batch) if workload.dataset_size else None
         result.phases = phase_table(actions, engine.ledger.spans)

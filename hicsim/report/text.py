@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hicsim.report.result import Result
+from hicsim.report.transformer import transformer_lines
 
 
 def si(value: float, unit: str) -> str:
@@ -40,6 +41,8 @@ def summary_text(r: Result, top: int = 6) -> str:
         lines.append("  programming    none (weights resident: programmed once, not per run)")
     if "training" in s:
         lines += training_lines(s["training"])
+    if "transformer" in s:
+        lines += transformer_lines(s["transformer"], si)
     lines.append(f"  busiest unit   {s['busiest_unit']} ({s['busiest_unit_cycles']:,} busy cycles)")
     if s["area_mm2"] is not None:
         extra = f" (excludes: {', '.join(s['area_excludes'])})" if s["area_excludes"] else ""

@@ -11,6 +11,7 @@ from typing import Annotated, Dict, Literal, Optional, Union
 
 from pydantic import Field, model_validator
 
+from hicsim.spec.attention import ActivationMatmul, FunctionCosts
 from hicsim.spec.devices import PcmBinary, PcmMultilevel
 from hicsim.spec.generation import GenerationUnit
 from hicsim.spec.memory import Memory
@@ -42,11 +43,14 @@ class Dram(Strict):
 
 
 class VectorUnit(Strict):
-    """Chip-level digital unit for weightless ops (residual add, pooling, concat copies)."""
+    """Chip-level digital unit for weightless ops (residual add, pooling, concat copies, softmax,
+    norms, activation functions)."""
 
     lanes: PositiveInt = 64
     energy_per_op: Energy = Field(default="0.03 pJ")  # 8-bit int add, Horowitz 2014
     mac_energy: Energy = Field(default="0.23 pJ")  # 8-bit int mult + add, Horowitz 2014
+    fma_energy: Energy = Field(default="1.5 pJ")  # fp16 mult 1.1 + add 0.4 pJ, Horowitz 2014
+    functions: FunctionCosts = FunctionCosts()
     area: Optional[Area] = None
 
 
@@ -56,6 +60,7 @@ class Chip(Strict):
     global_buffer: Memory
     dram: Dram
     vector_unit: VectorUnit = VectorUnit()
+    activation_matmul: ActivationMatmul = ActivationMatmul()
     weight_residency: Literal["auto", "streamed"] = Field(
         default="auto", description="auto: weights stay on chip when they fit; streamed: every "
                                     "layer's weights are brought in and programmed per run")

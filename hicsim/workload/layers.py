@@ -81,6 +81,16 @@ class _Layer(Strict):
     def macs_per_sample(self) -> int:
         return self.weights * self.mvms_per_sample
 
+    @property
+    def function_ops(self) -> dict[str, int]:
+        """Per sample, evaluations of functions beyond add and multiply (exp, rsqrt, gelu, ...)."""
+        return {}
+
+    @property
+    def parameters(self) -> int:
+        """Parameters the layer stores off the crossbars (norm gains, embedding tables)."""
+        return 0
+
 
 class _WeightedLayer(_Layer):
     programming: Optional[ProgrammingRates] = Field(
@@ -185,19 +195,25 @@ class Linear(_WeightedLayer):
 
 class Matmul(_WeightedLayer):
     """(m x k) @ (k x n). With ``rhs: weight`` the k x n operand is static and maps onto crossbars
-    like a linear layer; with ``rhs: activation`` both operands change per sample, so it runs on
-    the digital vector unit."""
+    like a linear layer; with ``rhs: activation`` both operands change per sample (attention's
+    Q K^T and scores x V), so it runs on a digital unit, ``heads`` independent products at once.
+    ``rhs_transposed``: the right operand is stored n x k (the keys of Q K^T), which decides
+    which of its axes grows with a KV cache."""
 
     op: Literal["matmul"]
     m: PositiveInt
     k: PositiveInt
     n: PositiveInt
     rhs: Literal["weight", "activation"] = "weight"
+    heads: PositiveInt = 1
+    rhs_transposed: bool = False
 
     @model_validator(mode="after")
     def _static_weights_only(self):
         if self.programming is not None and self.rhs != "weight":
             raise ValueError("programming rates need static weights (rhs: weight)")
+        if self.rhs == "weight" and (self.heads != 1 or self.rhs_transposed):
+            raise ValueError("heads and rhs_transposed are for activation operands (rhs: activation)")
         return self
 
     @property
@@ -218,19 +234,20 @@ class Matmul(_WeightedLayer):
 
     @property
     def input_elems(self) -> int:
-        return self.m * self.k + (0 if self.weighted else self.k * self.n)
+        return self.heads * (self.m * self.k + (0 if self.weighted else self.k * self.n))
 
     @property
     def output_elems(self) -> int:
-        return self.m * self.n
+        return self.heads * self.m * self.n
 
     @property
     def vector_ops(self) -> int:
-        return 0 if self.weighted else self.m * self.k * self.n
+        return 0 if self.weighted else self.heads * self.m * self.k * self.n
 
 
 class _Elementwise(_Layer):
-    shape: Tuple[PositiveInt, PositiveInt, PositiveInt] = Field(description="output [C, H, W]")
+    shape: Tuple[PositiveInt, ...] = Field(min_length=1, max_length=3,
+                                           description="output [C, H, W] (or [tokens, features])")
 
     @field_validator("inputs")
     @classmethod
@@ -328,5 +345,9 @@ class Pool(_Layer):
         return self.output_elems * window[0] * window[1]
 
 
-Layer = Annotated[Union[Conv2d, Linear, Matmul, Add, Mul, Concat, Pool], Field(discriminator="op")]
-LAYER_KINDS = ("conv2d", "linear", "matmul", "add", "mul", "concat", "pool")
+# Transformer kinds build on _Layer, so they are imported once it exists.
+from hicsim.workload.transformer_layers import TRANSFORMER_KINDS, TRANSFORMER_LAYERS  # noqa: E402
+
+Layer = Annotated[Union[Conv2d, Linear, Matmul, Add, Mul, Concat, Pool, *TRANSFORMER_LAYERS],
+                  Field(discriminator="op")]
+LAYER_KINDS = ("conv2d", "linear", "matmul", "add", "mul", "concat", "pool", *TRANSFORMER_KINDS)

@@ -7,6 +7,7 @@ from typing import List, Literal, Optional
 from pydantic import Field, model_validator
 
 from hicsim.spec.quantities import Bits, PositiveInt, Strict
+from hicsim.workload.decode import Decode
 from hicsim.workload.layers import Layer
 
 NETWORK_INPUT = "input"
@@ -23,6 +24,8 @@ class Workload(Strict):
     dataset_size: Optional[PositiveInt] = Field(
         default=None, description="training samples per epoch (per-epoch figures of training runs)")
     error_bits: Bits = Field(default=8, description="bits of back-propagated errors (training)")
+    decode: Optional[Decode] = Field(
+        default=None, description="generate tokens after the layers' prefill (needs KV caches)")
     layers: List[Layer] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -36,6 +39,8 @@ class Workload(Strict):
                     raise ValueError(f"layers[{i}] ({layer.name}): input {src!r} is not a layer "
                                      f"defined before it")
             seen.add(layer.name)
+        if self.decode is not None and not any(l.op == "kv_cache" for l in self.layers):
+            raise ValueError("decode: the layers have no kv_cache to decode from")
         if self.phase == "training":
             missing = [l.name for l in self.weighted_layers if l.programming is None]
             if missing:

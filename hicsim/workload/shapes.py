@@ -22,6 +22,8 @@ Shape = tuple
 
 def output_shape(layer) -> Shape:
     """The per-sample shape a layer writes."""
+    if hasattr(layer, "output_shape"):  # transformer kinds state their own
+        return layer.output_shape()
     if isinstance(layer, Conv2d):
         return (layer.out_channels, *layer.output_hw)
     if isinstance(layer, Pool):
@@ -29,7 +31,7 @@ def output_shape(layer) -> Shape:
     if isinstance(layer, Linear):
         return (layer.out_features,) if layer.tokens == 1 else (layer.tokens, layer.out_features)
     if isinstance(layer, Matmul):
-        return (layer.m, layer.n)
+        return (layer.m, layer.n) if layer.heads == 1 else (layer.heads, layer.m, layer.n)
     if isinstance(layer, (Add, Mul, Concat)):
         return tuple(layer.shape)
     raise TypeError(f"no output shape rule for {type(layer).__name__}")
@@ -37,13 +39,16 @@ def output_shape(layer) -> Shape:
 
 def input_problem(layer, shapes: list[Shape]) -> Optional[str]:
     """Why ``shapes`` (one per producer, in order) cannot feed ``layer``; None when they can."""
+    if hasattr(layer, "input_problem"):  # transformer kinds check their own
+        return layer.input_problem(shapes)
     if isinstance(layer, (Conv2d, Pool)):
         channels = layer.in_channels if isinstance(layer, Conv2d) else layer.channels
         return _exact(shapes, [(channels, *layer.input_hw)])
     if isinstance(layer, Linear):
         return _flat(shapes, [layer.in_features * layer.tokens])
     if isinstance(layer, Matmul):
-        return _flat(shapes, [layer.m * layer.k] + ([] if layer.weighted else [layer.k * layer.n]))
+        per_head = [layer.m * layer.k] + ([] if layer.weighted else [layer.k * layer.n])
+        return _flat(shapes, [layer.heads * e for e in per_head])
     if isinstance(layer, Add):
         return _exact(shapes, [tuple(layer.shape)] * len(shapes))
     if isinstance(layer, Mul):
@@ -55,6 +60,8 @@ def input_problem(layer, shapes: list[Shape]) -> Optional[str]:
 
 def expected_input(layer) -> Optional[Shape]:
     """The single input shape a layer reading the network input wants (None: no single answer)."""
+    if hasattr(layer, "expected_input"):  # transformer kinds that read the input say so
+        return layer.expected_input()
     if isinstance(layer, Conv2d):
         return (layer.in_channels, *layer.input_hw)
     if isinstance(layer, Pool):

@@ -26,7 +26,8 @@ LEADING_LAYER_KEYS = ("name", "op", "inputs")
 def dump_workload(workload: Workload, header: Optional[str] = None) -> str:
     """The YAML text of ``workload``; ``header`` becomes a ``#`` comment at the top."""
     lines = [f"# {line}".rstrip() for line in (header or _default_header(workload)).splitlines()]
-    top = {k: getattr(workload, k) for k in HEADER_FIELDS if getattr(workload, k) is not None}
+    top = {k: v for k, v in workload.model_dump(mode="json", include=set(HEADER_FIELDS)).items()
+           if v is not None}
     lines.append(_yaml(top, flow=False).rstrip("\n"))
     lines.append("layers:")
     for layer in workload.layers:

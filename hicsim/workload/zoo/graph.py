@@ -30,7 +30,7 @@ class GraphBuilder:
         """A 2-D convolution; padding defaults to 'same' for odd kernels, (kernel - 1) // 2,
         which is what every zoo network uses."""
         channels, h, w = self._feature_map(src)
-        return self._append(Conv2d(
+        return self.append(Conv2d(
             name=name, op="conv2d", inputs=self._inputs(src), in_channels=channels,
             out_channels=out_channels, kernel=kernel, stride=stride, groups=groups,
             padding=(kernel - 1) // 2 if padding is None else padding, input_hw=(h, w)))
@@ -39,30 +39,30 @@ class GraphBuilder:
              padding: int = 0, src: Optional[str] = None) -> str:
         """Max or average pooling; ``kernel=None`` is global (adaptive to 1x1) pooling."""
         channels, h, w = self._feature_map(src)
-        return self._append(Pool(name=name, op="pool", inputs=self._inputs(src), mode=mode,
+        return self.append(Pool(name=name, op="pool", inputs=self._inputs(src), mode=mode,
                                  channels=channels, input_hw=(h, w), kernel=kernel, stride=stride,
                                  padding=padding))
 
     def linear(self, name: str, out_features: int, src: Optional[str] = None) -> str:
         """A fully connected layer over the flattened producer."""
         in_features = math.prod(self.shape(src))
-        return self._append(Linear(name=name, op="linear", inputs=self._inputs(src),
+        return self.append(Linear(name=name, op="linear", inputs=self._inputs(src),
                                    in_features=in_features, out_features=out_features))
 
     def add(self, name: str, srcs: Sequence[str]) -> str:
         """Elementwise sum of equally shaped tensors (a residual connection)."""
-        return self._append(Add(name=name, op="add", inputs=list(srcs), shape=self.shape(srcs[0])))
+        return self.append(Add(name=name, op="add", inputs=list(srcs), shape=self.shape(srcs[0])))
 
     def scale(self, name: str, src: str, channel_scale: str) -> str:
         """``src * channel_scale`` with a [C, 1, 1] scale, as in squeeze-excitation."""
-        return self._append(Mul(name=name, op="mul", inputs=[src, channel_scale],
+        return self.append(Mul(name=name, op="mul", inputs=[src, channel_scale],
                                 shape=self.shape(src)))
 
     def concat(self, name: str, srcs: Sequence[str]) -> str:
         """Channel concatenation (DenseNet)."""
         shapes = [self.shape(s) for s in srcs]
         out = (sum(s[0] for s in shapes), *shapes[0][1:])
-        return self._append(Concat(name=name, op="concat", inputs=list(srcs), shape=out))
+        return self.append(Concat(name=name, op="concat", inputs=list(srcs), shape=out))
 
     def _feature_map(self, src: Optional[str]) -> tuple[int, int, int]:
         shape = self.shape(src)
@@ -73,7 +73,8 @@ class GraphBuilder:
     def _inputs(self, src: Optional[str]) -> Optional[list[str]]:
         return None if src is None or src == self.last else [src]
 
-    def _append(self, layer) -> str:
+    def append(self, layer) -> str:
+        """Add a built layer (transformer modules build their own) and track its shape."""
         self.layers.append(layer)
         self.shapes[layer.name] = output_shape(layer)
         self.last = layer.name

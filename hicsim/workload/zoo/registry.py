@@ -17,14 +17,18 @@ from hicsim.spec.load import validate
 from hicsim.spec.quantities import Bits, PositiveInt, Strict
 from hicsim.workload.model import Workload
 from hicsim.workload.rates import load_rates, with_rates
-from hicsim.workload.zoo import densenet, mobilenet, resnet, vgg
+from hicsim.workload.decode import Decode
+from hicsim.workload.zoo import densenet, mobilenet, resnet, transformers, vgg
 from hicsim.workload.zoo.graph import GraphBuilder
 
 
 class Dataset(NamedTuple):
-    num_classes: int
-    input_size: int  # square images
+    num_classes: int  # language models: the vocabulary
+    input_size: int  # square images, or tokens of a sequence
     channels: int = 3
+    tokens: bool = False  # the input is a sequence of token ids
+
+
 
 
 CIFAR10 = Dataset(num_classes=10, input_size=32)
@@ -36,6 +40,7 @@ class Network(NamedTuple):
     dataset: Dataset
     variant: dict
     summary: str
+    new_tokens: Optional[int] = None  # decoders: tokens generated after the prefill
 
 
 NETWORKS = {
@@ -62,6 +67,17 @@ NETWORKS = {
     "vgg8_cifar10": Network(
         vgg.build, CIFAR10, dict(features=vgg.VGG8_FEATURES, hidden=1024),
         "VGG-8 of DNN+NeuroSim: 6 conv + 2 FC"),
+    "vit_b16_imagenet": Network(
+        transformers.build_vit, IMAGENET, dict(patch=16, layers=12, heads=12),
+        "torchvision vit_b_16"),
+    "bert_base_seq128": Network(
+        transformers.build_bert, Dataset(num_classes=2, input_size=128, tokens=True),
+        dict(vocab=30522, positions=512, layers=12, heads=12),
+        "Hugging Face bert-base-uncased, sequence classification (2 labels)"),
+    "gpt2_small_decode": Network(
+        transformers.build_gpt2, Dataset(num_classes=50257, input_size=64, tokens=True),
+        dict(positions=1024, layers=12, heads=12),
+        "Hugging Face gpt2 (small): prefill of a 64-token prompt, then 128 decode steps", 128),
 }
 
 
@@ -91,7 +107,8 @@ def build(name: str, **options: Any) -> Workload:
         raise InputError(source, [("", f"unknown network; the zoo has: {', '.join(names())}")])
     net = NETWORKS[name]
     opts = _resolve(validate(ZooOptions, options, source), net.dataset)
-    g = GraphBuilder((net.dataset.channels, opts.input_size, opts.input_size))
+    size = opts.input_size
+    g = GraphBuilder((size,) if net.dataset.tokens else (net.dataset.channels, size, size))
     try:
         net.builder(g, num_classes=opts.num_classes, width=opts.width, **net.variant)
     except ValueError as exc:  # pydantic's ValidationError too: e.g. an input too small
@@ -99,6 +116,7 @@ def build(name: str, **options: Any) -> Workload:
                                        f"{str(exc).splitlines()[-1].strip()}")]) from None
     workload = Workload(version=1, name=name, batch=opts.batch, input_bits=opts.input_bits,
                         weight_bits=opts.weight_bits, dataset_size=opts.dataset_size,
+                        decode=None if net.new_tokens is None else Decode(new_tokens=net.new_tokens),
                         source=f"hicsim export --model {name} {_flags(opts, net.dataset)}",
                         layers=g.layers)
     if opts.phase == "inference":

@@ -1,0 +1,136 @@
+"""The dataflow with the transformer layer kinds: activation matmuls on the unit the spec names,
+softmax, norms and activation functions on the vector unit with per-function costs, embedding
+rows read from DRAM, token slices, and KV caches that persist from one run to the next.
+
+Weight matmuls and the older weightless kinds run as in ``Dataflow``; this class only adds the
+cases it knows and hands everything else to it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hicsim.engine.dataflow import PHASE, Dataflow
+from hicsim.engine.kv_store import KvStore, SequenceStore
+from hicsim.engine.runtime_crossbars import RuntimeCrossbarMatmul
+
+
+class TransformerFlow(Dataflow):
+    def __init__(self, env, arch, workload, mapping, chip, ledger, timing, kv: KvStore):
+        super().__init__(env, arch, workload, mapping, chip, ledger, timing)
+        self.kv = kv
+        # Activations share the global buffer with the KV caches placed there.
+        self.store = SequenceStore(arch.chip.global_buffer.capacity - kv.buffer_bytes, ledger)
+        self.functions = arch.chip.vector_unit.functions
+        self.matmul_on = arch.chip.activation_matmul.on
+        self.runtime = (RuntimeCrossbarMatmul(arch, self) if self.matmul_on == "crossbars"
+                        else None)
+
+    def done(self):
+        """An event that fires when every layer of every sample has finished."""
+        return self.env.all_of([self._event((layer.name, b)) for layer in self.workload.layers
+                                for b in range(self.workload.batch)])
+
+    def _weightless(self, i: int, b: int):
+        op = self.workload.layers[i].op
+        if op == "matmul":
+            run = self._activation_matmul
+        elif op == "embedding":
+            run = self._embedding
+        elif op == "kv_cache":
+            run = self._kv_cache
+        elif op == "token_slice":
+            run = self._token_slice
+        elif op in ("softmax", "layernorm", "rmsnorm", "gelu", "silu", "tanh"):
+            run = self._vector_functions
+        else:
+            yield from super()._weightless(i, b)
+            return
+        layer = self.workload.layers[i]
+        start = self.env.now
+        yield from run(i, b)
+        self.ledger.span(layer.name, PHASE, start, self.env.now)
+        self._event((layer.name, b)).succeed()
+
+    def _finish(self, i: int, b: int):
+        layer = self.workload.layers[i]
+        yield from self._store_output(i, b, self._bytes(layer.output_elems), True)
+
+    def _vector_functions(self, i: int, b: int):
+        """Elementwise passes on the vector unit: plain ops one lane cycle each, functions as
+        their multiply-adds (``FunctionCosts``), all spread over the lanes."""
+        layer = self.workload.layers[i]
+        yield from self._fetch(i, b, True)
+        fmas = 0
+        for function, n in layer.function_ops.items():
+            self.ledger.count(layer.name, PHASE, "vector_unit", function, n)
+            fmas += n * self.functions.fmas(function)
+        self.ledger.count(layer.name, PHASE, "vector_unit", "op", layer.vector_ops)
+        cycles = self.timing.vector_op(max(layer.vector_ops, layer.output_elems) + fmas)
+        yield self.chip.vector_unit.submit(cycles)
+        self.ledger.spend(layer.name, "compute", cycles)
+        yield from self._finish(i, b)
+
+    def _activation_matmul(self, i: int, b: int):
+        layer = self.workload.layers[i]
+        if layer.weighted:  # static weights never reach here (they map onto crossbars)
+            raise AssertionError(f"{layer.name}: weighted matmul in the weightless path")
+        yield from self._fetch(i, b, True)
+        macs = layer.vector_ops
+        if self.matmul_on == "matrix_unit":
+            cycles = math.ceil(macs / self.arch.chip.activation_matmul.matrix_unit.macs_per_cycle)
+            self.ledger.count(layer.name, PHASE, "matrix_unit", "mac", macs)
+            yield self.chip.matrix_unit.submit(cycles)
+        elif self.matmul_on == "crossbars":
+            cycles = yield from self.runtime.run(layer)
+        else:
+            cycles = self.timing.vector_op(macs)
+            self.ledger.count(layer.name, PHASE, "vector_unit", "mac", macs)
+            yield self.chip.vector_unit.submit(cycles)
+        self.ledger.spend(layer.name, "compute", cycles)
+        yield from self._finish(i, b)
+
+    def _embedding(self, i: int, b: int):
+        """Token ids in (a positions lookup reads none), table rows from DRAM, where tables too
+        large for the chip stay."""
+        layer = self.workload.layers[i]
+        if layer.lookup == "ids":
+            yield from self._fetch(i, b, True)
+        else:
+            yield from self._order_only(i, b)
+        rows = math.ceil(layer.table_elems_read * self.workload.weight_bits / 8)
+        yield from self.chip.dram_access(rows, "read", layer.name, PHASE)
+        yield from self._finish(i, b)
+
+    def _token_slice(self, i: int, b: int):
+        """Only the tokens taken are read from the producer."""
+        layer = self.workload.layers[i]
+        (src,) = self.workload.inputs_of(i)
+        yield self._event((src, b))
+        level = self.store.level_of((src, b))
+        nbytes = self._bytes(layer.input_elems)
+        if level == "global_buffer":
+            yield from self.chip.buffer_access(nbytes, "read", layer.name, PHASE)
+        else:
+            yield from self.chip.dram_access(nbytes, "read", layer.name, PHASE)
+        self.store.read_done((src, b))
+        yield from self._finish(i, b)
+
+    def _kv_cache(self, i: int, b: int):
+        """Append this run's rows to the cache where it lives; its readers then read all of it."""
+        layer = self.workload.layers[i]
+        yield from self._fetch(i, b, True)
+        level = self.kv.level_of(layer.name)
+        appended = self._bytes(layer.appended_elems)
+        if level == "global_buffer":
+            yield from self.chip.buffer_access(appended, "write", layer.name, PHASE)
+        else:
+            yield from self.chip.dram_access(appended, "write", layer.name, PHASE)
+        self.store.pin((layer.name, b), self._bytes(layer.output_elems), level,
+                       self._readers_of((layer.name, b)))
+
+    def _order_only(self, i: int, b: int):
+        """Wait for the producers without reading them (they only order this layer)."""
+        for src in self.workload.inputs_of(i):
+            yield self._event((src, b))
+            self.store.read_done((src, b))
