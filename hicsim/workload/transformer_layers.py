@@ -195,15 +195,11 @@ class Embedding(_Layer):
         return (self.tokens,) if self.lookup == "ids" else None
 
 
-class TokenConcat(_Layer):
-    """Tokens of several producers one after another (ViT's class token before the patches):
-    every element is copied, no arithmetic. A producer of any shape gives its elements as
-    tokens of ``dim`` (a patch convolution's [dim, h, w] map is h*w tokens)."""
+class _TokenCopy(_Layer):
+    """Tokens of ``dim`` elements copied from producers, no arithmetic."""
 
-    op: Literal["token_concat"]
     tokens: PositiveInt
     dim: PositiveInt
-    inputs: List[str] = Field(min_length=2)
 
     @property
     def input_elems(self) -> int:
@@ -219,6 +215,15 @@ class TokenConcat(_Layer):
 
     def output_shape(self) -> tuple:
         return token_shape(self.tokens, self.dim)
+
+
+class TokenConcat(_TokenCopy):
+    """Tokens of several producers one after another (ViT's class token before the patches):
+    every element is copied, no arithmetic. A producer of any shape gives its elements as
+    tokens of ``dim`` (a patch convolution's [dim, h, w] map is h*w tokens)."""
+
+    op: Literal["token_concat"]
+    inputs: List[str] = Field(min_length=2)
 
     def input_problem(self, shapes) -> Optional[str]:
         elems = _elems(shapes)
@@ -228,30 +233,14 @@ class TokenConcat(_Layer):
         return None
 
 
-class TokenSlice(_Layer):
+class TokenSlice(_TokenCopy):
     """The first or last ``tokens`` tokens of a producer (BERT's pooler and ViT's head read the
     first token; a decoder's output projection needs only the last): copies what it takes."""
 
     op: Literal["token_slice"]
     tokens: PositiveInt = 1
-    dim: PositiveInt
     position: Literal["first", "last"] = "first"
     inputs: Optional[List[str]] = Field(default=None, max_length=1)
-
-    @property
-    def input_elems(self) -> int:
-        return self.tokens * self.dim
-
-    @property
-    def output_elems(self) -> int:
-        return self.tokens * self.dim
-
-    @property
-    def vector_ops(self) -> int:
-        return 0
-
-    def output_shape(self) -> tuple:
-        return token_shape(self.tokens, self.dim)
 
     def input_problem(self, shapes) -> Optional[str]:
         (elems,) = _elems(shapes) if len(shapes) == 1 else (None,)
