@@ -34,9 +34,12 @@ BANDWIDTH = Dimension("bandwidth", "byte / second", "51.2 GB/s", allows_cycles=T
 CONDUCTANCE = Dimension("conductance", "siemens", "25 uS")
 AREA = Dimension("area", "meter ** 2", "0.01 mm^2")
 POWER = Dimension("power", "watt", "16 mW")
+VOLTAGE = Dimension("voltage", "volt", "0.2 V")
+CAPACITANCE = Dimension("capacitance", "farad", "0.2 fF")
+LENGTH = Dimension("length", "meter", "32 nm")
 
 DIMENSIONS = {d.name: d for d in (TIME, FREQUENCY, ENERGY, ENERGY_PER_BYTE, BYTES, BANDWIDTH,
-                                  CONDUCTANCE, AREA, POWER)}
+                                  CONDUCTANCE, AREA, POWER, VOLTAGE, CAPACITANCE, LENGTH)}
 
 
 class UnitError(ValueError):

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from hicsim import simulate
-from hicsim.costs import cost_table
+from hicsim.costs import cost_table, static_power
 from hicsim.spec import InputError, load_arch
 from conftest import ROOT
 
@@ -17,13 +17,18 @@ TINY_CHIP = {"chip.tiles": 1, "tile.crossbars": 2}  # forces streamed weights
 def test_total_energy_is_the_sum_of_its_parts(hic, small_net):
     r = simulate(hic, small_net)
     table = cost_table(hic)
-    recomputed = sum(row.count * table[(row.component, row.action)] for row in r.actions.itertuples())
-    assert r.energy_J == pytest.approx(recomputed, rel=1e-12)
+    dynamic = r.actions[r.actions.phase != "static"]
+    recomputed = sum(row.count * table[(row.component, row.action)] for row in dynamic.itertuples())
+    static = sum(static_power(hic)[0].values()) * r.latency_s  # leakage x simulated time
+    assert static > 0
+    assert r.energy_J == pytest.approx(recomputed + static, rel=1e-12)
+    assert r.summary["energy_static_J"] == pytest.approx(static, rel=1e-12)
+    assert r.summary["energy_dynamic_J"] == pytest.approx(recomputed, rel=1e-12)
     for keys in (["component"], ["layer"], ["category"], ["layer", "phase", "component"]):
         assert r.energy_by(*keys)["energy_J"].sum() == pytest.approx(r.energy_J, rel=1e-12)
     assert sum(r.summary["energy_by_component_J"].values()) == pytest.approx(r.energy_J, rel=1e-12)
     assert r.layers["energy_J"].sum() == pytest.approx(
-        r.actions[r.actions.layer != "input"]["energy_J"].sum(), rel=1e-12)
+        r.actions[~r.actions.layer.isin(["input", "(chip)"])]["energy_J"].sum(), rel=1e-12)
 
 
 @pytest.mark.parametrize("capacity", ["4 MiB", "6 KiB", "1 KiB"])
@@ -171,17 +176,24 @@ def test_fewer_dacs_drive_rows_in_rounds(small_net):
         load_arch(HIC, {"tile.dac.count": 300})
 
 
-def test_chip_area_adds_the_areas_the_spec_gives(small_net):
+def test_chip_area_adds_given_areas_and_models_the_rest(small_net):
+    from hicsim.components import sram_area
     from hicsim.costs import chip_area
-    none = load_arch(HIC)
-    assert chip_area(none) == (None, ["crossbar", "dac", "adc", "shift_add", "local_buffer",
-                                      "tile logic", "global_buffer", "vector_unit"])
+    from hicsim.costs.adc import adc_area_each
+    base = load_arch(HIC)
+    area, missing = chip_area(base)
+    assert missing == ["dac", "sample_hold", "shift_add", "vector_unit"]
     arch = load_arch(HIC, {"devices.pcm_ml.area": "0.01 um^2", "devices.pcm_bin.area": "0.01 um^2",
                            "tile.adc.area": "1000 um^2", "chip.global_buffer.area": "2 mm^2"})
     area, missing = chip_area(arch)
     adcs = 8 * 256 // 8  # 8 crossbars x 32 ADCs
-    per_tile = 8 * 256 * 256 * 0.01e-12 + adcs * 1000e-12
+    per_tile = 8 * 256 * 256 * 0.01e-12 + adcs * 1000e-12 + sram_area(64 * 1024, 45e-9)
     assert area == pytest.approx(64 * per_tile + 2e-6)
-    assert missing == ["dac", "shift_add", "local_buffer", "tile logic", "vector_unit"]
+    assert missing == ["dac", "sample_hold", "shift_add", "vector_unit"]
     s = simulate(arch, small_net).summary
     assert s["area_mm2"] == pytest.approx(area * 1e6) and s["area_excludes"] == missing
+    assert s["cost_sources"]["adc.area"] == "spec"
+    assert s["cost_sources"]["local_buffer.area"].startswith("model")
+    # the model's ADC area enters when the spec gives none
+    assert chip_area(base)[0] - chip_area(load_arch(HIC, {"tile.adc.area": "1000 um^2"}))[0] == \
+        pytest.approx(64 * adcs * (adc_area_each(base.tile.adc, 45e-9)[0] - 1000e-12))

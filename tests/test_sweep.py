@@ -47,7 +47,10 @@ def test_grid_expands_to_tidy_rows(tmp_path):
     adc = df.pivot(index="tile.crossbar.rows", columns="tile.adc.bits", values="energy_by_component_J.adc")
     assert (adc[8] > adc[4]).all()
     lat = df.pivot(index="tile.crossbar.rows", columns="tile.adc.bits", values="latency_cycles")
-    assert (lat[8] >= lat[4]).all()
+    # 8 columns per ADC convert in 8 x (bits + 1) / 9 ns, under the 100 ns read: the read limits
+    # every slice and conversion enters only through each operation's pipeline fill, which is
+    # longer at 8 bits (tests/test_components.py covers the case where conversion limits).
+    assert (lat[8] > lat[4]).all()
 
 
 def test_random_samples_are_seeded_and_crossed_with_the_grid(tmp_path):

@@ -32,7 +32,9 @@ def test_a_training_workload_without_rates_is_an_error():
 def test_phase_energies_sum_to_the_total_and_spans_fit_the_step():
     r = simulate(HIC, training())
     assert list(r.phases["phase"]) == ["forward", "backward", "gradient", "update"]
-    assert r.phases["energy_J"].sum() == pytest.approx(r.energy_J, rel=1e-12)
+    # the phases' dynamic energy plus static power x step time is the total
+    assert r.phases["energy_J"].sum() + r.summary["energy_static_J"] == pytest.approx(r.energy_J, rel=1e-12)
+    assert r.summary["energy_static_J"] == pytest.approx(r.summary["static_power_W"] * r.latency_s, rel=1e-12)
     assert r.energy_by("phase")["energy_J"].sum() == pytest.approx(r.energy_J, rel=1e-12)
     assert (r.phases["end_cycle"] <= r.cycles).all()
     update = r.phases.set_index("phase").loc["update"]
@@ -58,7 +60,11 @@ def test_doubling_the_rates_adds_exactly_the_programming_cost():
     one, two = simulate(HIC, training(1.0)), simulate(HIC, training(2.0))
     e1, e2 = programming(one)["energy_J"].sum(), programming(two)["energy_J"].sum()
     assert e2 == pytest.approx(2 * e1, rel=1e-12)
-    assert two.energy_J - one.energy_J == pytest.approx(e1, rel=1e-9)
+    # dynamic energy grows by exactly the pulses; static energy by the longer step's leakage
+    dyn = two.summary["energy_dynamic_J"] - one.summary["energy_dynamic_J"]
+    assert dyn == pytest.approx(e1, rel=1e-9)
+    assert two.energy_J - one.energy_J - dyn == pytest.approx(
+        one.summary["static_power_W"] * (two.latency_s - one.latency_s), rel=1e-9)
     assert two.cycles >= one.cycles
 
 

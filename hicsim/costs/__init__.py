@@ -1,7 +1,11 @@
-"""Costs: per-action energies from the spec; energy = counts x costs; area."""
+"""Costs: per-action energies, static power and area from the spec and the component models
+(``hicsim.components``); energy = counts x costs; peak throughput and power."""
 
-from hicsim.costs.adc import adc_conversion_energy, murmann_energy
-from hicsim.costs.area import chip_area
-from hicsim.costs.table import category_of, cost_table
+from hicsim.costs.adc import adc_conversion_energy, adc_conversion_time
+from hicsim.costs.area import area_breakdown, chip_area
+from hicsim.costs.peak import Peak, peak, peak_rates
+from hicsim.costs.static import static_power
+from hicsim.costs.table import category_of, cost_table, costed_actions
 
-__all__ = ["adc_conversion_energy", "murmann_energy", "chip_area", "category_of", "cost_table"]
+__all__ = ["adc_conversion_energy", "adc_conversion_time", "area_breakdown", "chip_area", "Peak",
+           "peak", "peak_rates", "static_power", "category_of", "cost_table", "costed_actions"]

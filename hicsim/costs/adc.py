@@ -1,27 +1,56 @@
-"""ADC figures: conversion time and, when a spec gives none, energy from the Murmann survey fit.
+"""The tile's ADC from its spec: conversion time, energy and area, each either as the spec gives
+it at its rated resolution (scaled to ``bits`` by the models' ratios) or from the models alone.
 
-Murmann's ADC survey (as used by Accelergy's ADC model): the Schreier figure of merit of the best
-converters, FOM_S = min(302.74 - 6.4608 ln f, 180.14) dB, and SNDR = 6.02 N + 1.76 dB give
-E_conv = 1 / (2 * 10^((FOM_S - SNDR)/10)) J. At 1 GS/s, 8 bits: 0.64 pJ.
+At ``bits == rated_bits`` a given value is used exactly; a sweep over bits moves it by the ratio
+the physical model predicts (SAR timing, Murmann-survey energy, survey area regression), so a
+spec that quotes a published converter still responds to its resolution.
 """
 
 from __future__ import annotations
 
-import math
-
+from hicsim.components import adc_area, murmann_energy, sar_conversion_time
 from hicsim.spec.arch import Adc
 
-
-def murmann_energy(bits: int, sample_rate_hz: float) -> float:
-    fom = min(302.74 - 6.4608 * math.log(sample_rate_hz), 180.14)
-    sndr = 6.02 * bits + 1.76
-    return 1.0 / (2.0 * 10.0 ** ((fom - sndr) / 10.0))
-
-
-def adc_conversion_energy(adc: Adc) -> float:
-    return adc.energy if adc.energy is not None else murmann_energy(adc.bits, adc.sample_rate)
+MODEL_ENERGY = "model: Murmann survey fit (Accelergy ADC plug-in)"
+MODEL_AREA = "model: Murmann survey area regression (Accelergy ADC plug-in)"
 
 
 def adc_conversion_time(adc: Adc) -> float:
-    """Seconds per conversion of one ADC."""
-    return 1.0 / adc.sample_rate
+    """Seconds per conversion (SAR: grows as bits + 1 at the rated comparator speed)."""
+    return sar_conversion_time(adc.bits, adc.sample_rate, adc.rating_bits)
+
+
+def _model_energy(adc: Adc, bits: int) -> float:
+    return murmann_energy(bits, 1.0 / sar_conversion_time(bits, adc.sample_rate, adc.rating_bits))
+
+
+def adc_conversion_energy(adc: Adc) -> tuple[float, str]:
+    """(joules per conversion, source)."""
+    model = _model_energy(adc, adc.bits)
+    if adc.energy is None:
+        return model, MODEL_ENERGY
+    if adc.bits == adc.rating_bits:
+        return adc.energy, "spec"
+    return adc.energy * model / _model_energy(adc, adc.rating_bits), "spec, scaled by " + MODEL_ENERGY
+
+
+def _model_area(adc: Adc, bits: int, node: float) -> float:
+    rate = 1.0 / sar_conversion_time(bits, adc.sample_rate, adc.rating_bits)
+    return adc_area(bits, rate, node, murmann_energy(bits, rate))
+
+
+def adc_area_each(adc: Adc, node: float) -> tuple[float, str]:
+    """(square metres per ADC, source)."""
+    model = _model_area(adc, adc.bits, node)
+    if adc.area is None:
+        return model, MODEL_AREA
+    if adc.bits == adc.rating_bits:
+        return adc.area, "spec"
+    return adc.area * model / _model_area(adc, adc.rating_bits, node), "spec, scaled by " + MODEL_AREA
+
+
+def adc_count(arch) -> int:
+    """ADCs on the chip."""
+    t = arch.tile
+    per_tile = t.adc.count if t.adc.count else t.crossbars * -(-t.crossbar.cols // t.adc.columns_per_adc)
+    return per_tile * arch.chip.tiles

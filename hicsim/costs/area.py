@@ -1,36 +1,57 @@
-"""Chip area from the areas a spec gives, and the list of what it leaves out."""
+"""Chip area by component: as the spec gives it, else a component model; what neither covers
+is listed (so a reader knows the total is a lower bound)."""
 
 from __future__ import annotations
 
-import math
-
+from hicsim.costs.adc import adc_area_each, adc_count
+from hicsim.costs.memory import buffer_area
 from hicsim.spec.arch import Arch
 
 
-def chip_area(arch: Arch) -> tuple[float | None, list[str]]:
-    """(area in m^2, components without an area). None when the spec gives no area at all."""
-    t, c = arch.tile, arch.chip
+def area_breakdown(arch: Arch) -> tuple[dict[str, float], dict[str, str], list[str]]:
+    """(chip area by component in m^2, the source of each, components with no area)."""
+    t, c, n = arch.tile, arch.chip, arch.chip.tiles
+    area: dict[str, float] = {}
+    source: dict[str, str] = {}
     missing: list[str] = []
 
-    def part(value, count, label):
-        if value is None:
-            missing.append(label)
-            return 0.0
-        return value * count
+    def put(name: str, each, count: float, src: str = "spec") -> None:
+        if each is None:
+            missing.append(name)
+        else:
+            area[name] = area.get(name, 0.0) + each * count
+            source[name] = src
 
     xbar = t.crossbar.area
     if xbar is None:
-        cells = [arch.devices[n].area for n in set(t.weights.device_names())]
+        cells = [arch.devices[d].area for d in set(t.weights.device_names())]
         xbar = None if None in cells else max(cells) * t.crossbar.rows * t.crossbar.cols
-    adcs = t.adc.count if t.adc.count else t.crossbars * math.ceil(t.crossbar.cols / t.adc.columns_per_adc)
+    put("crossbar", xbar, n * t.crossbars)
     dacs = t.dac.count or t.crossbar.rows
-    tile = (part(xbar, t.crossbars, "crossbar") + part(t.dac.area, t.crossbars * dacs, "dac")
-            + part(t.adc.area, adcs, "adc") + part(t.shift_add.area, t.crossbars, "shift_add")
-            + part(t.local_buffer.area, 1, "local_buffer") + part(t.area, 1, "tile logic"))
-    total = (tile * c.tiles + part(c.global_buffer.area, 1, "global_buffer")
-             + part(c.vector_unit.area, 1, "vector_unit"))
-    everything = ["crossbar", "dac", "adc", "shift_add", "local_buffer", "tile logic",
-                  "global_buffer", "vector_unit"]
-    if len(missing) == len(everything):
-        return None, missing
-    return total, missing
+    put("dac", t.dac.area, n * t.crossbars * dacs)
+    adcs = adc_count(arch)
+    each, src = adc_area_each(t.adc, arch.technology.node)
+    put("adc", each, adcs, src)
+    converted = t.crossbars * t.crossbar.cols * n  # one S&H per column
+    put("sample_hold", t.sample_hold.area, converted)
+    put("shift_add", t.shift_add.area, n * t.crossbars)
+    each, src = buffer_area(t.local_buffer, arch.technology)
+    put("local_buffer", each, n, src)
+    each, src = buffer_area(c.global_buffer, arch.technology)
+    put("global_buffer", each, 1, src)
+    put("vector_unit", c.vector_unit.area, 1)
+    if t.area is not None:
+        put("tile_logic", t.area, n)
+    if arch.generation is not None:
+        put("generation_unit", arch.generation.area, 1)
+        each, src = buffer_area(arch.generation.basis_buffer, arch.technology)
+        put("basis_buffer", each, 1, src)
+    for name, part in arch.fixed.items():
+        put(name, part.area, part.count * (n if part.per == "tile" else 1), part.source)
+    return area, source, missing
+
+
+def chip_area(arch: Arch) -> tuple[float, list[str]]:
+    """(area in m^2, components without an area)."""
+    area, _, missing = area_breakdown(arch)
+    return sum(area.values()), missing

@@ -196,6 +196,9 @@ class Dataflow:
         dac = reads * d.dac_per_slice * activity
         adc = reads * d.adc_per_slice
         led.count(name, phase, "dac", "convert", round(dac))
+        led.count(name, phase, "crossbar", "wordline_charge", round(dac))  # a driven row
+        led.count(name, phase, "crossbar", "bitline_charge", round(adc))  # a sensed column
+        led.count(name, phase, "sample_hold", "sample", round(adc))
         led.count(name, phase, "adc", "convert", round(adc))
         led.count(name, phase, "shift_add", "op", round(adc))
         led.count(name, phase, "shift_add", "partial_sum_add",

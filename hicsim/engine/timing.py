@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from hicsim.costs.adc import adc_conversion_time
+from hicsim.components import sar_conversion_time
 from hicsim.mapping.place import ReadDemand
 from hicsim.spec.arch import Arch
 from hicsim.spec.devices import PcmBinary
@@ -25,7 +25,8 @@ class Timing:
         t = arch.tile
         self.clock_hz = clock
         self.read = to_cycles(t.crossbar.read_latency + t.dac.latency, clock)
-        self.conversion = adc_conversion_time(t.adc) * clock  # cycles per conversion (fractional)
+        # Cycles per conversion (fractional): a SAR converter's time grows as bits + 1.
+        self.conversion = sar_conversion_time(t.adc.bits, t.adc.sample_rate, t.adc.rating_bits) * clock
         self.local_bytes_per_cycle = t.local_buffer.bandwidth / clock
         self.dac_bits = t.dac.bits
         self.dac_count = t.dac.count  # None: one DAC per row

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hicsim.costs import category_of, chip_area, cost_table
+from hicsim.costs import area_breakdown, category_of, costed_actions, peak, static_power
 from hicsim.engine.run import EngineResult
 from hicsim.mapping.place import Mapping
 from hicsim.report.training import phase_table, training_summary, wear_table
@@ -83,7 +83,7 @@ class Result:
 
 
 def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: EngineResult) -> Result:
-    costs = cost_table(arch)
+    costs = {key: energy for key, (energy, _) in costed_actions(arch).items()}
     rows = []
     for (layer, phase, component, action), count in engine.ledger.counts.items():
         try:
@@ -92,6 +92,7 @@ def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: Engin
             raise RuntimeError(f"no cost for action {component}.{action}: add it to the cost table")
         rows.append((layer, phase, component, action, category_of(component, action, phase, arch.devices),
                      count, unit_cost, count * unit_cost))
+    rows += _static_rows(arch, engine.cycles)
     actions = pd.DataFrame(rows, columns=["layer", "phase", "component", "action", "category", "count",
                                           "energy_per_action_J", "energy_J"])
     traffic = pd.DataFrame(engine.ledger.traffic, columns=["cycle", "level", "direction", "bytes", "layer"])
@@ -114,6 +115,17 @@ def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: Engin
         result.summary["training"] = training_summary(result.latency_s, result.energy_J,
                                                       result.phases, result.wear, actions, workload)
     return result
+
+
+def _static_rows(arch: Arch, cycles: int) -> list[tuple]:
+    """Static power x simulated time, one row per component: counted in cycles, priced per cycle
+    (layer ``(chip)``, phase and category ``static``)."""
+    power, _ = static_power(arch)
+    return [(STATIC_LAYER, "static", component, "leakage", "static", cycles, watts / arch.clock,
+             cycles * watts / arch.clock) for component, watts in power.items() if watts > 0 and cycles]
+
+
+STATIC_LAYER = "(chip)"
 
 
 def _mapping_table(mapping: Mapping) -> pd.DataFrame:
@@ -155,7 +167,6 @@ def _summary(r: Result, arch: Arch, workload: Workload, mapping: Mapping, engine
     by_component = r.energy_by("component")
     by_level = r.traffic_by_level()
     programming = r.actions[r.actions["action"].isin(["set_pulse", "reset_pulse"])]
-    area, area_missing = chip_area(arch)
     busiest = r.units.sort_values("busy_cycles", ascending=False).iloc[0]
     return {
         "arch": r.arch, "workload": r.workload, "phase": workload.phase, "batch": r.batch,
@@ -176,12 +187,42 @@ def _summary(r: Result, arch: Arch, workload: Workload, mapping: Mapping, engine
         "crossbars_available": mapping.slots,
         "macs_per_sample": workload.macs_per_sample,
         "busiest_unit": str(busiest["unit"]), "busiest_unit_cycles": int(busiest["busy_cycles"]),
-        "area_mm2": None if area is None else area * 1e6,
-        "area_excludes": area_missing if area is not None else [],
+        **_physical_summary(r, arch, workload),
         "engine_events": r.events,
         "operand_stats_layers": [l.name for l in workload.weighted_layers if l.stats is not None],
         # Global-buffer ledger: every byte allocated was freed after its last read or is resident.
         "buffer_bytes_in": engine.ledger.buffer_in, "buffer_bytes_out": engine.ledger.buffer_out,
         "buffer_bytes_resident": engine.buffer_resident_bytes,
         "buffer_peak_bytes": engine.ledger.buffer_peak,
+    }
+
+
+def _physical_summary(r: Result, arch: Arch, workload: Workload) -> dict:
+    """Area, power, static and dynamic energy, peak and achieved throughput and efficiency, and
+    where every cost came from (the spec, or which model)."""
+    area, area_source, area_missing = area_breakdown(arch)
+    chip_area = sum(area.values())
+    static = float(r.actions.loc[r.actions["phase"] == "static", "energy_J"].sum())
+    pk = peak(arch, {k: e for k, (e, _) in costed_actions(arch).items()})
+    ops = 2.0 * workload.macs_per_sample * r.batch
+    achieved = ops / r.latency_s if r.cycles else 0.0
+    average_w = r.energy_J / r.latency_s if r.cycles else 0.0
+    sources = {f"{c}.{a}": src for (c, a), (_, src) in costed_actions(arch).items() if src != "tally"}
+    power, power_source = static_power(arch)
+    sources.update({f"{c}.static": src for c, src in power_source.items()})
+    sources.update({f"{c}.area": src for c, src in area_source.items()})
+    return {
+        "area_mm2": chip_area * 1e6,
+        "area_by_component_mm2": {k: v * 1e6 for k, v in sorted(area.items(), key=lambda kv: -kv[1])},
+        "area_excludes": area_missing,
+        "energy_dynamic_J": r.energy_J - static, "energy_static_J": static,
+        "static_power_W": sum(power.values()),
+        "average_power_W": average_w, "peak_power_W": pk.power_W,
+        "peak_tops": pk.ops_per_s / 1e12, "achieved_tops": achieved / 1e12,
+        "tops_per_w": ops / r.energy_J / 1e12 if r.energy_J else 0.0,
+        "peak_tops_per_w": pk.ops_per_s / pk.power_W / 1e12,
+        "peak_tops_per_mm2": pk.ops_per_s / 1e12 / (chip_area * 1e6) if chip_area else None,
+        "achieved_tops_per_mm2": achieved / 1e12 / (chip_area * 1e6) if chip_area else None,
+        "pj_per_mac": r.energy_J / (workload.macs_per_sample * r.batch) * 1e12,
+        "cost_sources": sources,
     }

@@ -24,7 +24,9 @@ def summary_text(r: Result, top: int = 6) -> str:
         f"  weights        {s['weights']}; {s['crossbars_used']} of {s['crossbars_available']} crossbars",
         f"  latency        {s['latency_cycles']:,} cycles = {si(s['latency_s'], 's')}"
         f"   throughput {s['throughput_samples_per_s']:,.1f} samples/s",
-        f"  energy         {si(s['energy_J'], 'J')} total, {si(s['energy_per_sample_J'], 'J')} per sample",
+        f"  energy         {si(s['energy_J'], 'J')} total, {si(s['energy_per_sample_J'], 'J')} per sample"
+        f" ({s['pj_per_mac']:.3g} pJ/MAC): dynamic {si(s['energy_dynamic_J'], 'J')}, "
+        f"static {si(s['energy_static_J'], 'J')}",
     ]
     total = s["energy_J"] or 1.0
     lines.append("    by category: " + ", ".join(f"{cat} {100 * e / total:.1f} %"
@@ -44,14 +46,29 @@ def summary_text(r: Result, top: int = 6) -> str:
     if "transformer" in s:
         lines += transformer_lines(s["transformer"], si)
     lines.append(f"  busiest unit   {s['busiest_unit']} ({s['busiest_unit_cycles']:,} busy cycles)")
-    if s["area_mm2"] is not None:
-        extra = f" (excludes: {', '.join(s['area_excludes'])})" if s["area_excludes"] else ""
-        lines.append(f"  area           {s['area_mm2']:.3g} mm^2{extra}")
+    lines += physical_lines(s, top)
     if s["operand_stats_layers"]:
         lines.append(f"  operand stats  read energy follows measured input bits in "
                      f"{len(s['operand_stats_layers'])} layers")
     lines.append(f"  engine events  {s['engine_events']:,}")
     return "\n".join(lines)
+
+
+def physical_lines(s: dict, top: int) -> list[str]:
+    """Power, throughput, efficiency and area (peak: every crossbar busy at the spec's rates)."""
+    lines = [f"  power          average {si(s['average_power_W'], 'W')}, peak {si(s['peak_power_W'], 'W')}"
+             f" (static {si(s['static_power_W'], 'W')})",
+             f"  throughput     achieved {s['achieved_tops']:.4g} TOPS, peak {s['peak_tops']:.4g} TOPS",
+             f"  efficiency     achieved {s['tops_per_w']:.4g} TOPS/W, peak {s['peak_tops_per_w']:.4g} TOPS/W"]
+    if s["peak_tops_per_mm2"] is not None:
+        lines[-1] += (f"; achieved {s['achieved_tops_per_mm2']:.4g} TOPS/mm^2, "
+                      f"peak {s['peak_tops_per_mm2']:.4g} TOPS/mm^2")
+    extra = f" (excludes: {', '.join(s['area_excludes'])})" if s["area_excludes"] else ""
+    lines.append(f"  area           {s['area_mm2']:.4g} mm^2{extra}")
+    total = s["area_mm2"] or 1.0
+    for comp, a in list(s["area_by_component_mm2"].items())[:top]:
+        lines.append(f"    {comp:<14} {a:>10.4g} mm^2  {100 * a / total:5.1f} %")
+    return lines
 
 
 def training_lines(t: dict) -> list[str]:

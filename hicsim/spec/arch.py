@@ -15,6 +15,8 @@ from hicsim.spec.attention import ActivationMatmul, FunctionCosts
 from hicsim.spec.devices import PcmBinary, PcmMultilevel
 from hicsim.spec.generation import GenerationUnit
 from hicsim.spec.memory import Memory
+from hicsim.spec.physical import (AdcRating, CrossbarPhysics, FixedComponent, Rated, SampleHold,
+                                  Technology)
 from hicsim.spec.training import Training
 from hicsim.spec.quantities import (Area, Bandwidth, Bits, Energy, EnergyPerByte, Frequency,
                                     NonNegativeInt, PositiveInt, Power, Strict, Time, TimeOrZero)
@@ -66,7 +68,7 @@ class Chip(Strict):
                                     "layer's weights are brought in and programmed per run")
 
 
-class Crossbar(Strict):
+class Crossbar(CrossbarPhysics):
     rows: PositiveInt
     cols: PositiveInt
     read_latency: Time = Field(description="one analog read of the array (wordline drive, settle, sample)")
@@ -83,13 +85,13 @@ class Dac(Strict):
     area: Optional[Area] = None  # per DAC
 
 
-class Adc(Strict):
+class Adc(AdcRating):
     """Column ADCs. Either ``columns_per_adc`` (a mux ratio; ADCs belong to a crossbar) or
     ``count`` (a bank per tile, shared by the tile's crossbars)."""
 
     bits: Bits
     energy: Optional[Energy] = Field(
-        default=None, description="per conversion; omitted: the Murmann-survey fit for bits and rate")
+        default=None, description="per conversion at rated_bits; omitted: the Murmann-survey fit")
     sample_rate: Frequency
     columns_per_adc: Optional[PositiveInt] = None
     count: Optional[PositiveInt] = None
@@ -106,7 +108,7 @@ class Adc(Strict):
 class DigitalUnit(Strict):
     """A digital operation: energy per op and, where it can limit speed, ops per cycle."""
 
-    energy: Energy
+    energy: Optional[Energy] = None  # omitted: an adder of its width (Horowitz, node-scaled)
     ops_per_cycle: Optional[PositiveInt] = None
     area: Optional[Area] = None
 
@@ -145,6 +147,9 @@ class Programming(Strict):
 
 class _Representation(Strict):
     sign: Literal["differential", "offset"] = "differential"
+    reference_column: bool = Field(
+        default=True, description="offset sign: one reference column per crossbar (False: the "
+                                  "offset is subtracted digitally, as in ISAAC's encoding)")
 
     def sign_columns(self) -> int:
         """Columns per magnitude device: a differential pair doubles them; an offset scheme does
@@ -152,7 +157,7 @@ class _Representation(Strict):
         return 2 if self.sign == "differential" else 1
 
     def reference_columns(self) -> int:
-        return 1 if self.sign == "offset" else 0
+        return 1 if self.sign == "offset" and self.reference_column else 0
 
 
 class HicWeights(_Representation):
@@ -198,7 +203,8 @@ class Tile(Strict):
     weights: Weights
     dac: Dac
     adc: Adc
-    shift_add: DigitalUnit = DigitalUnit(energy="0.05 pJ")
+    shift_add: DigitalUnit = DigitalUnit()
+    sample_hold: SampleHold = SampleHold()
     partial_sum_bits: Bits = Field(default=16, description="width of partial sums sent between tiles")
     local_buffer: Memory
     accumulator: Optional[Accumulator] = None
@@ -215,6 +221,9 @@ class Arch(Strict):
     tile: Tile
     generation: Optional[GenerationUnit] = None
     training: Training = Training()
+    technology: Technology = Technology()
+    rated: Rated = Rated()
+    fixed: Dict[str, FixedComponent] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_checks(self):

@@ -102,7 +102,9 @@ class SetResponse(Strict):
 
 class _Cell(Strict):
     read_latency: Time = Field(default="50 ns")
-    read_energy: Energy = Field(default="2 pJ")
+    read_energy: Optional[Energy] = Field(
+        default=None, description="per device read; omitted: V^2 G t from the crossbar's read "
+                                  "voltage, the encoding's mean conductance and read_latency")
     set_pulse: Pulse
     reset_pulse: Pulse
     endurance: Count = Field(description="write-erase cycles a device survives")

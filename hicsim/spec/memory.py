@@ -1,10 +1,11 @@
-"""An SRAM buffer's spec: capacity, port bandwidth, per-byte access energies (and area)."""
+"""An SRAM buffer's spec: capacity, port bandwidth, per-byte access energies, leakage and area
+(each omitted one from the CACTI-style SRAM model in ``hicsim.components.memory``)."""
 
 from __future__ import annotations
 
 from typing import Optional
 
-from hicsim.spec.quantities import Area, Bandwidth, Bytes, EnergyPerByte, Strict
+from hicsim.spec.quantities import AreaOrZero, Bandwidth, Bytes, EnergyPerByte, PowerOrZero, Strict
 
 
 class Memory(Strict):
@@ -12,6 +13,7 @@ class Memory(Strict):
 
     capacity: Bytes
     bandwidth: Bandwidth
-    read_energy: EnergyPerByte
-    write_energy: EnergyPerByte
-    area: Optional[Area] = None
+    read_energy: Optional[EnergyPerByte] = None
+    write_energy: Optional[EnergyPerByte] = None
+    leakage: Optional[PowerOrZero] = None
+    area: Optional[AreaOrZero] = None

@@ -51,11 +51,16 @@ Bandwidth = _dimensioned(units.BANDWIDTH, positive=True)
 Conductance = _dimensioned(units.CONDUCTANCE, positive=True)
 Area = _dimensioned(units.AREA, positive=True)
 Power = _dimensioned(units.POWER, positive=True)
+Voltage = _dimensioned(units.VOLTAGE, positive=True)
+Capacitance = _dimensioned(units.CAPACITANCE, positive=False)
+Length = _dimensioned(units.LENGTH, positive=True)
 # Energies and latencies that may legitimately be zero (an ideal component, a free hop).
 Energy = _dimensioned(units.ENERGY, positive=False)
 EnergyPerByte = _dimensioned(units.ENERGY_PER_BYTE, positive=False)
 TimeOrZero = _dimensioned(units.TIME, positive=False)
 ConductanceOrZero = _dimensioned(units.CONDUCTANCE, positive=False)
+PowerOrZero = _dimensioned(units.POWER, positive=False)
+AreaOrZero = _dimensioned(units.AREA, positive=False)
 
 PositiveInt = Annotated[int, Field(gt=0, strict=True)]
 NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]

@@ -1,0 +1,31 @@
+"""A buffer's energy per byte, leakage and area: as the spec gives them, else the SRAM model
+(``components.memory``: Horowitz's cache energies, a 45 nm cell area, node-scaled)."""
+
+from __future__ import annotations
+
+from hicsim.components import sram_area, sram_energy_per_bit, sram_leakage
+from hicsim.spec.memory import Memory
+from hicsim.spec.physical import Technology
+
+MODEL_ENERGY = "model: SRAM sqrt(capacity) fit to Horowitz ISSCC 2014"
+MODEL_AREA = "model: SRAM 6T cell area (Mistry IEDM 2007) / 0.7 array efficiency"
+MODEL_LEAK = "model: SRAM 50 pW/bit at 45 nm (assumption)"
+
+
+def _given(value, model: float, label: str) -> tuple[float, str]:
+    return (model, label) if value is None else (value, "spec")
+
+
+def buffer_energy(mem: Memory, tech: Technology) -> dict[str, tuple[float, str]]:
+    """Joules per byte read and written, with their sources."""
+    per_byte = 8 * sram_energy_per_bit(mem.capacity, tech.node, tech.vdd)
+    return {"read_bytes": _given(mem.read_energy, per_byte, MODEL_ENERGY),
+            "write_bytes": _given(mem.write_energy, per_byte, MODEL_ENERGY)}
+
+
+def buffer_leakage(mem: Memory, tech: Technology) -> tuple[float, str]:
+    return _given(mem.leakage, sram_leakage(mem.capacity, tech.node, tech.vdd), MODEL_LEAK)
+
+
+def buffer_area(mem: Memory, tech: Technology) -> tuple[float, str]:
+    return _given(mem.area, sram_area(mem.capacity, tech.node), MODEL_AREA)
