@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from hicsim import simulate  # noqa: E402
 from hicsim.generation.memory import network_memory  # noqa: E402
+from hicsim.hardware.model import build_hardware  # noqa: E402
 from hicsim.mapping import map_workload  # noqa: E402
 from hicsim.spec import load_arch  # noqa: E402
 from hicsim.workload import load_workload  # noqa: E402
@@ -37,7 +38,7 @@ SETTINGS = {
 def study(name: str, overrides: dict) -> dict:
     workload = load_workload(ROOT / "workloads" / f"{name}.yaml")
     arch = load_arch(SPEC, {**overrides, "chip.weight_residency": "streamed"})
-    plans = map_workload(arch, workload).generation
+    plans = map_workload(build_hardware(arch), workload).generation
     mem = network_memory(plans, workload.weight_bits)
     with_unit = simulate(arch, workload)
     without = simulate(load_arch(SPEC, {**overrides, "chip.weight_residency": "streamed",

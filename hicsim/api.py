@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from hicsim.engine import run_engine
+from hicsim.hardware.model import build_hardware
 from hicsim.mapping import map_workload
 from hicsim.report.result import Result, build_result
 from hicsim.spec import Arch, load_arch, override_arch
@@ -25,5 +26,6 @@ def simulate(arch: Arch | str | Path, workload: Workload | str | Path,
         workload = override_workload(workload, workload_overrides) if workload_overrides else workload
     else:
         workload = load_workload(workload, workload_overrides)
-    mapping = map_workload(arch, workload)
-    return build_result(arch, workload, mapping, run_engine(arch, workload, mapping))
+    hw = build_hardware(arch)
+    mapping = map_workload(hw, workload)
+    return build_result(arch, workload, mapping, run_engine(hw, workload, mapping))

@@ -9,7 +9,7 @@ from hicsim.devices.encode import encode
 from hicsim.devices.ideal import ideal_device_overrides
 from hicsim.devices.layout import build_layout
 from hicsim.kernels.crossbar import CrossbarArray
-from hicsim.spec import load_arch, override_arch
+from hicsim.spec import InputError, load_arch, override_arch
 
 SPECS = {"hic": "arch_specs/hic_pcm.yaml", "multilevel": "arch_specs/pcm_multilevel.yaml",
          "bit_sliced": "arch_specs/isaac_like.yaml"}
@@ -98,13 +98,14 @@ def test_bad_weights_and_representations_raise():
         CrossbarArray(arch, np.zeros(3))
     with pytest.raises(ValueError, match="w_max"):
         CrossbarArray(arch, np.zeros((2, 2)), w_max=-1.0)
-    ml2 = load_arch(SPECS["multilevel"], {"tile.weights.devices_per_weight": 2})
-    with pytest.raises(ValueError, match="devices_per_weight"):
-        build_layout(ml2, 1.0)
-    on_binary = load_arch(SPECS["multilevel"], {"tile.weights.device": "pcm_bin"})
-    with pytest.raises(ValueError, match="needs a pcm_multilevel device"):
-        build_layout(on_binary, 1.0)
-    too_many = load_arch(SPECS["hic"], {"tile.weights.binary_devices": 20,
-                                        "tile.crossbar.cols": 256})
-    with pytest.raises(ValueError, match="binary_devices"):
-        build_layout(too_many, 1.0)
+
+
+def test_representations_the_model_cannot_hold_are_refused_by_the_spec():
+    """One place (the spec) refuses them, so the engine and the functional model agree."""
+    with pytest.raises(InputError, match="tile.weights.devices_per_weight: only 1 multi-level"):
+        load_arch(SPECS["multilevel"], {"tile.weights.devices_per_weight": 2})
+    with pytest.raises(InputError, match="tile.weights.device: device 'pcm_bin' is pcm_binary, "
+                                         "expected pcm_multilevel"):
+        load_arch(SPECS["multilevel"], {"tile.weights.device": "pcm_bin"})
+    with pytest.raises(InputError, match="tile.weights.binary_devices: .* less than or equal to 16"):
+        load_arch(SPECS["hic"], {"tile.weights.binary_devices": 20, "tile.crossbar.cols": 256})

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from hicsim import simulate
+from hicsim.hardware.model import build_hardware
 from hicsim.mapping import map_workload
 from hicsim.report.generation import generation_breakeven
 from hicsim.spec import InputError, load_arch
@@ -30,7 +31,7 @@ def program_counts(r, component, action):
 
 def test_dram_carries_bases_for_generated_layers_and_weights_for_direct_ones():
     arch = load_arch(GEN, STREAM)
-    plans = map_workload(arch, NET).generation
+    plans = map_workload(build_hardware(arch), NET).generation
     assert plans["conv"].levels == "intra+cross"
     assert plans["pw"].direct and plans["fc"].direct  # pointwise and classifier rules
     r = simulate(arch, NET)
@@ -49,7 +50,7 @@ def test_without_the_unit_the_same_chip_moves_dense_weights():
     without = simulate(load_arch(GEN, {**STREAM, "generation.enabled": False}), NET)
     saved = (program_counts(without, "dram", "read_bytes")["conv"]
              - program_counts(with_unit, "dram", "read_bytes")["conv"])
-    assert saved == 64 * 64 * 9 - map_workload(load_arch(GEN), NET).generation["conv"].stored_bytes
+    assert saved == 64 * 64 * 9 - map_workload(build_hardware(load_arch(GEN)), NET).generation["conv"].stored_bytes
     assert "generation_unit" not in set(without.actions.component)
 
 
@@ -58,13 +59,13 @@ def test_generation_energy_scales_with_energy_per_mac():
     for pj in (0.15, 0.3):
         r = simulate(load_arch(GEN, {**STREAM, "generation.energy_per_mac": f"{pj} pJ"}), NET)
         e[pj] = r.energy_by("component").set_index("component")["energy_J"]["generation_unit"]
-    macs = map_workload(load_arch(GEN), NET).generation["conv"].generation_macs
+    macs = map_workload(build_hardware(load_arch(GEN)), NET).generation["conv"].generation_macs
     assert e[0.15] == pytest.approx(macs * 0.15e-12, rel=1e-12)
     assert e[0.3] == pytest.approx(2 * e[0.15], rel=1e-12)
 
 
 def test_generation_latency_scales_with_macs_per_cycle():
-    macs = map_workload(load_arch(GEN), NET).generation["conv"].generation_macs
+    macs = map_workload(build_hardware(load_arch(GEN)), NET).generation["conv"].generation_macs
     for per_cycle in (64, 256):
         r = simulate(load_arch(GEN, {**STREAM, "generation.macs_per_cycle": per_cycle,
                                      "generation.latency": "0 ns"}), NET)
@@ -96,4 +97,4 @@ def test_breakeven_by_hand():
 
 def test_override_naming_no_layer_is_bad_input():
     with pytest.raises(InputError, match="generation"):
-        map_workload(load_arch(GEN, {"generation.layers": {"nope": {"bo": 4}}}), NET)
+        map_workload(build_hardware(load_arch(GEN, {"generation.layers": {"nope": {"bo": 4}}})), NET)

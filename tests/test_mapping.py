@@ -1,7 +1,8 @@
 """Mapping by hand: partitions, block-diagonal packing, offset reference columns, streaming."""
 
 
-from hicsim.mapping import layout_of, map_layer, map_workload
+from hicsim.hardware.model import build_hardware
+from hicsim.mapping import map_layer, map_workload
 from hicsim.spec import load_arch
 from hicsim.workload import Workload
 from hicsim.workload.layers import Conv2d, Linear
@@ -16,14 +17,15 @@ def conv(**kw):
 
 
 def test_hic_layout_counts_columns(hic):
-    lay = layout_of(hic)
+    lay = build_hardware(hic).weights
     assert lay.columns_per_weight == 10  # (4 binary + 1 multi-level) x differential pair
-    assert lay.devices_by_kind() == {"pcm_bin": 8, "pcm_ml": 2}
+    assert lay.devices_by_name() == {"pcm_bin": 8, "pcm_ml": 2}
+    assert (lay.analog, lay.binary) == ("pcm_ml", "pcm_bin")
     assert lay.weights_per_crossbar_row(256) == 25
 
 
 def test_conv_partitions_by_hand(hic):
-    lm = map_layer(hic, layout_of(hic), 0, conv(), input_bits=8)
+    lm = map_layer(build_hardware(hic), 0, conv(), input_bits=8)
     # rows 64*3*3 = 576 -> 3 row parts of 256; 64 weights at 25 per crossbar -> 3 col parts
     assert (lm.rows, lm.cols, lm.row_parts, lm.col_parts, lm.crossbars) == (576, 64, 3, 3, 9)
     assert lm.slices == 8  # 8-bit inputs through 1-bit DACs
@@ -42,7 +44,7 @@ def test_conv_partitions_by_hand(hic):
 
 
 def test_depthwise_packs_block_diagonally(hic):
-    lm = map_layer(hic, layout_of(hic), 0, conv(in_channels=32, out_channels=32, groups=32), 8)
+    lm = map_layer(build_hardware(hic), 0, conv(in_channels=32, out_channels=32, groups=32), 8)
     # each group: 9 rows x 1 weight; a crossbar holds min(256 // 9, 25 // 1) = 25 groups
     assert (lm.rows, lm.cols, lm.groups_per_crossbar, lm.crossbars) == (9, 1, 25, 2)
     assert lm.forward_read().dac_per_slice == 32 * 9
@@ -52,10 +54,11 @@ def test_depthwise_packs_block_diagonally(hic):
 
 def test_offset_sign_spends_a_reference_column():
     isaac = load_arch(ROOT / "arch_specs" / "isaac_like.yaml")
-    lay = layout_of(isaac)
+    hw = build_hardware(isaac)
+    lay = hw.weights
     assert lay.columns_per_weight == 8 and lay.reference_columns == 1  # 16 bits / 2 bits per cell
     assert lay.weights_per_crossbar_row(128) == 15  # (128 - 1) // 8
-    lm = map_layer(isaac, lay, 0, Linear(name="fc", op="linear", in_features=128, out_features=30), 16)
+    lm = map_layer(hw, 0, Linear(name="fc", op="linear", in_features=128, out_features=30), 16)
     assert (lm.col_parts, lm.crossbars, lm.slices) == (2, 2, 16)
     assert lm.forward_read().adc_per_slice == 30 * 8 + 2  # plus one reference column per crossbar
 
@@ -66,7 +69,7 @@ def net(*layers, batch=1):
 
 
 def test_resident_replicates_busiest_layer(hic):
-    m = map_workload(hic, net(conv(input_hw=[32, 32]), Linear(name="fc", op="linear",
+    m = map_workload(build_hardware(hic), net(conv(input_hw=[32, 32]), Linear(name="fc", op="linear",
                                                                in_features=10, out_features=10)))
     assert m.mode == "resident"
     assert m.layers["c"].replicas > 1 and m.layers["fc"].replicas == 1  # fc does one MVM
@@ -77,6 +80,6 @@ def test_resident_replicates_busiest_layer(hic):
 
 def test_streams_when_the_network_does_not_fit(hic):
     small = load_arch(ROOT / "arch_specs" / "hic_pcm.yaml", {"chip.tiles": 1, "tile.crossbars": 4})
-    m = map_workload(small, net(conv(in_channels=256, out_channels=256)))  # 2304 x 256: 9 x 11 = 99
+    m = map_workload(build_hardware(small), net(conv(in_channels=256, out_channels=256)))  # 2304 x 256: 9 x 11 = 99
     assert m.mode == "streamed"
     assert m.passes(m.layers["c"]) == [4] * 24 + [3]

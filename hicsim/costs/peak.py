@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from hicsim.costs.adc import adc_conversion_time
 from hicsim.costs.static import static_power
-from hicsim.mapping.layout import layout_of
+from hicsim.hardware.weights import weight_representation
 from hicsim.spec.arch import Arch
 
 
@@ -35,7 +35,7 @@ class Peak:
 def peak_rates(arch: Arch) -> tuple[float, float, dict[tuple[str, str], float]]:
     """(chip ops per second, seconds per input slice, chip actions per second at peak)."""
     t = arch.tile
-    layout = layout_of(arch)
+    layout = weight_representation(t.weights)
     per_row = layout.weights_per_crossbar_row(t.crossbar.cols)
     used_cols = per_row * layout.columns_per_weight + layout.reference_columns
     rows = t.crossbar.rows
@@ -55,7 +55,7 @@ def peak_rates(arch: Arch) -> tuple[float, float, dict[tuple[str, str], float]]:
              ("sample_hold", "sample"): used_cols * slice_rate, ("adc", "convert"): used_cols * slice_rate,
              ("shift_add", "op"): used_cols * slice_rate,
              ("local_buffer", "read_bytes"): rows * t.dac.bits / 8 * slice_rate}
-    for name, n in layout.devices_by_kind().items():
+    for name, n in layout.devices_by_name().items():
         rates[(name, "read")] = rows * per_row * n * slice_rate
     return ops, slice_time, rates
 

@@ -10,8 +10,8 @@ whose second device idles at the low state. t_read is the device's ``read_latenc
 from __future__ import annotations
 
 from hicsim.components import device_read_energy, encoded_mean_conductance, wire_charge_energy
+from hicsim.hardware.kinds import technology_of
 from hicsim.spec.arch import Arch
-from hicsim.spec.devices import PcmBinary
 
 MODEL_READ = "model: V^2 G t, G from the encoding"
 MODEL_WIRE = "model: C V^2, C = cells x wire capacitance per cell"
@@ -23,7 +23,7 @@ def device_read(arch: Arch, name: str) -> tuple[float, str]:
     if dev.read_energy is not None:
         return dev.read_energy, "spec"
     xb = arch.tile.crossbar
-    low, high = (dev.g_off, dev.g_on) if isinstance(dev, PcmBinary) else (dev.g_min, dev.g_max)
+    low, high = technology_of(name, dev).conductance_range()
     g = encoded_mean_conductance(low, high, xb.weight_mean_fraction,
                                  arch.tile.weights.sign == "differential")
     return device_read_energy(xb.read_voltage, g, dev.read_latency), MODEL_READ

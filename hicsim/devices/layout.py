@@ -19,19 +19,18 @@ scheme holds weight + w_max on its single side and subtracts a reference column.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 
-from hicsim.devices.params import BinaryParams, MultilevelParams, binary_params, multilevel_params
-from hicsim.spec.arch import Arch, BitSlicedWeights, HicWeights, MultilevelWeights
+from hicsim.devices.params import BinaryParams, MultilevelParams
+from hicsim.hardware.kinds import technology_of
+from hicsim.hardware.weights import WeightRepresentation, weight_representation
+from hicsim.spec.arch import Arch
 
-KIND_HIC, KIND_MULTILEVEL, KIND_BIT_SLICED = 0, 1, 2
+KIND_HIC, KIND_MULTILEVEL, KIND_BIT_SLICED = 0, 1, 2  # the kernels compile these in (program.py)
 KIND_NAMES = {KIND_HIC: "hic", KIND_MULTILEVEL: "multilevel", KIND_BIT_SLICED: "bit_sliced"}
-
-# Largest binary-device count: magnitudes are held as int32 codes and float32 conductance sums.
-MAX_BINARY_DEVICES = 16
+KIND_OF = {name: kind for kind, name in KIND_NAMES.items()}
 
 
 class Layout(NamedTuple):
@@ -65,75 +64,51 @@ class Layout(NamedTuple):
 
 
 def build_layout(arch: Arch, w_max: float) -> tuple[Layout, MultilevelParams, BinaryParams]:
-    """The layout of ``arch.tile.weights`` for weights in [-w_max, w_max], and its device params.
-
-    Raises ValueError for a representation the devices cannot hold.
-    """
+    """The kernels' layout of the spec's weight representation for weights in [-w_max, w_max],
+    and the kernel parameters of its analog and binary cells (the spec has validated the
+    representation: device cells, counts, levels)."""
     if not (np.isfinite(w_max) and w_max > 0):
         raise ValueError(f"w_max must be a positive finite number, got {w_max!r}")
-    rep = arch.tile.weights
-    sides = rep.sign_columns()
-    if isinstance(rep, HicWeights):
-        ml = _multilevel(arch, rep.multilevel, "tile.weights.multilevel")
-        binp = _binary(arch, rep.binary, "tile.weights.binary")
-        n = rep.binary_devices
-        if n > MAX_BINARY_DEVICES:
-            raise ValueError(f"tile.weights.binary_devices: {n} exceeds the supported {MAX_BINARY_DEVICES}")
+    rep = weight_representation(arch.tile.weights)
+    ml = technology_of(rep.analog, arch.devices[rep.analog]).kernel_params()
+    binp = (technology_of(rep.binary, arch.devices[rep.binary]).kernel_params()
+            if rep.binary is not None else _absent_binary(ml))
+    return kernel_layout(rep, ml, binp, w_max), ml, binp
+
+
+def kernel_layout(rep: WeightRepresentation, ml: MultilevelParams, binp: BinaryParams,
+                  w_max: float) -> Layout:
+    sides = rep.sign_columns
+    if rep.kind == "hic":
+        n = rep.spec.binary_devices
         units = [2.0 ** k / (binp.g_on - binp.g_off) for k in range(n)] + [1.0 / ml.g_range]
         zeros = [binp.g_off] * n + [ml.g_min]
-        kind, mag_max, step, code_max, levels = KIND_HIC, 2.0 ** n, 1.0 / (ml.levels - 1), 2 ** n - 1, ml.levels
+        mag_max, step, code_max, levels = 2.0 ** n, 1.0 / (ml.levels - 1), 2 ** n - 1, ml.levels
         binary_mask = [1] * n + [0]
-    elif isinstance(rep, MultilevelWeights):
-        ml = _multilevel(arch, rep.device, "tile.weights.device")
-        if rep.devices_per_weight != 1:
-            raise ValueError("tile.weights.devices_per_weight: only 1 multi-level device per weight "
-                             f"(per sign side) is modelled, got {rep.devices_per_weight}")
-        binp = _nominal_binary(ml)
+    elif rep.kind == "multilevel":
         units, zeros, binary_mask = [1.0 / ml.g_range], [ml.g_min], [0]
-        kind, mag_max, step, code_max, levels = KIND_MULTILEVEL, 1.0, 1.0 / (ml.levels - 1), 0, ml.levels
-    elif isinstance(rep, BitSlicedWeights):
-        ml = _multilevel(arch, rep.device, "tile.weights.device")
-        binp = _nominal_binary(ml)
-        cell_levels = 2 ** rep.bits_per_cell
-        if cell_levels > ml.levels:
-            raise ValueError(f"tile.weights.bits_per_cell: {rep.bits_per_cell} bits need {cell_levels} "
-                             f"levels, device {rep.device!r} has {ml.levels}")
-        cells = math.ceil(rep.weight_bits / rep.bits_per_cell)
-        magnitude_bits = rep.weight_bits - 1 if sides == 2 else rep.weight_bits  # sign bit
+        mag_max, step, code_max, levels = 1.0, 1.0 / (ml.levels - 1), 0, ml.levels
+    else:  # bit_sliced
+        cell_levels = 2 ** rep.spec.bits_per_cell
+        cells = len(rep.device_names)
+        magnitude_bits = rep.spec.weight_bits - 1 if sides == 2 else rep.spec.weight_bits  # sign
         code_max = 2 ** magnitude_bits - 1
         units = [cell_levels ** k * (cell_levels - 1) / ml.g_range for k in range(cells)]
         zeros, binary_mask = [ml.g_min] * cells, [0] * cells
-        kind, mag_max, step, levels = KIND_BIT_SLICED, float(code_max), 1.0, cell_levels
-    else:  # pragma: no cover - the spec's discriminated union has no other members
-        raise ValueError(f"unknown weight representation {rep!r}")
+        mag_max, step, levels = float(code_max), 1.0, cell_levels
     offset_units = 0.0 if sides == 2 else mag_max / 2.0
     w_unit = w_max / (mag_max - offset_units)
-    layout = Layout(kind=kind, sides=sides, slots=len(units),
-                    slot_binary=np.array(binary_mask, dtype=np.uint8),
-                    slot_units=np.array(units, dtype=np.float64),
-                    slot_g_zero=np.array(zeros, dtype=np.float64),
-                    magnitude_max=float(mag_max), step_units=float(step), offset_units=offset_units,
-                    w_unit=float(w_unit), code_max=int(code_max), cell_levels=int(levels))
-    return layout, ml, binp
+    return Layout(kind=KIND_OF[rep.kind], sides=sides, slots=len(units),
+                  slot_binary=np.array(binary_mask, dtype=np.uint8),
+                  slot_units=np.array(units, dtype=np.float64),
+                  slot_g_zero=np.array(zeros, dtype=np.float64),
+                  magnitude_max=float(mag_max), step_units=float(step), offset_units=offset_units,
+                  w_unit=float(w_unit), code_max=int(code_max), cell_levels=int(levels))
 
 
-def _multilevel(arch: Arch, name: str, path: str) -> MultilevelParams:
-    dev = arch.devices[name]
-    if dev.kind != "pcm_multilevel":
-        raise ValueError(f"{path}: device {name!r} is {dev.kind}; this representation needs a "
-                         "pcm_multilevel device")
-    return multilevel_params(dev)
-
-
-def _binary(arch: Arch, name: str, path: str) -> BinaryParams:
-    dev = arch.devices[name]
-    if dev.kind != "pcm_binary":
-        raise ValueError(f"{path}: device {name!r} is {dev.kind}, expected pcm_binary")
-    return binary_params(dev)
-
-
-def _nominal_binary(ml: MultilevelParams) -> BinaryParams:
-    """Placeholder binary params for layouts without binary cells (kernels take both kinds)."""
+def _absent_binary(ml: MultilevelParams) -> BinaryParams:
+    """Binary parameters for a representation without binary cells: every kernel takes one
+    (multi-level, binary) parameter pair, and never reads this one (no slot is binary)."""
     return BinaryParams(g_on=ml.g_max, g_off=ml.g_min, sigma_on=0.0, sigma_off=0.0, nu_on=0.0,
                         nu_off=0.0, drift_t0=ml.drift_t0, read_q_coeff=ml.read_q_coeff,
                         read_q_exp=ml.read_q_exp, read_q_max=ml.read_q_max,

@@ -56,11 +56,6 @@ class MultilevelParams(NamedTuple):
     def g_range(self) -> float:
         return self.g_max - self.g_min
 
-    @property
-    def level_step(self) -> float:
-        """Conductance between two adjacent programmable levels."""
-        return self.g_range / (self.levels - 1)
-
 
 class BinaryParams(NamedTuple):
     """A binary PCM cell. Read noise follows the multi-level 1/f law with g_hat = g / g_on

@@ -34,7 +34,3 @@ def allocate(devices: int, rows: int, cols: int) -> DeviceState:
         set_pulses=np.zeros(shape, np.uint32), reset_pulses=np.zeros(shape, np.uint32),
         cycles=np.zeros(shape, np.uint32), set_since_reset=np.zeros(shape, np.uint8),
         sign=np.ones((rows, cols), np.int8), code=np.zeros((rows, cols), np.int32))
-
-
-def copy_state(st: DeviceState) -> DeviceState:
-    return DeviceState(*(a.copy() for a in st))

@@ -15,7 +15,8 @@ import simpy
 from hicsim.engine.ledger import Ledger
 from hicsim.engine.timing import Timing
 from hicsim.engine.unit import Unit
-from hicsim.spec.arch import Arch
+from hicsim.hardware.ids import Action, Component, Direction, Level, UnitKind
+from hicsim.hardware.model import Hardware
 
 
 def mesh_hops(tiles: int) -> list[int]:
@@ -26,29 +27,32 @@ def mesh_hops(tiles: int) -> list[int]:
 
 
 class Chip:
-    def __init__(self, env: simpy.Environment, arch: Arch, ledger: Ledger, timing: Timing,
+    def __init__(self, env: simpy.Environment, hw: Hardware, ledger: Ledger, timing: Timing,
                  training: bool = False):
         self.env, self.ledger, self.timing = env, ledger, timing
-        n = arch.chip.tiles
-        self.tiles = [Unit(env, f"tile{i}", "tile") for i in range(n)]
-        self.global_buffer = Unit(env, "global_buffer", "global_buffer")
-        self.dram = [Unit(env, f"dram{c}", "dram_channel") for c in range(arch.chip.dram.channels)]
-        self.vector_unit = Unit(env, "vector_unit", "vector_unit")
-        self.generation_unit = (Unit(env, "generation_unit", "generation_unit")
-                                if arch.generation is not None else None)
+        n = hw.tiles
+        self.tiles = [Unit(env, f"tile{i}", UnitKind.TILE) for i in range(n)]
+        self.global_buffer = Unit(env, "global_buffer", UnitKind.GLOBAL_BUFFER)
+        self.dram = [Unit(env, f"dram{c}", UnitKind.DRAM_CHANNEL)
+                     for c in range(hw.level(Level.DRAM).channels)]
+        self.vector_unit = Unit(env, "vector_unit", UnitKind.VECTOR_UNIT)
+        self.generation_unit = (Unit(env, "generation_unit", UnitKind.GENERATION_UNIT)
+                                if hw.generation is not None else None)
         # Activation matmuls (attention) on a unit of their own when the spec names one.
-        on = arch.chip.activation_matmul.on
-        self.matrix_unit = Unit(env, "matrix_unit", on) if on != "vector_unit" else None
+        on = hw.attention.matmul_on
+        self.matrix_unit = Unit(env, "matrix_unit", UnitKind(on)) if on != "vector_unit" else None
         # Training: per-tile gradient units, and transposed-read peripherals of their own when the
         # spec gives the backward pass separate ones.
-        self.gradient_units = [Unit(env, f"gradient{i}", "gradient_unit") for i in range(n)] if training else []
-        separate = training and arch.training.backward == "separate"
-        self.backward_units = [Unit(env, f"transposed{i}", "transposed_periphery") for i in range(n)] if separate else []
-        if arch.chip.interconnect.kind == "bus":
-            bus = Unit(env, "bus", "bus")
+        self.gradient_units = ([Unit(env, f"gradient{i}", UnitKind.GRADIENT_UNIT) for i in range(n)]
+                               if training else [])
+        separate = training and hw.training.backward == "separate"
+        self.backward_units = ([Unit(env, f"transposed{i}", UnitKind.TRANSPOSED_PERIPHERY)
+                                for i in range(n)] if separate else [])
+        if hw.network.kind == "bus":
+            bus = Unit(env, "bus", UnitKind.BUS)
             self.links, self.hops = [bus] * n, [1] * n
         else:
-            self.links = [Unit(env, f"link{i}", "link") for i in range(n)]
+            self.links = [Unit(env, f"link{i}", UnitKind.LINK) for i in range(n)]
             self.hops = mesh_hops(n)
 
     @property
@@ -63,29 +67,31 @@ class Chip:
         return out
 
     # Each transfer is a generator to run as (or inside) a SimPy process.
-    def dram_access(self, nbytes: float, direction: str, layer: str, phase: str):
+    def dram_access(self, nbytes: float, direction: Direction, layer: str, phase):
         if nbytes <= 0:
             return
-        self.ledger.move(self.env.now, "dram", direction, math.ceil(nbytes), layer, phase)
+        self.ledger.move(self.env.now, Level.DRAM, direction, math.ceil(nbytes), layer, phase)
         share = nbytes / len(self.dram)
         yield self.env.all_of([ch.submit(self.timing.bytes_op(share, self.timing.dram_bytes_per_cycle))
                                for ch in self.dram])
-        if direction == "read":  # reads wait for the first data; writes are posted
+        if direction == Direction.READ:  # reads wait for the first data; writes are posted
             yield self.env.timeout(self.timing.dram_latency)
 
-    def buffer_access(self, nbytes: float, direction: str, layer: str, phase: str):
+    def buffer_access(self, nbytes: float, direction: Direction, layer: str, phase):
         if nbytes <= 0:
             return
-        self.ledger.move(self.env.now, "global_buffer", direction, math.ceil(nbytes), layer, phase)
+        self.ledger.move(self.env.now, Level.GLOBAL_BUFFER, direction, math.ceil(nbytes), layer, phase)
         yield self.global_buffer.submit(self.timing.bytes_op(nbytes, self.timing.global_bytes_per_cycle))
 
-    def link_transfer(self, tile: int, nbytes: float, layer: str, phase: str):
+    def link_transfer(self, tile: int, nbytes: float, layer: str, phase):
         """Bytes between the global buffer and ``tile`` (either way) over its link and hops."""
         if nbytes <= 0:
             return
         hops = self.hops[tile]
-        self.ledger.move(self.env.now, "interconnect", "transfer", math.ceil(nbytes), layer, phase)
-        self.ledger.count(layer, phase, "interconnect", "bit_hops", math.ceil(nbytes * 8) * hops)
+        self.ledger.move(self.env.now, Component.INTERCONNECT, Direction.TRANSFER, math.ceil(nbytes),
+                         layer, phase)
+        self.ledger.count(layer, phase, Component.INTERCONNECT, Action.BIT_HOPS,
+                          math.ceil(nbytes * 8) * hops)
         yield self.links[tile].submit(self.timing.bytes_op(nbytes, self.timing.link_bytes_per_cycle))
         yield self.env.timeout(hops * self.timing.hop)
 

@@ -15,23 +15,25 @@ import math
 import simpy
 
 from hicsim.engine.chip import Chip
+from hicsim.engine.keys import WHOLE, Pass, TensorKey
 from hicsim.engine.ledger import Ledger
 from hicsim.engine.tensors import TensorStore
 from hicsim.engine.timing import Timing
+from hicsim.hardware.ids import Action, Component, Direction, Level, Phase, TimeKind
+from hicsim.hardware.model import Hardware
 from hicsim.mapping.place import LayerMap, Mapping
-from hicsim.spec.arch import Arch
-from hicsim.spec.devices import PcmBinary
 from hicsim.workload.model import NETWORK_INPUT, Workload
 
-PHASE = "forward"
+PHASE = Phase.FORWARD
+READ, WRITE = Direction.READ, Direction.WRITE
 
 
 class Dataflow:
-    def __init__(self, env: simpy.Environment, arch: Arch, workload: Workload, mapping: Mapping,
+    def __init__(self, env: simpy.Environment, hw: Hardware, workload: Workload, mapping: Mapping,
                  chip: Chip, ledger: Ledger, timing: Timing):
-        self.env, self.arch, self.workload, self.mapping = env, arch, workload, mapping
+        self.env, self.hw, self.workload, self.mapping = env, hw, workload, mapping
         self.chip, self.ledger, self.timing = chip, ledger, timing
-        self.store = TensorStore(arch.chip.global_buffer.capacity, ledger)
+        self.store = TensorStore(hw.level(Level.GLOBAL_BUFFER).capacity, ledger)
         self.bits = workload.input_bits
         self.readers: dict[str, int] = {}
         # Elements of every tensor a layer reads, by producer ('input': what its first reader takes).
@@ -41,7 +43,7 @@ class Dataflow:
                 self.readers[src] = self.readers.get(src, 0) + 1
                 if src == NETWORK_INPUT:
                     self.elems.setdefault(NETWORK_INPUT, layer.input_elems)
-        self.ready: dict[tuple[str, int], simpy.Event] = {}
+        self.ready: dict[tuple, simpy.Event] = {}  # by TensorKey, ErrorKey or GradientKey
 
     # -- bookkeeping -----------------------------------------------------------------------
     def _event(self, key):
@@ -63,7 +65,7 @@ class Dataflow:
                     if layer.weighted:
                         lm = self.mapping.layers[layer.name]
                         tiles = self.mapping.tiles_of(lm)
-                        self.env.process(self._weighted(i, b, lm, tiles, 1.0, True, True))
+                        self.env.process(self._weighted(i, b, lm, tiles, WHOLE))
                     else:
                         self.env.process(self._weightless(i, b))
         else:
@@ -81,97 +83,97 @@ class Dataflow:
                 tiles = self.mapping.tiles_of(lm, crossbars)
                 fraction = crossbars / lm.crossbars
                 yield from self._program(lm, tiles, fraction)
-                yield self.env.all_of([self.env.process(
-                    self._weighted(i, b, lm, tiles, fraction, p == 0, p == len(passes) - 1))
-                    for b in batch])
+                run = Pass(fraction, p == 0, p == len(passes) - 1)
+                yield self.env.all_of([self.env.process(self._weighted(i, b, lm, tiles, run))
+                                       for b in batch])
 
     def _load_input(self, b: int):
         nbytes = self._bytes(self.elems.get(NETWORK_INPUT, 0))
         readers = self.readers.get(NETWORK_INPUT, 0)
         # The input waits in DRAM; it moves into the global buffer only if there is room.
-        if self.store.place((NETWORK_INPUT, b), nbytes, readers) == "global_buffer":
-            yield from self.chip.dram_access(nbytes, "read", NETWORK_INPUT, PHASE)
-            yield from self.chip.buffer_access(nbytes, "write", NETWORK_INPUT, PHASE)
-        self._event((NETWORK_INPUT, b)).succeed()
+        key = TensorKey(NETWORK_INPUT, b)
+        if self.store.place(key, nbytes, readers) == Level.GLOBAL_BUFFER:
+            yield from self.chip.dram_access(nbytes, READ, NETWORK_INPUT, PHASE)
+            yield from self.chip.buffer_access(nbytes, WRITE, NETWORK_INPUT, PHASE)
+        self._event(key).succeed()
 
-    def _read(self, key, layer: str, phase: str, last_read: bool = True):
+    def _read(self, key, layer: str, phase: Phase, last_read: bool = True):
         """Wait for tensor ``key``, read it from where it lives; returns its bytes."""
         yield self._event(key)
         nbytes = self.store.size_of(key)
-        if self.store.level_of(key) == "global_buffer":
-            yield from self.chip.buffer_access(nbytes, "read", layer, phase)
+        if self.store.level_of(key) == Level.GLOBAL_BUFFER:
+            yield from self.chip.buffer_access(nbytes, READ, layer, phase)
         else:
-            yield from self.chip.dram_access(nbytes, "read", layer, phase)
+            yield from self.chip.dram_access(nbytes, READ, layer, phase)
         if last_read:
             self.store.read_done(key)
         return nbytes
 
-    def _write(self, key, nbytes: int, layer: str, phase: str, place_bytes: int | None = None):
+    def _write(self, key, nbytes: int, layer: str, phase: Phase, place_bytes: int | None = None):
         """Write (part of) tensor ``key``; it is placed (buffer or DRAM) when ``place_bytes`` is
         given, which the first write of a tensor does."""
         if place_bytes is not None:
             self.store.place(key, place_bytes, self._readers_of(key))
-        if self.store.level_of(key) == "global_buffer":
-            yield from self.chip.buffer_access(nbytes, "write", layer, phase)
+        if self.store.level_of(key) == Level.GLOBAL_BUFFER:
+            yield from self.chip.buffer_access(nbytes, WRITE, layer, phase)
         else:
-            yield from self.chip.dram_access(nbytes, "write", layer, phase)
+            yield from self.chip.dram_access(nbytes, WRITE, layer, phase)
 
     def _readers_of(self, key) -> int:
-        return self.readers.get(key[0], 0)
+        return self.readers.get(key.producer, 0)
 
     def _fetch(self, i: int, b: int, last_read: bool):
         """Read every input tensor of layer ``i`` for sample ``b``; returns their bytes."""
         name, total = self.workload.layers[i].name, 0
         for src in self.workload.inputs_of(i):
-            total += yield from self._read((src, b), name, PHASE, last_read)
+            total += yield from self._read(TensorKey(src, b), name, PHASE, last_read)
         return total
 
     def _store_output(self, i: int, b: int, nbytes: int, first_write: bool):
         """Write a layer's output: to DRAM if it leaves the chip or does not fit the buffer."""
         layer = self.workload.layers[i]
         if self.readers.get(layer.name, 0) == 0:
-            yield from self.chip.dram_access(nbytes, "write", layer.name, PHASE)
+            yield from self.chip.dram_access(nbytes, WRITE, layer.name, PHASE)
             return
         place = self._bytes(layer.output_elems) if first_write else None
-        yield from self._write((layer.name, b), nbytes, layer.name, PHASE, place)
+        yield from self._write(TensorKey(layer.name, b), nbytes, layer.name, PHASE, place)
 
-    def _weighted(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int], fraction: float,
-                  first_pass: bool, last_pass: bool):
+    def _weighted(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int], run: Pass):
         layer = self.workload.layers[i]
-        name, led = layer.name, self.ledger
-        in_bytes = yield from self._fetch(i, b, last_pass)
+        name, led, fraction = layer.name, self.ledger, run.fraction
+        in_bytes = yield from self._fetch(i, b, run.last)
         start = self.env.now
         # Inputs go to every tile holding the layer; each column partition needs them again.
         yield from self._to_tiles(name, PHASE, tiles, in_bytes * lm.col_parts * fraction)
 
         # Zero input bits skip their DAC conversion and device reads, where the data is known.
-        activity = (layer.stats.active_fraction(self.arch.tile.dac.bits) if layer.stats is not None
-                    else 1.0)
+        activity = (layer.stats.active_fraction(self.hw.periphery.dac_bits)
+                    if layer.stats is not None else 1.0)
         yield from self._analog_mvms(name, PHASE, lm, lm.forward_read(), tiles, fraction,
                                      self.chip.tiles, activity)
         out_bytes = self._bytes(layer.output_elems) * fraction
-        led.move(self.env.now, "local_buffer", "write", math.ceil(out_bytes), name, PHASE)
+        led.move(self.env.now, Level.LOCAL_BUFFER, WRITE, math.ceil(out_bytes), name, PHASE)
         yield from self._from_tiles(name, PHASE, tiles, out_bytes)
-        yield from self._store_output(i, b, math.ceil(out_bytes), first_pass)
+        yield from self._store_output(i, b, math.ceil(out_bytes), run.first)
         led.span(name, PHASE, start, self.env.now)
-        if last_pass:
-            self._event((name, b)).succeed()
+        if run.last:
+            self._event(TensorKey(name, b)).succeed()
 
-    def _over_links(self, name: str, phase: str, tiles: dict[int, int], nbytes: float):
+    def _over_links(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
         """Bytes between the global buffer and a layer's tiles, shared by their crossbar counts."""
         on_chip = sum(tiles.values())
         return self.chip.spread({t: nbytes * n / on_chip for t, n in tiles.items()},
                                 lambda t, s: self.chip.link_transfer(t, s, name, phase))
 
-    def _to_tiles(self, name: str, phase: str, tiles: dict[int, int], nbytes: float):
+    def _to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
         yield self._over_links(name, phase, tiles, nbytes)
-        self.ledger.move(self.env.now, "local_buffer", "write", math.ceil(nbytes), name, phase)
+        self.ledger.move(self.env.now, Level.LOCAL_BUFFER, WRITE, math.ceil(nbytes), name, phase)
 
-    def _from_tiles(self, name: str, phase: str, tiles: dict[int, int], nbytes: float):
-        self.ledger.move(self.env.now, "local_buffer", "read", math.ceil(nbytes), name, phase)
+    def _from_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
+        self.ledger.move(self.env.now, Level.LOCAL_BUFFER, READ, math.ceil(nbytes), name, phase)
         yield self._over_links(name, phase, tiles, nbytes)
 
-    def _analog_mvms(self, name: str, phase: str, lm: LayerMap, demand, tiles: dict[int, int],
+    def _analog_mvms(self, name: str, phase: Phase, lm: LayerMap, demand, tiles: dict[int, int],
                      fraction: float, units, activity: float = 1.0):
         """One sample's MVMs of a layer on its tiles (``units``: the tiles themselves, or the
         separate transposed-read peripherals), then the partial sums that meet across tiles."""
@@ -180,38 +182,39 @@ class Dataflow:
         parts = {t: self.timing.mvm_parts(demand, mvms, n) for t, n in tiles.items()}
         yield self.env.all_of([units[t].submit(p[0]) for t, p in parts.items()])
         _, reads, conversion = max(parts.values())  # the tile that takes longest
-        self.ledger.spend(name, "compute", reads)
-        self.ledger.spend(name, "conversion", conversion)
+        self.ledger.spend(name, TimeKind.COMPUTE, reads)
+        self.ledger.spend(name, TimeKind.CONVERSION, conversion)
         self._count_mvms(name, phase, demand, fraction, start, activity)
         if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
             psum = (demand.partial_sum_adds_per_mvm * demand.mvms_per_sample * fraction
-                    * self.arch.tile.partial_sum_bits / 8)
+                    * self.hw.periphery.partial_sum_bits / 8)
             yield self._over_links(name, phase, tiles, psum)
 
-    def _count_mvms(self, name: str, phase: str, d, fraction: float, start: int,
+    def _count_mvms(self, name: str, phase: Phase, d, fraction: float, start: int,
                     activity: float) -> None:
         """Counts of one sample's MVMs; ``activity`` is the share of input slices that are not
         zero (DAC conversions and device reads happen only for those; the ADCs convert always)."""
         led, reads = self.ledger, d.mvms_per_sample * d.slices * fraction
         dac = reads * d.dac_per_slice * activity
         adc = reads * d.adc_per_slice
-        led.count(name, phase, "dac", "convert", round(dac))
-        led.count(name, phase, "crossbar", "wordline_charge", round(dac))  # a driven row
-        led.count(name, phase, "crossbar", "bitline_charge", round(adc))  # a sensed column
-        led.count(name, phase, "sample_hold", "sample", round(adc))
-        led.count(name, phase, "adc", "convert", round(adc))
-        led.count(name, phase, "shift_add", "op", round(adc))
-        led.count(name, phase, "shift_add", "partial_sum_add",
+        led.count(name, phase, Component.DAC, Action.CONVERT, round(dac))
+        led.count(name, phase, Component.CROSSBAR, Action.WORDLINE_CHARGE, round(dac))  # driven rows
+        led.count(name, phase, Component.CROSSBAR, Action.BITLINE_CHARGE, round(adc))  # sensed cols
+        led.count(name, phase, Component.SAMPLE_HOLD, Action.SAMPLE, round(adc))
+        led.count(name, phase, Component.ADC, Action.CONVERT, round(adc))
+        led.count(name, phase, Component.SHIFT_ADD, Action.OP, round(adc))
+        led.count(name, phase, Component.SHIFT_ADD, Action.PARTIAL_SUM_ADD,
                   round(d.partial_sum_adds_per_mvm * d.mvms_per_sample * fraction))
-        led.move(start, "local_buffer", "read", math.ceil(dac * self.arch.tile.dac.bits / 8), name, phase)
+        led.move(start, Level.LOCAL_BUFFER, READ, math.ceil(dac * self.hw.periphery.dac_bits / 8),
+                 name, phase)
         for device, n in d.devices.items():
-            led.count(name, phase, device, "read", round(reads * n * activity))
+            led.count(name, phase, device, Action.READ, round(reads * n * activity))
 
     def _program(self, lm: LayerMap, tiles: dict[int, int], fraction: float):
         """Bring one pass of a layer's weights in and write them into the crossbars. Weights come
         from DRAM through the global buffer, or, with a generation unit, the layer's bases and
         coefficients come from DRAM into the unit's basis buffer and the unit generates them."""
-        name, phase, chip = lm.name, "program", self.chip
+        name, phase, chip = lm.name, Phase.PROGRAM, self.chip
         start = self.env.now
         weight_bytes = math.ceil(lm.groups * lm.rows * lm.cols * self.workload.weight_bits / 8
                                  * fraction)
@@ -219,44 +222,37 @@ class Dataflow:
         if plan is not None and not plan.direct:
             yield from self._generate(plan, fraction)
         else:
-            yield from chip.dram_access(weight_bytes, "read", name, phase)
-            yield from chip.buffer_access(weight_bytes, "write", name, phase)  # staging
-            yield from chip.buffer_access(weight_bytes, "read", name, phase)
+            yield from chip.dram_access(weight_bytes, READ, name, phase)
+            yield from chip.buffer_access(weight_bytes, WRITE, name, phase)  # staging
+            yield from chip.buffer_access(weight_bytes, READ, name, phase)
         yield from self._to_tiles(name, phase, tiles, weight_bytes)
-        self.ledger.move(self.env.now, "local_buffer", "read", weight_bytes, name, phase)
+        self.ledger.move(self.env.now, Level.LOCAL_BUFFER, READ, weight_bytes, name, phase)
         per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
         cycles = self.timing.program_op(per_crossbar)
         yield self.env.all_of([chip.tiles[t].submit(cycles) for t in tiles])
-        self.ledger.spend(name, "programming", cycles)
+        self.ledger.spend(name, TimeKind.PROGRAMMING, cycles)
         for device, n in lm.devices.items():
             self._count_writes(name, device, round(n * fraction))
         self.ledger.span(name, phase, start, self.env.now)
 
     def _generate(self, plan, fraction: float):
         """One pass of generated weights: bases in from DRAM, MACs on the unit."""
-        name, phase, chip = plan.name, "program", self.chip
+        name, phase, chip = plan.name, Phase.PROGRAM, self.chip
         stored = math.ceil(plan.stored_bytes * fraction)
         macs = round(plan.generation_macs * fraction)
-        yield from chip.dram_access(stored, "read", name, phase)
-        self.ledger.move(self.env.now, "basis_buffer", "write", stored, name, phase)
-        self.ledger.move(self.env.now, "basis_buffer", "read", stored, name, phase)
-        self.ledger.count(name, phase, "generation_unit", "mac", macs)
+        yield from chip.dram_access(stored, READ, name, phase)
+        self.ledger.move(self.env.now, Level.BASIS_BUFFER, WRITE, stored, name, phase)
+        self.ledger.move(self.env.now, Level.BASIS_BUFFER, READ, stored, name, phase)
+        self.ledger.count(name, phase, Component.GENERATION_UNIT, Action.MAC, macs)
         cycles = self.timing.generation_op(macs, stored)
         yield chip.generation_unit.submit(cycles)
-        self.ledger.spend(name, "generation", cycles)
+        self.ledger.spend(name, TimeKind.GENERATION, cycles)
 
     def _count_writes(self, layer: str, device: str, n: int) -> None:
-        """Pulses to write ``n`` devices from scratch. Binary: one RESET each, then a SET for the
-        devices that hold a 1 (half of them, for bits that are equally likely). Multi-level: one
-        RESET, then program-and-verify iterations of one SET pulse and one verify read."""
-        dev, led = self.arch.devices[device], self.ledger
-        led.count(layer, "program", device, "reset_pulse", n)
-        if isinstance(dev, PcmBinary):
-            led.count(layer, "program", device, "set_pulse", n // 2)
-        else:
-            led.count(layer, "program", device, "set_pulse", n * dev.verify_iterations)
-            led.count(layer, "program", device, "read", n * dev.verify_iterations)
-        led.count(layer, "program", device, "devices_written", n)
+        """Actions to write ``n`` devices from scratch, as the device's technology says."""
+        for action, count in self.hw.devices[device].program_actions(n).items():
+            self.ledger.count(layer, Phase.PROGRAM, device, action, count)
+        self.ledger.count(layer, Phase.PROGRAM, device, Action.DEVICES_WRITTEN, n)
 
     def _weightless(self, i: int, b: int):
         layer = self.workload.layers[i]
@@ -266,8 +262,8 @@ class Dataflow:
         # The unit streams every element through its lanes even when it does no arithmetic (concat).
         yield self.chip.vector_unit.submit(self.timing.vector_op(max(ops, layer.output_elems,
                                                                      layer.input_elems)))
-        action = "mac" if getattr(layer, "op", "") == "matmul" else "op"
-        self.ledger.count(layer.name, PHASE, "vector_unit", action, ops)
+        self.ledger.count(layer.name, PHASE, Component.VECTOR_UNIT, Action(layer.vector_action),
+                          ops)
         yield from self._store_output(i, b, self._bytes(layer.output_elems), True)
         self.ledger.span(layer.name, PHASE, start, self.env.now)
-        self._event((layer.name, b)).succeed()
+        self._event(TensorKey(layer.name, b)).succeed()

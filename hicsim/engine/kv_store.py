@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from hicsim.engine.tensors import Tensor, TensorStore
+from hicsim.hardware.ids import Level
 from hicsim.workload.transformer_layers import KvCache
 
 # Share of the global buffer KV caches may take; the rest holds each run's activations.
@@ -20,24 +21,24 @@ KV_SHARE_OF_BUFFER = 0.5
 class KvStore:
     def __init__(self, workload, buffer_capacity: float, bits: int):
         new = workload.decode.new_tokens if workload.decode is not None else 0
-        self.levels: dict[str, str] = {}
+        self.levels: dict[str, Level] = {}
         self.bytes: dict[str, int] = {}  # each cache at its longest, all samples
         for layer in workload.layers:
             if isinstance(layer, KvCache):
                 nbytes = workload.batch * math.ceil((layer.context + new) * layer.dim * bits / 8)
                 in_buffer = self.buffer_bytes + nbytes <= KV_SHARE_OF_BUFFER * buffer_capacity
-                self.levels[layer.name] = "global_buffer" if in_buffer else "dram"
+                self.levels[layer.name] = Level.GLOBAL_BUFFER if in_buffer else Level.DRAM
                 self.bytes[layer.name] = nbytes
 
     @property
     def buffer_bytes(self) -> int:
-        return sum(n for name, n in self.bytes.items() if self.levels[name] == "global_buffer")
+        return sum(n for name, n in self.bytes.items() if self.levels[name] == Level.GLOBAL_BUFFER)
 
     @property
     def dram_bytes(self) -> int:
-        return sum(n for name, n in self.bytes.items() if self.levels[name] == "dram")
+        return sum(n for name, n in self.bytes.items() if self.levels[name] == Level.DRAM)
 
-    def level_of(self, name: str) -> str:
+    def level_of(self, name: str) -> Level:
         return self.levels[name]
 
 
@@ -49,7 +50,7 @@ class SequenceStore(TensorStore):
         super().__init__(capacity, ledger)
         self._pinned: set = set()
 
-    def pin(self, key, nbytes: int, level: str, readers: int) -> None:
+    def pin(self, key, nbytes: int, level: Level, readers: int) -> None:
         self._tensors[key] = Tensor(nbytes, level, readers)
         self._pinned.add(key)
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from hicsim.hardware.ids import Direction, Phase, TimeKind
+
 
 @dataclass
 class Ledger:
-    # (layer, phase, component, action) -> count
+    # (layer, Phase, component, Action) -> count; a component is a Level, a Component or the
+    # spec's name of a device
     counts: dict = field(default_factory=lambda: defaultdict(int))
     # (cycle, level, direction, bytes, layer) for every transfer, in issue order
     traffic: list = field(default_factory=list)
@@ -25,20 +28,21 @@ class Ledger:
     buffer_out: int = 0
     buffer_peak: int = 0
 
-    def count(self, layer: str, phase: str, component: str, action: str, n: int | float) -> None:
+    def count(self, layer: str, phase: Phase, component: str, action: str, n: int | float) -> None:
         if n:
             self.counts[(layer, phase, component, action)] += n
 
-    def move(self, now: int, level: str, direction: str, nbytes: int, layer: str, phase: str) -> None:
+    def move(self, now: int, level: str, direction: Direction, nbytes: int, layer: str,
+             phase: Phase) -> None:
         """Bytes read from or written to a memory level (counted as an action and on the timeline)."""
         if nbytes <= 0:
             return
-        self.count(layer, phase, level, f"{direction}_bytes", nbytes)
+        self.count(layer, phase, level, direction.action, nbytes)
         self.traffic.append((now, level, direction, nbytes, layer))
 
-    def spend(self, layer: str, kind: str, cycles: int) -> None:
+    def spend(self, layer: str, kind: TimeKind, cycles: int) -> None:
         self.time[(layer, kind)] += cycles
 
-    def span(self, layer: str, phase: str, start: int, end: int) -> None:
+    def span(self, layer: str, phase: Phase, start: int, end: int) -> None:
         s = self.spans.get((layer, phase))
         self.spans[(layer, phase)] = [start, end] if s is None else [min(s[0], start), max(s[1], end)]

@@ -12,15 +12,16 @@ from hicsim.engine.ledger import Ledger
 from hicsim.engine.sequence import Stages, start_sequence
 from hicsim.engine.timing import Timing
 from hicsim.engine.training import TrainingFlow
+from hicsim.hardware.ids import UnitKind
+from hicsim.hardware.model import Hardware
 from hicsim.mapping.place import Mapping
-from hicsim.spec.arch import Arch
 from hicsim.workload.model import Workload
 
 
 @dataclass(frozen=True)
 class UnitRecord:
     name: str
-    kind: str
+    kind: UnitKind
     busy_cycles: int
     operations: int
 
@@ -35,18 +36,18 @@ class EngineResult:
     stages: Stages | None = None  # inference: where the prefill and each decode step end
 
 
-def run_engine(arch: Arch, workload: Workload, mapping: Mapping) -> EngineResult:
+def run_engine(hw: Hardware, workload: Workload, mapping: Mapping) -> EngineResult:
     env = simpy.Environment()
     ledger = Ledger()
-    timing = Timing(arch)
+    timing = Timing(hw)
     training = workload.phase == "training"
-    chip = Chip(env, arch, ledger, timing, training)
+    chip = Chip(env, hw, ledger, timing, training)
     stages = None
     if training:
-        flow = TrainingFlow(env, arch, workload, mapping, chip, ledger, timing)
+        flow = TrainingFlow(env, hw, workload, mapping, chip, ledger, timing)
         flow.start()
     else:
-        flow, stages = start_sequence(env, arch, workload, mapping, chip, ledger, timing)
+        flow, stages = start_sequence(env, hw, workload, mapping, chip, ledger, timing)
     events = 0
     while True:
         try:

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 
 from hicsim.engine.dataflow import PHASE
-from hicsim.mapping.layout import layout_of
+from hicsim.hardware.ids import TimeKind
 from hicsim.mapping.place import map_layer
 
 
@@ -34,25 +34,24 @@ class _Operand:
 
 
 class RuntimeCrossbarMatmul:
-    def __init__(self, arch, flow):
-        self.arch, self.flow = arch, flow
-        self.reserved = arch.chip.activation_matmul.crossbars.crossbars
-        self.layout = layout_of(arch)
+    def __init__(self, hw, flow):
+        self.hw, self.flow = hw, flow
+        self.reserved = hw.attention.runtime_crossbars
 
     def run(self, layer):
         """Program and read one activation matmul; returns the cycles the unit was busy."""
         flow = self.flow
         operand = _Operand(layer.name, layer.heads, layer.k, layer.n, layer.m)
-        lm = map_layer(self.arch, self.layout, -1, operand, flow.workload.input_bits)
+        lm = map_layer(self.hw, -1, operand, flow.workload.input_bits)
         passes = math.ceil(lm.crossbars / self.reserved)
         on_chip = min(lm.crossbars, self.reserved)
         per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
         program = flow.timing.program_op(per_crossbar)
-        read = flow.timing.mvm_op(lm.forward_read(), lm.mvms_per_sample, on_chip)
+        read, _, _ = flow.timing.mvm_parts(lm.forward_read(), lm.mvms_per_sample, on_chip)
         cycles = passes * (program + read)
         start = flow.env.now
         yield flow.chip.matrix_unit.submit(cycles)
-        flow.ledger.spend(layer.name, "programming", passes * program)
+        flow.ledger.spend(layer.name, TimeKind.PROGRAMMING, passes * program)
         for device, n in lm.devices.items():
             flow._count_writes(layer.name, device, n)
         flow._count_mvms(layer.name, PHASE, lm.forward_read(), 1.0, start, 1.0)

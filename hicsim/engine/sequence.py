@@ -21,6 +21,7 @@ import numpy as np
 
 from hicsim.engine.kv_store import KvStore
 from hicsim.engine.transformer_flow import TransformerFlow
+from hicsim.hardware.ids import Level
 from hicsim.mapping.place import Mapping
 from hicsim.workload.decode import step_workload
 
@@ -125,12 +126,12 @@ def step_mapping(mapping: Mapping, workload) -> Mapping:
                                     for name, lm in mapping.layers.items()})
 
 
-def start_sequence(env, arch, workload, mapping, chip, ledger, timing):
+def start_sequence(env, hw, workload, mapping, chip, ledger, timing):
     """Start the stages as one SimPy process; returns (the first stage's flow, Stages)."""
-    kv = KvStore(workload, arch.chip.global_buffer.capacity, workload.input_bits)
+    kv = KvStore(workload, hw.level(Level.GLOBAL_BUFFER).capacity, workload.input_bits)
     stages = Stages(new_tokens=workload.decode.new_tokens if workload.decode else 0,
                     kv_levels=dict(kv.levels), kv_bytes=dict(kv.bytes))
-    first = TransformerFlow(env, arch, workload, mapping, chip, ledger, timing, kv)
+    first = TransformerFlow(env, hw, workload, mapping, chip, ledger, timing, kv)
 
     def stage(step: int, flow):
         start, before, rows = int(env.now), dict(ledger.counts), len(ledger.traffic)
@@ -148,7 +149,7 @@ def start_sequence(env, arch, workload, mapping, chip, ledger, timing):
         yield from stage(0, first)
         for step in workload.decode.steps_to_simulate():
             w = step_workload(workload, step)
-            yield from stage(step, TransformerFlow(env, arch, w, step_mapping(mapping, w), chip,
+            yield from stage(step, TransformerFlow(env, hw, w, step_mapping(mapping, w), chip,
                                                    ledger, timing, kv))
 
     env.process(run())

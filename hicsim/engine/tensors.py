@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hicsim.engine.ledger import Ledger
+from hicsim.hardware.ids import Level
 
 
 @dataclass
 class Tensor:
     nbytes: int
-    level: str  # "global_buffer" or "dram"
+    level: Level  # the global buffer or DRAM
     readers_left: int
 
 
@@ -24,29 +25,29 @@ class TensorStore:
         self.capacity = capacity
         self.ledger = ledger
         self.used = 0
-        self._tensors: dict[tuple[str, int], Tensor] = {}
+        self._tensors: dict[tuple, Tensor] = {}  # by TensorKey or ErrorKey
 
-    def place(self, key: tuple[str, int], nbytes: int, readers: int) -> str:
+    def place(self, key: tuple, nbytes: int, readers: int) -> Level:
         """Decide the level of a new tensor and reserve its space there."""
-        level = "global_buffer" if self.used + nbytes <= self.capacity else "dram"
-        if level == "global_buffer":
+        level = Level.GLOBAL_BUFFER if self.used + nbytes <= self.capacity else Level.DRAM
+        if level == Level.GLOBAL_BUFFER:
             self.used += nbytes
             self.ledger.buffer_in += nbytes
             self.ledger.buffer_peak = max(self.ledger.buffer_peak, self.used)
         self._tensors[key] = Tensor(nbytes, level, readers)
         return level
 
-    def level_of(self, key: tuple[str, int]) -> str:
+    def level_of(self, key: tuple) -> Level:
         return self._tensors[key].level
 
-    def size_of(self, key: tuple[str, int]) -> int:
+    def size_of(self, key: tuple) -> int:
         return self._tensors[key].nbytes
 
-    def read_done(self, key: tuple[str, int]) -> None:
+    def read_done(self, key: tuple) -> None:
         t = self._tensors[key]
         t.readers_left -= 1
         if t.readers_left == 0:
-            if t.level == "global_buffer":
+            if t.level == Level.GLOBAL_BUFFER:
                 self.used -= t.nbytes
                 self.ledger.buffer_out += t.nbytes
             del self._tensors[key]

@@ -10,60 +10,41 @@ from __future__ import annotations
 
 import math
 
-from hicsim.components import sar_conversion_time
+from hicsim.hardware.ids import Action, Level
+from hicsim.hardware.model import Hardware
 from hicsim.mapping.place import ReadDemand
-from hicsim.spec.arch import Arch
-from hicsim.spec.devices import PcmBinary
-from hicsim.units import to_cycles
 
 
 class Timing:
-    """Cycle counts derived once from the spec (the engine's only view of latencies)."""
+    """Closed-form operation latencies over the hardware model's cycle figures (the engine's
+    only view of latencies)."""
 
-    def __init__(self, arch: Arch):
-        clock = arch.clock
-        t = arch.tile
-        self.clock_hz = clock
-        self.read = to_cycles(t.crossbar.read_latency + t.dac.latency, clock)
-        # Cycles per conversion (fractional): a SAR converter's time grows as bits + 1.
-        self.conversion = sar_conversion_time(t.adc.bits, t.adc.sample_rate, t.adc.rating_bits) * clock
-        self.local_bytes_per_cycle = t.local_buffer.bandwidth / clock
-        self.dac_bits = t.dac.bits
-        self.dac_count = t.dac.count  # None: one DAC per row
-        self.global_bytes_per_cycle = arch.chip.global_buffer.bandwidth / clock
-        self.link_bytes_per_cycle = arch.chip.interconnect.link_bandwidth / clock
-        self.hop = to_cycles(arch.chip.interconnect.hop_latency, clock)
-        self.dram_bytes_per_cycle = arch.chip.dram.bandwidth / clock
-        self.dram_latency = to_cycles(arch.chip.dram.latency, clock)
-        self.vector_lanes = arch.chip.vector_unit.lanes
-        self.adc_per_crossbar = (math.ceil(t.crossbar.cols / t.adc.columns_per_adc)
-                                 if t.adc.columns_per_adc else None)
-        self.adc_bank = t.adc.count
-        self.shift_add_per_cycle = t.shift_add.ops_per_cycle
-        self.parallel_devices = t.programming.parallel_devices
-        self.write_sequence = {name: self._write_sequence(dev, clock) for name, dev in arch.devices.items()}
-        self.pulse = {(name, action): to_cycles(width, clock) for name, dev in arch.devices.items()
-                      for action, width in (("set_pulse", dev.set_pulse.width),
-                                            ("reset_pulse", dev.reset_pulse.width),
-                                            ("read", dev.read_latency))}
-        gen = arch.generation
-        if gen is not None:
-            self.generation_macs_per_cycle = gen.macs_per_cycle
-            self.generation_latency = to_cycles(gen.latency, clock)
-            self.basis_bytes_per_cycle = gen.basis_buffer.bandwidth / clock
-
-    @staticmethod
-    def _write_sequence(dev, clock: float) -> int:
-        """Cycles to write one device from scratch: RESET, then SET (binary) or program-and-verify
-        iterations of SET pulse + verify read (multi-level)."""
-        if isinstance(dev, PcmBinary):
-            return to_cycles(dev.reset_pulse.width + dev.set_pulse.width, clock)
-        per_iteration = dev.set_pulse.width + dev.read_latency
-        return to_cycles(dev.reset_pulse.width + dev.verify_iterations * per_iteration, clock)
-
-    def mvm_op(self, d: ReadDemand, mvms: int, crossbars: int) -> int:
-        """A tile running ``mvms`` MVMs of a layer on ``crossbars`` of its crossbars in parallel."""
-        return self.mvm_parts(d, mvms, crossbars)[0]
+    def __init__(self, hw: Hardware):
+        p = hw.periphery
+        self.clock_hz = hw.clock_hz
+        self.read = p.read_cycles
+        self.conversion = p.conversion_cycles  # cycles per conversion (fractional)
+        self.local_bytes_per_cycle = hw.level(Level.LOCAL_BUFFER).bytes_per_cycle
+        self.dac_bits = p.dac_bits
+        self.dac_count = p.dacs_per_crossbar  # None: one DAC per row
+        self.global_bytes_per_cycle = hw.level(Level.GLOBAL_BUFFER).bytes_per_cycle
+        self.link_bytes_per_cycle = hw.network.link_bytes_per_cycle
+        self.hop = hw.network.hop_cycles
+        dram = hw.level(Level.DRAM)
+        self.dram_bytes_per_cycle = dram.bytes_per_cycle
+        self.dram_latency = dram.latency_cycles
+        self.vector_lanes = hw.vector_lanes
+        self.adc_per_crossbar = p.adcs_per_crossbar
+        self.adc_bank = p.adc_bank
+        self.shift_add_per_cycle = p.shift_add_per_cycle
+        self.parallel_devices = p.parallel_devices
+        self.write_sequence = {name: hw.write_cycles(name) for name in hw.devices}
+        self.pulse = {(name, action): hw.pulse_cycles(name, action) for name in hw.devices
+                      for action in (Action.SET_PULSE, Action.RESET_PULSE, Action.READ)}
+        if hw.generation is not None:
+            self.generation_macs_per_cycle = hw.generation.macs_per_cycle
+            self.generation_latency = hw.generation.latency_cycles
+            self.basis_bytes_per_cycle = hw.level(Level.BASIS_BUFFER).bytes_per_cycle
 
     def mvm_parts(self, d: ReadDemand, mvms: int, crossbars: int) -> tuple[int, int, int]:
         """(operation cycles, of which analog reads, of which conversion beyond the reads); the

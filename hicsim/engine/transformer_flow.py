@@ -10,25 +10,28 @@ from __future__ import annotations
 
 import math
 
-from hicsim.engine.dataflow import PHASE, Dataflow
+from hicsim.engine.dataflow import PHASE, READ, WRITE, Dataflow
+from hicsim.engine.keys import TensorKey
 from hicsim.engine.kv_store import KvStore, SequenceStore
 from hicsim.engine.runtime_crossbars import RuntimeCrossbarMatmul
+from hicsim.hardware.ids import Action, Component, Level, TimeKind
 
 
 class TransformerFlow(Dataflow):
-    def __init__(self, env, arch, workload, mapping, chip, ledger, timing, kv: KvStore):
-        super().__init__(env, arch, workload, mapping, chip, ledger, timing)
+    def __init__(self, env, hw, workload, mapping, chip, ledger, timing, kv: KvStore):
+        super().__init__(env, hw, workload, mapping, chip, ledger, timing)
         self.kv = kv
         # Activations share the global buffer with the KV caches placed there.
-        self.store = SequenceStore(arch.chip.global_buffer.capacity - kv.buffer_bytes, ledger)
-        self.functions = arch.chip.vector_unit.functions
-        self.matmul_on = arch.chip.activation_matmul.on
-        self.runtime = (RuntimeCrossbarMatmul(arch, self) if self.matmul_on == "crossbars"
+        self.store = SequenceStore(hw.level(Level.GLOBAL_BUFFER).capacity - kv.buffer_bytes, ledger)
+        self.functions = hw.attention.functions
+        self.matmul_on = hw.attention.matmul_on
+        self.runtime = (RuntimeCrossbarMatmul(hw, self) if self.matmul_on == "crossbars"
                         else None)
 
     def done(self):
         """An event that fires when every layer of every sample has finished."""
-        return self.env.all_of([self._event((layer.name, b)) for layer in self.workload.layers
+        return self.env.all_of([self._event(TensorKey(layer.name, b))
+                                for layer in self.workload.layers
                                 for b in range(self.workload.batch)])
 
     def _weightless(self, i: int, b: int):
@@ -50,7 +53,7 @@ class TransformerFlow(Dataflow):
         start = self.env.now
         yield from run(i, b)
         self.ledger.span(layer.name, PHASE, start, self.env.now)
-        self._event((layer.name, b)).succeed()
+        self._event(TensorKey(layer.name, b)).succeed()
 
     def _finish(self, i: int, b: int):
         layer = self.workload.layers[i]
@@ -63,12 +66,12 @@ class TransformerFlow(Dataflow):
         yield from self._fetch(i, b, True)
         fmas = 0
         for function, n in layer.function_ops.items():
-            self.ledger.count(layer.name, PHASE, "vector_unit", function, n)
+            self.ledger.count(layer.name, PHASE, Component.VECTOR_UNIT, function, n)
             fmas += n * self.functions.fmas(function)
-        self.ledger.count(layer.name, PHASE, "vector_unit", "op", layer.vector_ops)
+        self.ledger.count(layer.name, PHASE, Component.VECTOR_UNIT, Action.OP, layer.vector_ops)
         cycles = self.timing.vector_op(max(layer.vector_ops, layer.output_elems) + fmas)
         yield self.chip.vector_unit.submit(cycles)
-        self.ledger.spend(layer.name, "compute", cycles)
+        self.ledger.spend(layer.name, TimeKind.COMPUTE, cycles)
         yield from self._finish(i, b)
 
     def _activation_matmul(self, i: int, b: int):
@@ -78,16 +81,16 @@ class TransformerFlow(Dataflow):
         yield from self._fetch(i, b, True)
         macs = layer.vector_ops
         if self.matmul_on == "matrix_unit":
-            cycles = math.ceil(macs / self.arch.chip.activation_matmul.matrix_unit.macs_per_cycle)
-            self.ledger.count(layer.name, PHASE, "matrix_unit", "mac", macs)
+            cycles = math.ceil(macs / self.hw.attention.matrix_macs_per_cycle)
+            self.ledger.count(layer.name, PHASE, Component.MATRIX_UNIT, Action.MAC, macs)
             yield self.chip.matrix_unit.submit(cycles)
         elif self.matmul_on == "crossbars":
             cycles = yield from self.runtime.run(layer)
         else:
             cycles = self.timing.vector_op(macs)
-            self.ledger.count(layer.name, PHASE, "vector_unit", "mac", macs)
+            self.ledger.count(layer.name, PHASE, Component.VECTOR_UNIT, Action.MAC, macs)
             yield self.chip.vector_unit.submit(cycles)
-        self.ledger.spend(layer.name, "compute", cycles)
+        self.ledger.spend(layer.name, TimeKind.COMPUTE, cycles)
         yield from self._finish(i, b)
 
     def _embedding(self, i: int, b: int):
@@ -99,21 +102,22 @@ class TransformerFlow(Dataflow):
         else:
             yield from self._order_only(i, b)
         rows = math.ceil(layer.table_elems_read * self.workload.weight_bits / 8)
-        yield from self.chip.dram_access(rows, "read", layer.name, PHASE)
+        yield from self.chip.dram_access(rows, READ, layer.name, PHASE)
         yield from self._finish(i, b)
 
     def _token_slice(self, i: int, b: int):
         """Only the tokens taken are read from the producer."""
         layer = self.workload.layers[i]
         (src,) = self.workload.inputs_of(i)
-        yield self._event((src, b))
-        level = self.store.level_of((src, b))
+        key = TensorKey(src, b)
+        yield self._event(key)
+        level = self.store.level_of(key)
         nbytes = self._bytes(layer.input_elems)
-        if level == "global_buffer":
-            yield from self.chip.buffer_access(nbytes, "read", layer.name, PHASE)
+        if level == Level.GLOBAL_BUFFER:
+            yield from self.chip.buffer_access(nbytes, READ, layer.name, PHASE)
         else:
-            yield from self.chip.dram_access(nbytes, "read", layer.name, PHASE)
-        self.store.read_done((src, b))
+            yield from self.chip.dram_access(nbytes, READ, layer.name, PHASE)
+        self.store.read_done(key)
         yield from self._finish(i, b)
 
     def _kv_cache(self, i: int, b: int):
@@ -122,15 +126,16 @@ class TransformerFlow(Dataflow):
         yield from self._fetch(i, b, True)
         level = self.kv.level_of(layer.name)
         appended = self._bytes(layer.appended_elems)
-        if level == "global_buffer":
-            yield from self.chip.buffer_access(appended, "write", layer.name, PHASE)
+        if level == Level.GLOBAL_BUFFER:
+            yield from self.chip.buffer_access(appended, WRITE, layer.name, PHASE)
         else:
-            yield from self.chip.dram_access(appended, "write", layer.name, PHASE)
-        self.store.pin((layer.name, b), self._bytes(layer.output_elems), level,
-                       self._readers_of((layer.name, b)))
+            yield from self.chip.dram_access(appended, WRITE, layer.name, PHASE)
+        key = TensorKey(layer.name, b)
+        self.store.pin(key, self._bytes(layer.output_elems), level, self._readers_of(key))
 
     def _order_only(self, i: int, b: int):
         """Wait for the producers without reading them (they only order this layer)."""
         for src in self.workload.inputs_of(i):
-            yield self._event((src, b))
-            self.store.read_done((src, b))
+            key = TensorKey(src, b)
+            yield self._event(key)
+            self.store.read_done(key)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import simpy
 
+from hicsim.hardware.ids import UnitKind
+
 
 class Unit:
-    def __init__(self, env: simpy.Environment, name: str, kind: str):
+    def __init__(self, env: simpy.Environment, name: str, kind: UnitKind):
         self.env = env
         self.name = name
-        self.kind = kind  # tile, adc_bank, link, bus, global_buffer, dram_channel, vector_unit
+        self.kind = kind
         self.busy_cycles = 0
         self.operations = 0
         self._queue = simpy.Store(env)

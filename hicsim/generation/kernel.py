@@ -8,10 +8,14 @@ rather than in hicsim/kernels because nothing but generation uses it.)
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+from hicsim import kernel_cache
 
-from hicsim.generation.factors import Factors
+kernel_cache.ensure_fresh_once()  # before the kernel loads from numba's cache (see kernel_cache.py)
+
+import numpy as np  # noqa: E402
+from numba import njit  # noqa: E402
+
+from hicsim.generation.factors import Factors  # noqa: E402
 
 
 @njit(cache=True)

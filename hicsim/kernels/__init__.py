@@ -35,8 +35,12 @@ kernel); ``float_like`` and ``float_bits`` (float32 / float64 choice and bit cas
 ``*_reference`` are their numpy references.
 """
 
-from hicsim.kernels.crossbar import RULES, CrossbarArray
-from hicsim.kernels.float_array import FloatArray
-from hicsim.kernels.threads import blas_single_threaded
+from hicsim import kernel_cache
+
+kernel_cache.ensure_fresh_once()  # before any kernel loads from numba's cache (see kernel_cache.py)
+
+from hicsim.kernels.crossbar import RULES, CrossbarArray  # noqa: E402
+from hicsim.kernels.float_array import FloatArray  # noqa: E402
+from hicsim.kernels.threads import blas_single_threaded  # noqa: E402
 
 __all__ = ["CrossbarArray", "FloatArray", "RULES", "blas_single_threaded"]

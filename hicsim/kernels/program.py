@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from numba import njit
 
+from hicsim.devices.layout import KIND_HIC, KIND_MULTILEVEL
 from hicsim.kernels.device_ops import (write_binary, write_ml_program, write_ml_reset,
                                        write_ml_set_towards)
-
-KIND_HIC, KIND_MULTILEVEL, KIND_BIT_SLICED = 0, 1, 2  # as hicsim.devices.layout
 
 
 @njit(cache=True)

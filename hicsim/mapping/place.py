@@ -18,8 +18,8 @@ import math
 from dataclasses import dataclass, field, replace
 
 from hicsim.generation.plan import LayerPlan, plan_network
-from hicsim.mapping.layout import WeightLayout, layout_of
-from hicsim.spec.arch import Arch
+from hicsim.hardware.model import Hardware
+from hicsim.hardware.weights import WeightRepresentation
 from hicsim.spec.errors import single
 from hicsim.workload.model import Workload
 
@@ -92,7 +92,7 @@ class Mapping:
     mode: str  # "resident" or "streamed"
     slots: int  # crossbars on the chip
     crossbars_per_tile: int
-    layout: WeightLayout
+    weights: WeightRepresentation
     layers: dict[str, LayerMap] = field(default_factory=dict)
     # Generation plans per weighted layer when the chip has an enabled generation unit.
     generation: dict[str, LayerPlan] = field(default_factory=dict)
@@ -123,40 +123,41 @@ class Mapping:
         return [self.slots] * full + ([rest] if rest else [])
 
 
-def map_layer(arch: Arch, layout: WeightLayout, index: int, layer, input_bits: int) -> LayerMap:
-    xb = arch.tile.crossbar
+def map_layer(hw: Hardware, index: int, layer, input_bits: int) -> LayerMap:
+    rep = hw.weights
     rows, cols, groups = layer.weight_rows, layer.weight_cols, layer.weight_groups
-    per_row = layout.weights_per_crossbar_row(xb.cols)
-    row_parts = math.ceil(rows / xb.rows)
+    per_row = rep.weights_per_crossbar_row(hw.crossbar_cols)
+    row_parts = math.ceil(rows / hw.crossbar_rows)
     col_parts = math.ceil(cols / per_row)
     if row_parts == 1 and col_parts == 1:
         # Small groups pack block-diagonally: each uses its own rows and columns of one crossbar.
-        per_xbar = min(groups, xb.rows // rows, per_row // cols)
+        per_xbar = min(groups, hw.crossbar_rows // rows, per_row // cols)
         crossbars = math.ceil(groups / per_xbar)
-        busiest = per_xbar * cols * layout.columns_per_weight + layout.reference_columns
+        busiest = per_xbar * cols * rep.columns_per_weight + rep.reference_columns
     else:
         per_xbar = 1
         crossbars = groups * row_parts * col_parts
-        busiest = min(cols, per_row) * layout.columns_per_weight + layout.reference_columns
+        busiest = min(cols, per_row) * rep.columns_per_weight + rep.reference_columns
     weights = groups * rows * cols
     return LayerMap(
         index=index, name=layer.name, groups=groups, rows=rows, cols=cols, row_parts=row_parts,
         col_parts=col_parts, groups_per_crossbar=per_xbar, crossbars=crossbars,
-        mvms_per_sample=layer.mvms_per_sample, slices=math.ceil(input_bits / arch.tile.dac.bits),
-        columns_per_weight=layout.columns_per_weight, reference_columns=layout.reference_columns,
+        mvms_per_sample=layer.mvms_per_sample,
+        slices=math.ceil(input_bits / hw.periphery.dac_bits),
+        columns_per_weight=rep.columns_per_weight, reference_columns=rep.reference_columns,
         busiest_crossbar_columns=busiest,
-        devices={name: n * weights for name, n in layout.devices_by_kind().items()})
+        devices={name: n * weights for name, n in rep.devices_by_name().items()})
 
 
-def map_workload(arch: Arch, workload: Workload) -> Mapping:
-    layout = layout_of(arch)
-    slots = arch.chip.tiles * arch.tile.crossbars
-    maps = [map_layer(arch, layout, i, layer, workload.input_bits)
+def map_workload(hw: Hardware, workload: Workload) -> Mapping:
+    slots = hw.tiles * hw.crossbars_per_tile
+    maps = [map_layer(hw, i, layer, workload.input_bits)
             for i, layer in enumerate(workload.layers) if layer.weighted]
     needed = sum(m.crossbars for m in maps)
-    plans = _generation_plans(arch, workload)
-    if needed > slots or arch.chip.weight_residency == "streamed":
-        return Mapping("streamed", slots, arch.tile.crossbars, layout, {m.name: m for m in maps}, plans)
+    plans = _generation_plans(hw, workload)
+    if needed > slots or hw.weight_residency == "streamed":
+        return Mapping("streamed", slots, hw.crossbars_per_tile, hw.weights,
+                       {m.name: m for m in maps}, plans)
     replicas = _replicate(maps, slots - needed)
     placed, next_slot = {}, 0
     for m in maps:
@@ -165,12 +166,13 @@ def map_workload(arch: Arch, workload: Workload) -> Mapping:
             firsts.append(next_slot)
             next_slot += m.crossbars
         placed[m.name] = m.with_replicas(replicas[m.name], tuple(firsts))
-    return Mapping("resident", slots, arch.tile.crossbars, layout, placed, plans)
+    return Mapping("resident", slots, hw.crossbars_per_tile, hw.weights, placed, plans)
 
 
-def _generation_plans(arch: Arch, workload: Workload) -> dict[str, LayerPlan]:
+def _generation_plans(hw: Hardware, workload: Workload) -> dict[str, LayerPlan]:
     """Plans of the generation unit, if the chip has one; a plan the spec makes impossible for
     this workload (an override naming no layer of it) is bad input, reported like one."""
+    arch = hw.spec
     gen = arch.generation
     if gen is None or not gen.enabled:
         return {}

@@ -16,6 +16,7 @@ import pandas as pd
 
 from hicsim.costs import cost_table
 from hicsim.engine.timing import Timing
+from hicsim.hardware.model import build_hardware
 from hicsim.mapping import map_workload
 from hicsim.spec.arch import Arch
 from hicsim.workload.model import Workload
@@ -25,8 +26,9 @@ def generation_breakeven(arch: Arch, workload: Workload) -> pd.DataFrame:
     """One row per weighted layer; raises ValueError if the spec has no generation unit."""
     if arch.generation is None:
         raise ValueError(f"{arch.name}: the spec has no generation section")
-    costs, timing = cost_table(arch), Timing(arch)
-    plans = map_workload(arch, workload).generation
+    hw = build_hardware(arch)
+    costs, timing = cost_table(arch), Timing(hw)
+    plans = map_workload(hw, workload).generation
     dram = costs[("dram", "read_bytes")]
     staging = costs[("global_buffer", "write_bytes")] + costs[("global_buffer", "read_bytes")]
     basis = costs[("basis_buffer", "write_bytes")] + costs[("basis_buffer", "read_bytes")]

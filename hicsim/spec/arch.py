@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 from typing import Annotated, Dict, Literal, Optional, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from hicsim.spec.attention import ActivationMatmul, FunctionCosts
-from hicsim.spec.devices import PcmBinary, PcmMultilevel
+from hicsim.spec.device_kinds import SPEC_MODELS, DeviceSpec
 from hicsim.spec.generation import GenerationUnit
 from hicsim.spec.memory import Memory
 from hicsim.spec.physical import (AdcRating, CrossbarPhysics, FixedComponent, Rated, SampleHold,
@@ -21,7 +21,9 @@ from hicsim.spec.training import Training
 from hicsim.spec.quantities import (Area, Bandwidth, Bits, Energy, EnergyPerByte, Frequency,
                                     NonNegativeInt, PositiveInt, Power, Strict, Time, TimeOrZero)
 
-Device = Annotated[Union[PcmMultilevel, PcmBinary], Field(discriminator="kind")]
+# Largest binary-device count of a HIC weight: magnitudes are held as int32 codes and float32
+# conductance sums by the functional model.
+MAX_BINARY_DEVICES = 16
 
 
 class Interconnect(Strict):
@@ -159,23 +161,42 @@ class _Representation(Strict):
     def reference_columns(self) -> int:
         return 1 if self.sign == "offset" and self.reference_column else 0
 
+    def roles(self) -> dict[str, tuple[str, str]]:
+        """Key under ``tile.weights`` -> (device name, cell it must be: analog or binary)."""
+        return {"device": (self.device, "analog")}
+
 
 class HicWeights(_Representation):
     """Hybrid: ``binary_devices`` binary PCM cells for the high bits plus one multi-level cell."""
 
     representation: Literal["hic"]
-    binary_devices: NonNegativeInt
-    binary: str = Field(description="name of a pcm_binary entry under devices")
-    multilevel: str = Field(description="name of a pcm_multilevel entry under devices")
+    binary_devices: NonNegativeInt = Field(le=MAX_BINARY_DEVICES)
+    binary: str = Field(description="name of a binary device (pcm_binary) under devices")
+    multilevel: str = Field(description="name of an analog device (pcm_multilevel) under devices")
 
     def device_names(self) -> list[str]:
         return [self.binary] * self.binary_devices + [self.multilevel]
 
+    def roles(self) -> dict[str, tuple[str, str]]:
+        return {"binary": (self.binary, "binary"), "multilevel": (self.multilevel, "analog")}
+
 
 class MultilevelWeights(_Representation):
+    """One analog cell per sign side. ``devices_per_weight`` stays in the schema for the specs
+    that name it, but only 1 is modelled (the update rules and the functional model hold one cell
+    per side): the engine and ``hicsim train`` refuse other values here, with one message."""
+
     representation: Literal["multilevel"]
     device: str
     devices_per_weight: PositiveInt = 1
+
+    @field_validator("devices_per_weight")
+    @classmethod
+    def _one_cell_per_side(cls, n: int) -> int:
+        if n != 1:
+            raise ValueError(f"only 1 multi-level device per weight (per sign side) is modelled, "
+                             f"got {n}")
+        return n
 
     def device_names(self) -> list[str]:
         return [self.device] * self.devices_per_weight
@@ -217,7 +238,7 @@ class Arch(Strict):
     name: str
     clock: Frequency
     chip: Chip
-    devices: Dict[str, Device]
+    devices: Dict[str, DeviceSpec]
     tile: Tile
     generation: Optional[GenerationUnit] = None
     training: Training = Training()
@@ -228,17 +249,15 @@ class Arch(Strict):
     @model_validator(mode="after")
     def _cross_checks(self):
         w = self.tile.weights
-        kinds = {"hic": {"binary": "pcm_binary", "multilevel": "pcm_multilevel"}}
-        refs = ({"binary": w.binary, "multilevel": w.multilevel} if isinstance(w, HicWeights)
-                else {"device": w.device})
-        for key, name in refs.items():
+        for key, (name, cell) in w.roles().items():
             if name not in self.devices:
                 raise ValueError(f"tile.weights.{key}: no device named {name!r} under devices "
                                  f"(have: {', '.join(sorted(self.devices)) or 'none'})")
-            want = kinds.get(w.representation, {}).get(key)
-            if want and self.devices[name].kind != want:
-                raise ValueError(f"tile.weights.{key}: device {name!r} is {self.devices[name].kind}, "
-                                 f"expected {want}")
+            dev = self.devices[name]
+            if dev.cell != cell:
+                fits = sorted(k for k, m in SPEC_MODELS.items() if m.cell == cell)
+                raise ValueError(f"tile.weights.{key}: device {name!r} is {dev.kind}, "
+                                 f"expected {' or '.join(fits)}")
         if isinstance(w, BitSlicedWeights):
             levels = self.devices[w.device].levels
             if 2 ** w.bits_per_cell > levels:
@@ -257,6 +276,3 @@ class Arch(Strict):
             raise ValueError(f"tile.adc.columns_per_adc: {adc.columns_per_adc} exceeds the "
                              f"crossbar's {self.tile.crossbar.cols} columns")
         return self
-
-    def device(self, name: str) -> PcmMultilevel | PcmBinary:
-        return self.devices[name]

@@ -8,7 +8,7 @@ so that a spec only names them when it departs from them.
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import ClassVar, Literal, Optional
 
 from pydantic import Field, model_validator
 
@@ -112,6 +112,7 @@ class _Cell(Strict):
 
 
 class PcmMultilevel(_Cell):
+    cell: ClassVar[str] = "analog"  # holds a weight's analog part (see spec.arch's weights)
     kind: Literal["pcm_multilevel"]
     g_min: ConductanceOrZero = Field(default="0 uS")
     g_max: Conductance
@@ -133,6 +134,7 @@ class PcmMultilevel(_Cell):
 
 
 class PcmBinary(_Cell):
+    cell: ClassVar[str] = "binary"  # holds one bit of a weight
     kind: Literal["pcm_binary"]
     g_on: Conductance
     g_off: ConductanceOrZero

@@ -91,6 +91,12 @@ class _Layer(Strict):
         """Parameters the layer stores off the crossbars (norm gains, embedding tables)."""
         return 0
 
+    @property
+    def vector_action(self) -> str:
+        """What one of ``vector_ops`` is on the vector unit: an ``op`` (add, compare, copy) or a
+        ``mac``; the cost table prices them apart."""
+        return "op"
+
 
 class _WeightedLayer(_Layer):
     programming: Optional[ProgrammingRates] = Field(
@@ -243,6 +249,10 @@ class Matmul(_WeightedLayer):
     @property
     def vector_ops(self) -> int:
         return 0 if self.weighted else self.heads * self.m * self.k * self.n
+
+    @property
+    def vector_action(self) -> str:
+        return "mac"
 
 
 class _Elementwise(_Layer):
