@@ -82,7 +82,9 @@ def test_resident_weights_need_no_generation():
 
 def test_breakeven_by_hand():
     arch = load_arch(GEN)
-    row = generation_breakeven(arch, NET).set_index("layer").loc["conv"]
+    hw = build_hardware(arch)
+    table = generation_breakeven(hw, map_workload(hw, NET), NET).set_index("layer")
+    row = table.loc["conv"]
     dense, stored, macs = 64 * 64 * 9, row["stored_bytes"], row["generation_macs"]
     dram = arch.chip.dram.energy
     gb = arch.chip.global_buffer.read_energy + arch.chip.global_buffer.write_energy
@@ -91,7 +93,7 @@ def test_breakeven_by_hand():
     assert row["breakeven_energy_per_mac_J"] == pytest.approx(
         (dense * (dram + gb) - stored * (dram + bb)) / macs)
     assert row["pays_energy"] == (arch.generation.energy_per_mac < row["breakeven_energy_per_mac_J"])
-    fc = generation_breakeven(arch, NET).set_index("layer").loc["fc"]
+    fc = table.loc["fc"]
     assert fc["levels"] == "direct" and fc["dram_bytes_saved"] == 0 and not fc["pays_energy"]
 
 

@@ -216,8 +216,7 @@ class Dataflow:
         coefficients come from DRAM into the unit's basis buffer and the unit generates them."""
         name, phase, chip = lm.name, Phase.PROGRAM, self.chip
         start = self.env.now
-        weight_bytes = math.ceil(lm.groups * lm.rows * lm.cols * self.workload.weight_bits / 8
-                                 * fraction)
+        weight_bytes = lm.weight_bytes(self.workload.weight_bits, fraction)
         plan = self.mapping.generation.get(name)
         if plan is not None and not plan.direct:
             yield from self._generate(plan, fraction)

@@ -83,6 +83,10 @@ class LayerMap:
             partial_sum_adds_per_mvm=self.groups * self.rows * (self.col_parts - 1),
             devices=self.devices)
 
+    def weight_bytes(self, weight_bits: int, fraction: float = 1.0) -> int:
+        """Bytes of ``fraction`` of the layer's dense weights (one copy), as loaded from DRAM."""
+        return math.ceil(self.groups * self.rows * self.cols * weight_bits / 8 * fraction)
+
     def with_replicas(self, replicas: int, first_slots: tuple[int, ...]) -> "LayerMap":
         return replace(self, replicas=replicas, first_slots=first_slots)
 

@@ -5,7 +5,8 @@ and staged through the global buffer. With it: the stored bases and coefficients
 DRAM into the basis buffer, and the unit spends ``generation_macs`` MACs. The break-even points
 are the energy per MAC and the MACs per cycle at which both cost the same: a unit that spends
 less per MAC (or runs faster) than these saves energy (or time) on that layer. Figures come from
-the spec's cost table and the same closed forms the engine uses.
+the spec's cost table, the mapping and hardware model the engine runs on (the caller passes them:
+nothing is mapped again here), and the engine's own closed forms (``Timing``).
 """
 
 from __future__ import annotations
@@ -16,26 +17,27 @@ import pandas as pd
 
 from hicsim.costs import cost_table
 from hicsim.engine.timing import Timing
-from hicsim.hardware.model import build_hardware
-from hicsim.mapping import map_workload
-from hicsim.spec.arch import Arch
+from hicsim.hardware.ids import Action, Component, Level
+from hicsim.hardware.model import Hardware
+from hicsim.mapping import Mapping
 from hicsim.workload.model import Workload
 
 
-def generation_breakeven(arch: Arch, workload: Workload) -> pd.DataFrame:
-    """One row per weighted layer; raises ValueError if the spec has no generation unit."""
-    if arch.generation is None:
-        raise ValueError(f"{arch.name}: the spec has no generation section")
-    hw = build_hardware(arch)
-    costs, timing = cost_table(arch), Timing(hw)
-    plans = map_workload(hw, workload).generation
-    dram = costs[("dram", "read_bytes")]
-    staging = costs[("global_buffer", "write_bytes")] + costs[("global_buffer", "read_bytes")]
-    basis = costs[("basis_buffer", "write_bytes")] + costs[("basis_buffer", "read_bytes")]
-    per_mac = costs[("generation_unit", "mac")]
+def generation_breakeven(hw: Hardware, mapping: Mapping, workload: Workload) -> pd.DataFrame:
+    """One row per weighted layer of ``mapping`` (``map_workload(hw, workload)``); raises
+    ValueError if the hardware has no generation unit."""
+    if hw.generation is None:
+        raise ValueError(f"{hw.name}: the spec has no generation section")
+    costs, timing = cost_table(hw.spec), Timing(hw)
+    plans = mapping.generation
+    read, write = Action.READ_BYTES, Action.WRITE_BYTES
+    dram = costs[(Level.DRAM, read)]
+    staging = costs[(Level.GLOBAL_BUFFER, write)] + costs[(Level.GLOBAL_BUFFER, read)]
+    basis = costs[(Level.BASIS_BUFFER, write)] + costs[(Level.BASIS_BUFFER, read)]
+    per_mac = costs[(Component.GENERATION_UNIT, Action.MAC)]
     rows = []
     for name, plan in plans.items():
-        dense = math.ceil(plan.shape.weights * workload.weight_bits / 8)
+        dense = mapping.layers[name].weight_bytes(workload.weight_bits)
         stored, macs = (dense, 0) if plan.direct else (plan.stored_bytes, plan.generation_macs)
         e_without = dense * (dram + staging)
         e_traffic_with = stored * (dram + (staging if plan.direct else basis))
