@@ -44,7 +44,7 @@ class TrainingFlow(Dataflow):
             for src in wl.inputs_of(i):
                 if src != NETWORK_INPUT:
                     self.consumers[src].append(layer.name)
-        self.keep_in_buffer = hw.training.activation_store == "global_buffer"
+        self.keep_in_buffer = hw.training.activation_store == Level.GLOBAL_BUFFER
         for i, layer in enumerate(wl.layers):
             if not self.consumers[layer.name]:
                 self.readers[layer.name] = self.readers.get(layer.name, 0) + 1  # the loss reads it
@@ -172,7 +172,8 @@ class TrainingFlow(Dataflow):
         start = self.env.now
         acc_bytes = math.ceil(layer.weights * acc.bits / 8)
         tiles = self.mapping.tiles_of(lm)
-        if acc.location == "global_buffer":
+        in_global_buffer = self.hw.training.accumulator_level == Level.GLOBAL_BUFFER
+        if in_global_buffer:
             yield from self.chip.buffer_access(acc_bytes, READ, name, phase)
             yield from self.chip.buffer_access(acc_bytes, WRITE, name, phase)
         else:
@@ -185,7 +186,7 @@ class TrainingFlow(Dataflow):
         program = self.timing.pulse_op(pulses, 1 / on_chip)
         ops = []
         for t, n in tiles.items():
-            rmw = 0 if acc.location == "global_buffer" else math.ceil(2 * acc_bytes * n / on_chip / lb)
+            rmw = 0 if in_global_buffer else math.ceil(2 * acc_bytes * n / on_chip / lb)
             ops.append(self.chip.tiles[t].submit(rmw + program))
         yield self.env.all_of(ops)
         self.ledger.spend(name, TimeKind.PROGRAMMING, program)

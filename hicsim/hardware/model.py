@@ -64,8 +64,9 @@ class AttentionUnits:
 @dataclass(frozen=True)
 class TrainingUnits:
     accumulator: Any  # the validated ``tile.accumulator`` (None: the chip cannot train)
+    accumulator_level: Optional[Level]  # the memory level holding the accumulators
     backward: str  # shared, separate or digital transposed reads
-    activation_store: str  # where forward activations wait for the gradient
+    activation_store: Level  # where forward activations wait for the gradient
     gradient_macs_per_cycle: int
 
 
@@ -131,7 +132,8 @@ def build_hardware(arch: Arch) -> Hardware:
         vector_lanes=c.vector_unit.lanes, attention=attention,
         generation=(GenerationUnitModel(gen.macs_per_cycle, to_cycles(gen.latency, clock))
                     if gen is not None else None),
-        training=TrainingUnits(t.accumulator, arch.training.backward,
-                               arch.training.activation_store,
-                               arch.training.gradient_unit.macs_per_cycle),
+        training=TrainingUnits(
+            t.accumulator, Level(t.accumulator.location) if t.accumulator is not None else None,
+            arch.training.backward, Level(arch.training.activation_store),
+            arch.training.gradient_unit.macs_per_cycle),
         weight_residency=c.weight_residency)
