@@ -133,3 +133,105 @@ def exported(tmp_path_factory):
 def test_torchvision_networks_exported_to_onnx_match_the_zoo(exported, name):
     from zoo_match import assert_same_layers
     assert_same_layers(from_onnx(exported[name], name=name), zoo.build(name))
+
+
+# -- transformers -------------------------------------------------------------------------------
+from transformer_counts import encoder_hand_count, layer_rows  # noqa: E402
+
+T, D, HEADS, HEAD, HIDDEN = 10, 32, 4, 8, 64
+
+
+class _Graph:
+    """Builds an encoder layer by layer as exporters write one, whole ops or decomposed."""
+
+    def __init__(self, decomposed: bool):
+        self.decomposed, self.nodes, self.weights, self.consts, self.k = decomposed, [], {}, {}, 0
+
+    def _t(self, hint="t"):
+        self.k += 1
+        return f"{hint}{self.k}"
+
+    def const(self, value, dtype=np.float32):
+        name = self._t("c")
+        self.consts[name] = np.array(value, dtype)
+        return name
+
+    def node(self, op, inputs, name="", **attrs):
+        out = self._t()
+        self.nodes.append(helper.make_node(op, inputs, [out], name=name or out, **attrs))
+        return out
+
+    def linear(self, x, name, a, b):
+        w, bias = f"{name}.weight", f"{name}.bias"
+        self.weights[w], self.weights[bias] = (a, b), (b,)
+        return self.node("Add", [self.node("MatMul", [x, w], name), bias])
+
+    def heads(self, x, perm):
+        y = self.node("Reshape", [x, self.const([0, T, HEADS, HEAD], np.int64)])
+        return self.node("Transpose", [y], perm=perm)
+
+    def softmax(self, x, name):
+        if not self.decomposed:
+            return self.node("Softmax", [x], name, axis=-1)
+        m = self.node("ReduceMax", [x], axes=[-1], keepdims=1)
+        e = self.node("Exp", [self.node("Sub", [x, m])])
+        s = self.node("ReduceSum", [e, self.const([-1], np.int64)], keepdims=1)
+        return self.node("Div", [e, s], name)
+
+    def layernorm(self, x, name):
+        g, b = f"{name}.weight", f"{name}.bias"
+        self.weights[g], self.weights[b] = (D,), (D,)
+        if not self.decomposed:
+            return self.node("LayerNormalization", [x, g, b], name, axis=-1, epsilon=1e-5)
+        d = self.node("Sub", [x, self.node("ReduceMean", [x], axes=[-1])])
+        var = self.node("ReduceMean", [self.node("Pow", [d, self.const(2.0)])], axes=[-1])
+        std = self.node("Sqrt", [self.node("Add", [var, self.const(1e-5)])])
+        return self.node("Add", [self.node("Mul", [self.node("Div", [d, std]), g]), b], name)
+
+    def gelu(self, x, name):
+        if not self.decomposed:
+            return self.node("Gelu", [x], name)
+        erf = self.node("Erf", [self.node("Div", [x, self.const(2 ** 0.5)])])
+        y = self.node("Mul", [x, self.node("Add", [erf, self.const(1.0)])])
+        return self.node("Mul", [y, self.const(0.5)], name)
+
+    def encoder_layer(self, x, p):
+        a = f"{p}.self_attn"
+        q = self.heads(self.linear(x, f"{a}.q_proj", D, D), [0, 2, 1, 3])
+        k = self.heads(self.linear(x, f"{a}.k_proj", D, D), [0, 2, 3, 1])
+        v = self.heads(self.linear(x, f"{a}.v_proj", D, D), [0, 2, 1, 3])
+        scores = self.node("Div", [self.node("MatMul", [q, k], f"{a}.scores"),
+                                   self.const(HEAD ** 0.5)])
+        context = self.node("MatMul", [self.softmax(scores, f"{a}.softmax"), v], f"{a}.context")
+        merged = self.node("Reshape", [self.node("Transpose", [context], perm=[0, 2, 1, 3]),
+                                       self.const([0, T, D], np.int64)])
+        x = self.layernorm(self.node("Add", [x, self.linear(merged, f"{a}.out_proj", D, D)],
+                                     f"{p}.add"), f"{p}.norm1")
+        h = self.gelu(self.linear(x, f"{p}.linear1", D, HIDDEN), f"{p}.activation")
+        y = self.node("Add", [x, self.linear(h, f"{p}.linear2", HIDDEN, D)], f"{p}.add_2")
+        return self.layernorm(y, f"{p}.norm2")
+
+    def save(self, path, out):
+        inits = [numpy_helper.from_array(np.ones(s, np.float32), n) for n, s in self.weights.items()]
+        inits += [numpy_helper.from_array(v, n) for n, v in self.consts.items()]
+        graph = helper.make_graph(self.nodes, "encoder", [_tensor("x", ["N", T, D])],
+                                  [_tensor(out, ["N", T, D])], initializer=inits)
+        # Whole ops need opset 20 (Gelu); decomposed graphs use opset 17 (ReduceMean's axes).
+        opset = 17 if self.decomposed else 20
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]), path)
+        return path
+
+
+@pytest.mark.parametrize("decomposed", [False, True])
+def test_transformer_encoder_matches_a_hand_count(tmp_path, decomposed):
+    g = _Graph(decomposed)
+    x = "x"
+    for i in range(2):
+        x = g.encoder_layer(x, f"encoder.layers.{i}")
+    w = from_onnx(g.save(tmp_path / "encoder.onnx", x), batch=2)
+    # The graph transposes the keys itself, so Q K^T reads a plain right operand.
+    assert layer_rows(w) == encoder_hand_count(T, norm_first=False, keys_transposed=False)
+    layers = {l.name: l for l in w.layers}
+    assert layers["encoder.layers.0.add"].inputs == ["input", "encoder.layers.0.self_attn.out_proj"]
+    assert layers["encoder.layers.1.self_attn.scores"].inputs == [
+        "encoder.layers.1.self_attn.q_proj", "encoder.layers.1.self_attn.k_proj"]

@@ -184,3 +184,80 @@ def test_importing_hicsim_does_not_import_torch_or_onnx():
     code = ("import sys, hicsim.workload, hicsim.cli.export; "
             "assert not {'torch', 'onnx'} & set(sys.modules), 'imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+from torch_transformers import vit_b_16  # noqa: E402
+from transformer_counts import encoder_hand_count, layer_rows  # noqa: E402
+
+
+@pytest.mark.parametrize("tracer", ["fx", "hooks"])
+def test_vit_b16_matches_the_zoo_layer_for_layer(tracer):
+    # torchvision does not import beside torch 2.13.0 here: vit_b_16 rebuilt in plain torch.
+    traced = trace_torch(vit_b_16(), torch.randn(1, 3, 224, 224), name="vit_b16_imagenet",
+                         tracer=tracer)
+    assert_same_layers(traced.workload, zoo.build("vit_b16_imagenet"))
+
+
+class Encoder(nn.Module):
+    """A small nn.TransformerEncoder inside a model (as a model uses it; torch.fx cannot trace
+    the encoder's own forward, but treats it as one op inside another module)."""
+
+    def __init__(self, norm_first: bool):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, dropout=0.0,
+                                           activation="gelu", batch_first=True,
+                                           norm_first=norm_first)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+
+    def forward(self, x):
+        return self.encoder(x)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("tracer", ["fx", "hooks"])
+def test_transformer_encoder_matches_a_hand_count(tracer, norm_first):
+    w = trace_torch(Encoder(norm_first).eval(), torch.randn(2, 10, 32), tracer=tracer).workload
+    assert layer_rows(w) == encoder_hand_count(10, norm_first)
+    layers = {l.name: l for l in w.layers}
+    # Residual adds read the block input and the attention output.
+    assert layers["encoder.layers.0.add"].inputs == ["input", "encoder.layers.0.self_attn.out_proj"]
+    assert layers["encoder.layers.1.add"].inputs == [
+        "encoder.layers.0.add_2" if norm_first else "encoder.layers.0.norm2",
+        "encoder.layers.1.self_attn.out_proj"]
+    assert layers["encoder.layers.0.self_attn.scores"].inputs == [
+        "encoder.layers.0.self_attn.q_proj", "encoder.layers.0.self_attn.k_proj"]
+
+
+class Sdpa(nn.Module):
+    """Attention written out: projections, then F.scaled_dot_product_attention over 2 heads."""
+
+    def __init__(self):
+        super().__init__()
+        self.qkv = nn.Linear(16, 48)
+        self.norm = nn.LayerNorm(16)
+
+    def forward(self, x):
+        b, t, _ = x.shape
+        q, k, v = self.qkv(self.norm(x)).reshape(b, t, 3, 2, 8).permute(2, 0, 3, 1, 4)
+        y = F.scaled_dot_product_attention(q, k, v)                  # [B, 2, T, 8]
+        s = torch.matmul(q, k.transpose(-2, -1)).softmax(-1)         # [B, 2, T, T]
+        return y, F.gelu(s)
+
+
+@pytest.mark.parametrize("tracer", ["fx", "hooks"])
+def test_sdpa_matmul_softmax_layernorm_and_gelu(tracer):
+    w = trace_torch(Sdpa(), torch.randn(1, 6, 16), tracer=tracer).workload
+    table = [(l.name, l.op) for l in w.layers]
+    assert table == [
+        ("norm", "layernorm"), ("qkv", "linear"),
+        ("scaled_dot_product_attention.scores", "matmul"),
+        ("scaled_dot_product_attention.softmax", "softmax"),
+        ("scaled_dot_product_attention.context", "matmul"),
+        ("matmul", "matmul"), ("softmax", "softmax"), ("gelu", "gelu")]
+    layers = {l.name: l for l in w.layers}
+    scores = layers["scaled_dot_product_attention.scores"]
+    assert (scores.heads, scores.m, scores.k, scores.n) == (2, 6, 8, 6)
+    product = layers["matmul"]
+    assert (product.heads, product.m, product.k, product.n) == (2, 6, 8, 6)
+    assert (layers["softmax"].heads, layers["softmax"].rows, layers["softmax"].cols) == (2, 6, 6)
+    assert (layers["gelu"].tokens, layers["gelu"].features) == (12, 6)

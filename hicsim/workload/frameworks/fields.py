@@ -58,16 +58,44 @@ def linear(in_shape: Sequence[int], in_features: int, out_features: int) -> dict
 
 
 def matmul(lhs_shape: Sequence[int], rhs_shape: Sequence[int]) -> dict:
-    """Product of two activations, ``[..., m, k] @ [..., k, n]``: leading axes (attention heads)
-    fold into ``m``, as the schema's matmul has no batch count of its own."""
-    if len(lhs_shape) < 1 or len(rhs_shape) < 2:
+    """Product of two activations, ``[..., m, k] @ [..., k, n]``: the leading axes both operands
+    share are independent products (attention heads); the schema states the default of one head
+    by leaving it out."""
+    if len(lhs_shape) < 1 or len(rhs_shape) < 2 or lhs_shape[-1] != rhs_shape[-2]:
         raise ValueError(f"matmul of shapes {list(lhs_shape)} and {list(rhs_shape)}")
-    return dict(m=math.prod(lhs_shape[:-1]), k=int(lhs_shape[-1]), n=int(rhs_shape[-1]),
-                rhs="activation")
+    heads = math.prod(rhs_shape[:-2])
+    if heads > 1 and tuple(lhs_shape[:-2]) != tuple(rhs_shape[:-2]):
+        raise ValueError(f"matmul of shapes {list(lhs_shape)} and {list(rhs_shape)}: "
+                         f"broadcast heads")
+    m = math.prod(lhs_shape[:-1]) // heads
+    fields = dict(m=m, k=int(lhs_shape[-1]), n=int(rhs_shape[-1]), rhs="activation")
+    return dict(fields, heads=heads) if heads > 1 else fields
+
+
+def tokens(shape: Sequence[int], features: Optional[int] = None) -> dict:
+    """A per-token op (norm, activation function) over ``features`` (default: the last axis);
+    every other element is another token."""
+    features = int(features or shape[-1])
+    return dict(tokens=math.prod(shape) // features, features=features)
+
+
+def softmax(shape: Sequence[int], scale: bool = False) -> dict:
+    """Softmax over the last axis; the axis before it is the rows, any before that the heads."""
+    shape = [int(s) for s in shape]
+    fields = dict(rows=math.prod(shape[-2:-1]), cols=shape[-1])
+    if len(shape) > 2:
+        fields["heads"] = math.prod(shape[:-2])
+    if scale:
+        fields["scale"] = True
+    return fields
 
 
 def elementwise(out_shape: Sequence[int]) -> dict:
-    return dict(shape=_feature_map(out_shape))
+    """A feature map [C, H, W], or tokens [T, D] (a residual add in a transformer)."""
+    if not 1 <= len(out_shape) <= 3:
+        raise ValueError(f"expects a [C, H, W] feature map or [tokens, features], got "
+                         f"{list(out_shape)}")
+    return dict(shape=tuple(int(s) for s in out_shape))
 
 
 def _feature_map(shape: Sequence[int]) -> tuple[int, int, int]:

@@ -1,10 +1,12 @@
-"""Import an ONNX graph as a workload: Conv, Gemm, MatMul, Add/Sub/Sum, Mul, Concat and 2-D
-pooling (MaxPool, AveragePool, the global pools, ReduceMean over H and W) become layers.
+"""Import an ONNX graph as a workload: Conv, Gemm, MatMul (of a weight or of two activations,
+with heads), Add/Sub/Sum, Mul, Concat and 2-D pooling (MaxPool, AveragePool, the global pools,
+ReduceMean over H and W) become layers; so do Softmax, LayerNormalization, Gelu and their
+decomposed forms (``onnx_fusion``).
 
 Shapes come from ONNX shape inference; ``input_shape`` fixes symbolic input dimensions first.
 A tensor computed only from initializers, constants and shapes is a constant, not an activation
-(shape arithmetic, weight preprocessing). As in ``from_torch``, normalisations, activation
-functions, dropout, reshapes and casts are compute-free and passed through, and so are Add, Sub,
+(shape arithmetic, weight preprocessing). As in ``from_torch``, feature-map normalisations,
+activation functions, dropout, reshapes and casts are compute-free and passed through, and so are Add, Sub,
 Mul and Div with one activation operand (a bias or a scale). A MatMul with a constant 2-D right
 operand is a linear layer, which is what PyTorch exports ``nn.Linear`` on sequences to. Every
 other op that reads an activation is listed as unsupported.
@@ -20,14 +22,15 @@ from onnx import helper, numpy_helper, shape_inference
 
 from hicsim.spec.errors import InputError, single
 from hicsim.workload.frameworks import fields
+from hicsim.workload.frameworks.onnx_fusion import find_regions
 from hicsim.workload.frameworks.onnx_names import LayerNames
 from hicsim.workload.frameworks.recorder import Recorder
 from hicsim.workload.model import Workload
 
 COMPUTE_FREE = {
-    "BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization",
-    "Relu", "Clip", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Gelu", "Sigmoid", "HardSigmoid",
-    "HardSwish", "Tanh", "Softmax", "LogSoftmax", "Softplus", "Mish", "Erf", "Dropout",
+    "BatchNormalization", "InstanceNormalization", "GroupNormalization",
+    "Relu", "Clip", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Sigmoid", "HardSigmoid",
+    "HardSwish", "Tanh", "LogSoftmax", "Softplus", "Mish", "Erf", "Dropout",
     "Identity", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Cast", "Expand",
     "Split", "Slice", "Neg", "Div", "Sqrt", "Pow"}
 CONSTANT_SOURCES = {"Constant", "ConstantOfShape", "Shape", "Size"}
@@ -95,10 +98,22 @@ class _Importer:
 
     def run(self) -> None:
         plan = [(node, self._dynamic(node)) for node in self.graph.node]
-        layer_nodes = [n.name for n, dyn in plan if dyn and self._makes_layer(n, dyn)]
+        self._mark_constants()
+        regions = find_regions(self.graph.node, self.constants, lambda t: t in self.static,
+                               lambda t: len(self.shapes[t]) if t in self.shapes else None)
+        # Transformer ops (whole or decomposed) are one layer each, at their last node.
+        fused = {i: None for r in regions for i in r.nodes}
+        fused.update({r.nodes[-1]: r for r in regions})
+        layer_nodes = [n.name for i, (n, dyn) in enumerate(plan) if i not in fused and dyn
+                       and self._makes_layer(n, dyn)]
+        layer_nodes += [self.graph.node[r.nodes[-1]].name for r in regions]
         names = LayerNames([n.name for n in self.graph.node], layer_nodes)
-        for node, dynamic in plan:
-            if not dynamic:
+        for i, (node, dynamic) in enumerate(plan):
+            if i in fused:
+                region = fused[i]
+                if region is not None:
+                    self._fused(region, names.name(node.name, region.kind))
+            elif not dynamic:
                 self._constant(node)
             elif not self._makes_layer(node, dynamic):
                 for out in filter(None, node.output):
@@ -106,6 +121,20 @@ class _Importer:
             else:
                 self._layer(node, dynamic, names.name(node.name, KIND.get(node.op_type,
                                                                            node.op_type)))
+
+    def _mark_constants(self) -> None:
+        """Tensors computed from constants only, known before any layer is built (fusion reads
+        reduction axes from them)."""
+        for node in self.graph.node:
+            if not self._dynamic(node):
+                self._constant(node)
+
+    def _fused(self, region, name: str) -> None:
+        shape = self._per_sample(region.root)
+        layer_fields = (fields.softmax(shape, region.scale) if region.kind == "softmax"
+                        else fields.tokens(shape))
+        self.rec.layer(name, region.kind, layer_fields, [region.root], region.output,
+                       self._per_sample(region.output))
 
     def _dynamic(self, node) -> list[str]:
         """The node's activation inputs (none: it computes a constant)."""

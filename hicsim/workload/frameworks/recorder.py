@@ -78,7 +78,10 @@ class Recorder:
         except ValidationError as exc:
             return self._refuse(name, f"{op}: {_first_error(exc)}", producers, [out], out_shape)
         got, want = tuple(output_shape(layer)), tuple(out_shape)
-        if got != want and (len(want) == 3 or math.prod(got) != math.prod(want)):
+        # Feature maps must agree exactly; token layers ([T, D]) only in elements, as a
+        # framework's [heads, T, D] is the same data.
+        if got != want and ((len(want) == 3 and len(got) == 3)
+                            or math.prod(got) != math.prod(want)):
             return self._refuse(name, f"{op} would give shape {list(got)} but the network gives "
                                       f"{list(want)}", producers, [out], out_shape)
         self.layers.append(layer)
@@ -121,7 +124,8 @@ class Recorder:
         if problems:
             raise InputError(self.source, problems + [
                 ("", f"{len(problems)} unsupported op(s); hicsim workloads have conv2d, "
-                     "linear, matmul, add, mul (channel scale), concat (channels) and pool")])
+                     "linear, matmul, add, mul (channel scale), concat (channels), pool, "
+                     "attention, softmax, layernorm/rmsnorm, gelu/silu/tanh and embeddings")])
         if not self.layers:
             raise InputError(self.source, [("", "no convolution, linear, matmul, add, concat or "
                                                 "pooling op found")])

@@ -2,34 +2,45 @@
 wrote. Both tracers (torch.fx and the forward-hook fallback) feed every call through here, so
 they agree op for op.
 
-Compute-free here, passed through silently: batch norm and the other normalisations (a
-per-element scale and shift), activation functions, dropout, and reshapes/views/transposes
-(a flatten moves no data). So are add, sub, mul and div with only one activation operand (a
-constant bias or scale). Anything else that reads an activation and is not a convolution, linear
-layer, matmul, residual add, channel scaling, channel concatenation or 2-D pooling is listed as
-unsupported.
+Compute-free here, passed through silently: batch norm and the other normalisations of feature
+maps (a per-element scale and shift, folded into the weights), activation functions but GELU,
+SiLU and tanh, dropout, and reshapes/views/transposes (a flatten moves no data). So are add, sub,
+mul and div with only one activation operand (a constant bias or scale) smaller than it. What
+transformers do is layers: LayerNorm and RMSNorm, GELU, SiLU, tanh, softmax, embeddings,
+attention modules and ``scaled_dot_product_attention`` (``torch_attention``), a learned tensor
+as large as the activation added to it (position embeddings) or concatenated with it along the
+tokens (a class token), and the first or last token taken (``x[:, 0]``). Anything else that
+reads an activation and is not a convolution, linear layer, matmul, residual add, channel
+scaling, concatenation or 2-D pooling is listed as unsupported.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+import math
+
 import torch
 from torch import nn
 
 from hicsim.workload.frameworks import fields
 from hicsim.workload.frameworks.recorder import Recorder, child_name
+from hicsim.workload.frameworks.torch_attention import ATTENTION_MODULES, AttentionExpander
 
 COMPUTE_FREE_MODULES = (
-    nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm, nn.LayerNorm,
-    nn.GroupNorm, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
-    nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.Sigmoid, nn.Tanh,
-    nn.Softmax, nn.LogSoftmax, nn.Softplus, nn.modules.dropout._DropoutNd, nn.Identity,
+    nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm,
+    nn.GroupNorm, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU,
+    nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.Sigmoid,
+    nn.LogSoftmax, nn.Softplus, nn.modules.dropout._DropoutNd, nn.Identity,
     nn.Flatten, nn.Unflatten)
+FUNCTION_MODULES = {nn.GELU: "gelu", nn.SiLU: "silu", nn.Tanh: "tanh"}
+NORM_MODULES = {nn.LayerNorm: "layernorm", **({nn.RMSNorm: "rmsnorm"} if hasattr(nn, "RMSNorm") else {})}
+FUNCTIONS = {"gelu", "silu", "tanh"}
+NORM_FUNCTIONS = {"layer_norm": "layernorm", "rms_norm": "rmsnorm"}
 COMPUTE_FREE_FUNCTIONS = {
-    "relu", "relu6", "hardtanh", "sigmoid", "tanh", "gelu", "silu", "mish", "hardswish",
-    "hardsigmoid", "elu", "selu", "leaky_relu", "softmax", "log_softmax", "softplus", "dropout",
-    "batch_norm", "layer_norm", "group_norm", "instance_norm", "flatten", "view", "reshape",
+    "relu", "relu6", "hardtanh", "sigmoid", "mish", "hardswish",
+    "hardsigmoid", "elu", "selu", "leaky_relu", "log_softmax", "softplus", "dropout",
+    "batch_norm", "group_norm", "instance_norm", "flatten", "view", "reshape",
     "permute", "transpose", "t", "contiguous", "getitem", "squeeze", "unsqueeze", "clone",
     "detach", "to", "float", "half", "expand", "expand_as", "chunk", "split", "unbind", "neg",
     "div", "truediv"}
@@ -71,11 +82,17 @@ class TorchEmitter:
 
     def __init__(self, recorder: Recorder, example: torch.Tensor):
         self.rec = recorder
+        self.attention = AttentionExpander(recorder)
         self._alive: list = [example]
         recorder.network_input(id(example), per_sample(example))
 
     def module(self, name: str, module: nn.Module, args: tuple, output: Any) -> None:
         srcs = self._activations(args)
+        if srcs and isinstance(module, ATTENTION_MODULES):  # (output, weights) from attention
+            out = output[0] if isinstance(output, tuple) else output
+            self._keep(out)
+            return self._guard(name, srcs[:1], out, lambda: self.attention.module(
+                name, module, srcs[0], id(out)))
         if not srcs or not isinstance(output, torch.Tensor):
             return self._constant_or_opaque(name, type(module).__name__, srcs, output)
         x = srcs[0]
@@ -90,6 +107,10 @@ class TorchEmitter:
         outs = [o for o in _flat([output]) if isinstance(o, torch.Tensor)]
         if not srcs or not outs:
             return  # computes on constants, or asks for a size: no activation data moves
+        if kind in ("add", "concat", "getitem") and len(outs) == 1:
+            table = self._token_op(owner, kind, args, kwargs, tensors, srcs, outs[0])
+            if table:
+                return
         if kind in COMPUTE_FREE_FUNCTIONS or (kind in ("add", "sub", "mul") and len(srcs) == 1):
             for out in outs:
                 self._passthrough(srcs[0], out)
@@ -124,6 +145,16 @@ class TorchEmitter:
         elif type(m) in ADAPTIVE_POOL_MODULES:
             self._layer(name, "pool", fields.adaptive_pool(ADAPTIVE_POOL_MODULES[type(m)],
                                                            per_sample(x), m.output_size), [x], out)
+        elif type(m) in NORM_MODULES:
+            self._layer(name, NORM_MODULES[type(m)], fields.tokens(
+                per_sample(x), math.prod(m.normalized_shape)), [x], out)
+        elif type(m) in FUNCTION_MODULES:
+            self._layer(name, FUNCTION_MODULES[type(m)], fields.tokens(per_sample(x)), [x], out)
+        elif isinstance(m, nn.Softmax):
+            self._layer(name, "softmax", fields.softmax(per_sample(x)), [x], out)
+        elif isinstance(m, nn.Embedding):
+            self._layer(name, "embedding", dict(num_embeddings=m.num_embeddings,
+                        dim=m.embedding_dim, tokens=math.prod(per_sample(x))), [x], out)
         else:
             self.rec.unsupported(name, f"module {type(m).__name__}", [id(x)], [id(out)],
                                  per_sample(out))
@@ -144,6 +175,20 @@ class TorchEmitter:
             self._layer(name, "concat", fields.elementwise(per_sample(out)), srcs, out)
         elif kind == "matmul":
             self._matmul(name, args, out)
+        elif kind in NORM_FUNCTIONS:
+            shape = _arg(args, kwargs, 1, "normalized_shape", None)
+            self._layer(name, NORM_FUNCTIONS[kind], fields.tokens(
+                per_sample(x), math.prod(shape)), [x], out)
+        elif kind in FUNCTIONS:
+            self._layer(name, kind, fields.tokens(per_sample(x)), [x], out)
+        elif kind == "softmax":
+            self._layer(name, "softmax", fields.softmax(per_sample(x)), [x], out)
+        elif kind == "scaled_dot_product_attention":
+            q, k, v = (per_sample(t) for t in srcs[:3])
+            heads = math.prod(q[:-2]) if len(q) > 2 else 1
+            self._keep(out)
+            self.attention.attention(name, *(id(t) for t in srcs[:3]), heads, q[-2], k[-2], q[-1],
+                                     out=id(out))
         elif kind in ("conv2d", "linear"):
             self._functional_weighted(name, kind, args, kwargs, x, out)
         elif kind in POOL_FUNCTIONS:
@@ -185,6 +230,48 @@ class TorchEmitter:
             per_sample(x), weight.shape[0], tuple(weight.shape[2:]),
             _arg(args, kwargs, 3, "stride", 1), _arg(args, kwargs, 4, "padding", 0),
             _arg(args, kwargs, 5, "dilation", 1), groups), [x], out, x)
+
+    def _token_op(self, owner, kind, args, kwargs, tensors, srcs, out) -> bool:
+        """Learned tensors read as tokens: one as large as the activation added to it (position
+        embeddings), one concatenated with it along the tokens (a class token); and the first or
+        last token taken. Each learned tensor becomes a positions lookup named ``<op>.table``.
+        False: not such an op (the caller treats it as usual)."""
+        x = srcs[0]
+        if kind == "getitem":
+            index = args[1] if len(args) > 1 else None
+            if (x.dim() != 3 or not isinstance(index, tuple) or len(index) != 2
+                    or index[0] != slice(None) or index[1] not in (0, -1)):
+                return False
+            name = child_name(owner, "token_slice")
+            self._layer(name, "token_slice", dict(dim=x.shape[-1], position="first" if index[1] == 0
+                        else "last"), [x], out)
+            return True
+        constants = [t for t in tensors if not self.rec.is_activation(id(t))]
+        if out.dim() != 3 or not constants or (kind == "add" and len(srcs) != 1):
+            return False
+        dim = out.shape[-1]
+        if kind == "add" and constants[0].numel() != math.prod(per_sample(out)):
+            return False  # a bias broadcast over the tokens: compute-free
+        if kind == "concat" and _arg(args, kwargs, 1, "dim", 0) % 3 != 1:
+            return False
+        name = child_name(owner, kind)
+        table = f"{name}.table"
+        operands = []
+        for t in (tensors if kind == "concat" else [x, constants[0]]):
+            if self.rec.is_activation(id(t)):
+                operands.append(t)
+                continue
+            rows = t.shape[-2] if t.dim() > 1 else 1
+            self._keep(t)
+            self.attention.layer(table, "embedding", dict(num_embeddings=rows, dim=dim,
+                                 tokens=rows, lookup="positions"), [id(x)], id(t))
+            operands.append(t)
+        self._keep(out)
+        if kind == "add":
+            self._layer(name, "add", dict(shape=per_sample(out)), operands, out)
+        else:
+            self._layer(name, "token_concat", dict(tokens=out.shape[1], dim=dim), operands, out)
+        return True
 
     # -- plumbing ---------------------------------------------------------------------------
     def _layer(self, name, op, layer_fields, srcs, out, sample_of=None) -> None:

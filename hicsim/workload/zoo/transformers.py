@@ -115,21 +115,23 @@ def build_vit(g: GraphBuilder, *, num_classes: int, width: float, patch: int, la
     grid = size // patch
     g.conv("conv_proj", d, kernel=patch, stride=patch, padding=0)
     t = Tokens(g, grid * grid + 1, d)
-    t.embedding("class_token", 1, lookup="positions", tokens=1)
-    g.append(TokenConcat(name="encoder.concat", op="token_concat", inputs=["class_token", "conv_proj"],
+    # The class token before the patches, then the position embeddings added: learned tensors
+    # read as tables (names as the importers give them: the op, then .table).
+    t.embedding("concat.table", 1, lookup="positions", tokens=1)
+    g.append(TokenConcat(name="concat", op="token_concat", inputs=["concat.table", "conv_proj"],
                          tokens=t.tokens, dim=d))
-    t.embedding("encoder.pos_embedding", t.tokens, lookup="positions")
-    x = t.add("encoder.pos_add", ["encoder.concat", "encoder.pos_embedding"])
+    t.embedding("encoder.add.table", t.tokens, lookup="positions")
+    x = t.add("encoder.add", ["concat", "encoder.add.table"])
     for i in range(layers):
         p = f"encoder.layers.encoder_layer_{i}"
         t.norm(f"{p}.ln_1", src=x)
         a = t.attention(f"{p}.self_attention", heads, ("q_proj", "k_proj", "v_proj", "out_proj"))
-        y = t.add(f"{p}.add_1", [a, x])
+        y = t.add(f"{p}.add", [a, x])
         t.norm(f"{p}.ln_2")
         m = t.mlp(f"{p}.mlp", ("0", "1", "3"), hidden)
-        x = t.add(f"{p}.add_2", [m, y])
+        x = t.add(f"{p}.add_2", [y, m])
     t.norm("encoder.ln", src=x)
-    t.take("encoder.class_token_out")  # the head reads the class token only
+    t.take("token_slice")  # the head reads the class token only
     t.linear("heads.head", num_classes, tokens=1)
 
 
