@@ -11,7 +11,7 @@ from hicsim.costs import cost_table
 from hicsim.workload import zoo
 from hicsim.workload.transformer_layers import activation_macs
 
-MATRIX_UNIT = {"chip.activation_matmul": {"on": "matrix_unit", "matrix_unit": {
+MATRIX_UNIT = {"chip.activation_matmul": {"unit": "matrix_unit", "matrix_unit": {
     "macs_per_cycle": 256, "energy_per_mac": "0.2 pJ"}}}
 
 
@@ -65,7 +65,7 @@ def test_vector_functions_are_counted_and_priced(hic):
 
 def test_runtime_crossbars_program_the_right_operand_and_wear(hic):
     w = tiny_vit()
-    spec = {"chip.activation_matmul": {"on": "crossbars", "crossbars": {"crossbars": 4}}}
+    spec = {"chip.activation_matmul": {"unit": "crossbars", "crossbars": {"crossbars": 4}}}
     r = simulate(hic, w, spec)
     matmuls = [l for l in w.layers if l.op == "matmul" and not l.weighted]
     names = [l.name for l in matmuls]
@@ -128,3 +128,12 @@ def test_decode_events_grow_with_steps_simulated_not_with_cycles(hic):
     # Same three steps simulated: about the same events, for ten times the tokens.
     assert longer.events < 1.1 * three.events
     assert longer.cycles > 5 * three.cycles / 2
+
+
+def test_spec_names_the_unit_it_needs(tmp_path):
+    from hicsim.spec import load_arch
+    from hicsim.spec.errors import InputError
+    from conftest import ROOT
+    with pytest.raises(InputError, match="unit: matrix_unit needs a matrix_unit"):
+        load_arch(ROOT / "arch_specs" / "hic_pcm.yaml",
+                  {"chip.activation_matmul": {"unit": "matrix_unit"}})

@@ -1,4 +1,4 @@
-"""Activation matmuls on crossbars written at run time (``chip.activation_matmul.on: crossbars``).
+"""Activation matmuls on crossbars written at run time (``chip.activation_matmul.unit: crossbars``).
 
 The right operand of each head (K^T or V, k x n) is programmed into the reserved crossbars in the
 tile's weight representation, as a layer's weights would be, then the left operand's m rows run as

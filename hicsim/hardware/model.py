@@ -119,7 +119,7 @@ def build_hardware(arch: Arch) -> Hardware:
         parallel_devices=t.programming.parallel_devices, partial_sum_bits=t.partial_sum_bits)
     gen, am = arch.generation, c.activation_matmul
     attention = AttentionUnits(
-        am.on, am.matrix_unit.macs_per_cycle if am.matrix_unit is not None else None,
+        am.unit, am.matrix_unit.macs_per_cycle if am.matrix_unit is not None else None,
         am.crossbars.crossbars if am.crossbars is not None else None, c.vector_unit.functions)
     return Hardware(
         spec=arch, name=arch.name, clock_hz=clock, tiles=c.tiles, crossbars_per_tile=t.crossbars,

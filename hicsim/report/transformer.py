@@ -112,7 +112,7 @@ def _wear(arch, workload, mapping, stages: Stages, actions: pd.DataFrame,
         out.append(_lifetime("weights streamed through the crossbars", passes, unit,
                              endurance, per_second))
     runtime = arch.chip.activation_matmul.crossbars
-    if arch.chip.activation_matmul.on == "crossbars":
+    if arch.chip.activation_matmul.unit == "crossbars":
         attention = {l.name for l in workload.layers if l.op == "matmul" and not l.weighted}
         rows = actions[actions["layer"].isin(attention) & (actions["action"] == "devices_written")]
         written = float(rows["count"].sum())

@@ -50,14 +50,14 @@ class RuntimeCrossbars(Strict):
 class ActivationMatmul(Strict):
     """Where activation-by-activation matmuls (Q K^T, scores x V) run."""
 
-    on: Literal["vector_unit", "matrix_unit", "crossbars"] = "vector_unit"
+    unit: Literal["vector_unit", "matrix_unit", "crossbars"] = "vector_unit"
     matrix_unit: Optional[MatrixUnit] = None
     crossbars: Optional[RuntimeCrossbars] = None
 
     @model_validator(mode="after")
     def _unit_given(self):
-        if self.on == "matrix_unit" and self.matrix_unit is None:
-            raise ValueError("on: matrix_unit needs a matrix_unit (macs_per_cycle, energy_per_mac)")
-        if self.on == "crossbars" and self.crossbars is None:
-            raise ValueError("on: crossbars needs crossbars: {crossbars: N}")
+        if self.unit == "matrix_unit" and self.matrix_unit is None:
+            raise ValueError("unit: matrix_unit needs a matrix_unit (macs_per_cycle, energy_per_mac)")
+        if self.unit == "crossbars" and self.crossbars is None:
+            raise ValueError("unit: crossbars needs crossbars: {crossbars: N}")
         return self
