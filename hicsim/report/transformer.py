@@ -5,7 +5,8 @@ the KV caches live, and how long PCM lasts when crossbars are written at run tim
 Energy by operation type: data movement (buffers, DRAM, interconnect), programming (device
 pulses and verify reads while writing), weight MVMs (the crossbar layers' analog reads,
 conversions and digital sums), attention matmuls (activation-by-activation products),
-softmax/norm/activation (those layers' vector work), other (residual adds, copies).
+softmax/norm/activation (those layers' vector work), static (leakage over the run), other
+(residual adds, copies).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hicsim.workload.decode import prompt_tokens
 MOVEMENT = {"global_buffer", "dram", "interconnect", "local_buffer", "basis_buffer"}
 VECTOR_KINDS = {"softmax", "layernorm", "rmsnorm", "gelu", "silu", "tanh"}
 OP_TYPES = ("weight MVM", "attention matmul", "softmax/norm/activation", "data movement",
-            "programming", "other")
+            "programming", "static", "other")
 
 
 def is_transformer(workload) -> bool:
@@ -30,6 +31,8 @@ def is_transformer(workload) -> bool:
 
 
 def op_type(layer, component: str, category: str) -> str:
+    if category == "static":  # leakage over the run's time
+        return "static"
     if component in MOVEMENT:
         return "data movement"
     if category == "programming":
@@ -79,7 +82,10 @@ def transformer_summary(arch, workload, mapping, stages: Stages, actions: pd.Dat
     per_second = workload.batch * clock_hz / stages.cycles[0]  # samples (or prompts) per second
     if workload.decode is not None:
         n = workload.decode.new_tokens
-        prefill_j = sum(c * costs[k[2:]] for k, c in stages.simulated[0].counts.items())
+        static = float(actions.loc[actions["category"] == "static", "energy_J"].sum())
+        # The prefill's own counts, and its share of the leakage (by its share of the time).
+        prefill_j = (sum(c * costs[k[2:]] for k, c in stages.simulated[0].counts.items())
+                     + static * stages.cycles[0] / sum(stages.cycles))
         decode_s = sum(stages.cycles[1:]) / clock_hz
         total_j = float(actions["energy_J"].sum())
         per_second = workload.batch * n / decode_s
