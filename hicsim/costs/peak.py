@@ -41,8 +41,8 @@ def peak_rates(arch: Arch) -> tuple[float, float, dict[tuple[str, str], float]]:
     rows = t.crossbar.rows
     rounds = 1 if t.dac.count is None else math.ceil(rows / t.dac.count)
     read = (t.crossbar.read_latency + t.dac.latency) * rounds
-    if t.adc.columns_per_adc is not None:
-        per_adc = math.ceil(used_cols / t.adc.columns_per_adc)
+    if t.adc.columns_per_adc is not None:  # the crossbar's own ADCs share its used columns
+        per_adc = math.ceil(used_cols / math.ceil(t.crossbar.cols / t.adc.columns_per_adc))
     else:
         per_adc = used_cols * t.crossbars / t.adc.count
     slice_time = max(read, per_adc * adc_conversion_time(t.adc))

@@ -18,7 +18,7 @@ from hicsim.spec.memory import Memory
 from hicsim.spec.physical import (AdcRating, CrossbarPhysics, FixedComponent, Rated, SampleHold,
                                   Technology)
 from hicsim.spec.training import Training
-from hicsim.spec.quantities import (Area, Bandwidth, Bits, Energy, EnergyPerByte, Frequency,
+from hicsim.spec.quantities import (Area, AreaOrZero, Bandwidth, Bits, Energy, EnergyPerByte, Frequency,
                                     NonNegativeInt, PositiveInt, Power, Strict, Time, TimeOrZero)
 
 # Largest binary-device count of a HIC weight: magnitudes are held as int32 codes and float32
@@ -55,7 +55,7 @@ class VectorUnit(Strict):
     mac_energy: Energy = Field(default="0.23 pJ")  # 8-bit int mult + add, Horowitz 2014
     fma_energy: Energy = Field(default="1.5 pJ")  # fp16 mult 1.1 + add 0.4 pJ, Horowitz 2014
     functions: FunctionCosts = FunctionCosts()
-    area: Optional[Area] = None
+    area: Optional[AreaOrZero] = None
 
 
 class Chip(Strict):
@@ -112,7 +112,7 @@ class DigitalUnit(Strict):
 
     energy: Optional[Energy] = None  # omitted: an adder of its width (Horowitz, node-scaled)
     ops_per_cycle: Optional[PositiveInt] = None
-    area: Optional[Area] = None
+    area: Optional[AreaOrZero] = None
 
 
 class Accumulator(Strict):

@@ -56,7 +56,7 @@ class SampleHold(Strict):
     ISCA 2016, Table I): 10 uW for 8 x 128 S&H at one sample per 100 ns: 0.98 fJ per sample."""
 
     energy: Energy = Field(default="0.98 fJ")
-    area: Optional[Area] = None  # per S&H
+    area: Optional[AreaOrZero] = None  # per S&H
 
 
 class FixedComponent(Strict):
@@ -68,7 +68,7 @@ class FixedComponent(Strict):
     per: Literal["tile", "chip"]
     count: Count = 1.0
     power: PowerOrZero
-    area: AreaOrZero
+    area: Optional[AreaOrZero] = None  # omitted: unknown, listed among what the area excludes
     source: str = Field(description="where the figures come from (paper, table) or 'assumption'")
 
 
