@@ -8,7 +8,9 @@ cycles (``2 cycle``, ``32 B/cycle``) is converted with the chip clock, which the
 
 from __future__ import annotations
 
+import importlib.resources
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -48,15 +50,47 @@ class UnitError(ValueError):
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
-    """The one unit registry (built lazily: pint's start-up is not free)."""
-    ureg = pint.UnitRegistry()
-    # A clock cycle is its own dimension: it only becomes seconds once the clock is known.
+    """The one unit registry (built lazily: pint's start-up is not free).
+
+    Two dimensions beyond pint's defaults. Information: pint defines ``bit = []`` (dimensionless),
+    so ``25.6 GHz`` converts to bytes per second (as 3.2 GB/s), ``2 pJ`` to joules per byte and
+    ``4 percent`` to bytes; here the bit has a dimension of its own, so a byte-valued field
+    refuses any value without one. A clock cycle is its own dimension too: it only becomes
+    seconds once the clock is known.
+    """
+    files = importlib.resources.files("pint")
+    text = (files / "default_en.txt").read_text(encoding="utf-8")
+    # the definitions are parsed from one string, which cannot follow an @import
+    text = text.replace("@import constants_en.txt", (files / "constants_en.txt").read_text(encoding="utf-8"))
+    if "\nbit = []\n" not in text:
+        raise RuntimeError("pint's bit definition changed: update hicsim.units.registry")
+    text = text.replace("\nbit = []\n", "\nbit = [information]\n")
+    ureg = pint.UnitRegistry(None)
+    ureg.load_definitions(text.splitlines())
     ureg.define("cycle = [clock_cycle] = cycles = cyc")
     return ureg
 
 
+# pint evaluates what it reads, powers included (``10**10**10 B`` would run for hours): a value is
+# short, and its exponents are small literal numbers (``mm^2``, ``m**-1``), never chained.
+MAX_TEXT = 80
+_EXPONENT = re.compile(r"(\*\*|\^)\s*(\S*)")
+_SMALL_EXPONENT = re.compile(r"-?\d(\.\d+)?(?![\d.*^(])")
+
+
+def _check_text(text: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise UnitError(f"{text[:MAX_TEXT]!r}...: a value is a number and a unit, at most "
+                        f"{MAX_TEXT} characters")
+    for match in _EXPONENT.finditer(text):
+        if not _SMALL_EXPONENT.match(match.group(2)):
+            raise UnitError(f"cannot read {text!r}: exponents must be single-digit numbers "
+                            "(such as mm^2)")
+
+
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> pint.Quantity:
+    _check_text(text)
     ureg = registry()
     try:
         q = ureg.Quantity(text)
@@ -84,6 +118,8 @@ def parse(value: object, dim: Dimension, clock_hz: float | None = None) -> float
         q = q * ureg.Quantity(1.0 / clock_hz, "second / cycle") ** q.dimensionality["[clock_cycle]"]
     try:
         out = float(q.to(dim.si_unit).magnitude)
+    except OverflowError:
+        raise UnitError(f"{value!r} is too large") from None
     except pint.DimensionalityError:
         raise UnitError(f"{value!r} has the wrong dimension: expected {dim.name}, such as '{dim.example}'") from None
     if not math.isfinite(out):

@@ -4,7 +4,7 @@ import pytest
 
 from hicsim.generation import LayerPlan, WeightShape, plan_layer, plan_network
 from hicsim.spec.generation import GenerationUnit
-from hicsim.workload.layers import Conv2d, Linear
+from hicsim.workload.layers import Conv2d, Linear, Pool
 from hicsim.workload.model import Workload
 
 HW = {"macs_per_cycle": 64, "energy_per_mac": "0.1 pJ",
@@ -16,9 +16,9 @@ def unit(**changes) -> GenerationUnit:
     return GenerationUnit.model_validate({**HW, **changes})
 
 
-def conv(name="conv", c=4, k=8, kernel=3, groups=1) -> Conv2d:
+def conv(name="conv", c=4, k=8, kernel=3, groups=1, padding=0) -> Conv2d:
     return Conv2d(name=name, op="conv2d", in_channels=c, out_channels=k, kernel=kernel,
-                  groups=groups, input_hw=(8, 8))
+                  groups=groups, padding=padding, input_hw=(8, 8))
 
 
 def test_both_levels_by_hand():
@@ -97,9 +97,10 @@ def test_grouped_conv_is_factorised_on_its_per_group_channels():
 
 def network() -> Workload:
     return Workload(version=1, name="tiny", layers=[
-        conv("conv1", c=3, k=64, kernel=7),
-        conv("conv2", c=64, k=64),
+        conv("conv1", c=3, k=64, kernel=7, padding=3),
+        conv("conv2", c=64, k=64, padding=1),
         conv("proj", c=64, k=128, kernel=1),
+        Pool(name="gap", op="pool", mode="avg", channels=128, input_hw=(8, 8)),
         Linear(name="fc", op="linear", in_features=128, out_features=10)])
 
 

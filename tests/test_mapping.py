@@ -5,7 +5,7 @@ from hicsim.hardware.model import build_hardware
 from hicsim.mapping import map_layer, map_workload
 from hicsim.spec import load_arch
 from hicsim.workload import Workload
-from hicsim.workload.layers import Conv2d, Linear
+from hicsim.workload.layers import Conv2d, Linear, Pool
 from conftest import ROOT
 
 
@@ -69,8 +69,10 @@ def net(*layers, batch=1):
 
 
 def test_resident_replicates_busiest_layer(hic):
-    m = map_workload(build_hardware(hic), net(conv(input_hw=[32, 32]), Linear(name="fc", op="linear",
-                                                               in_features=10, out_features=10)))
+    m = map_workload(build_hardware(hic), net(
+        conv(input_hw=[32, 32]),
+        Pool(name="gap", op="pool", mode="avg", channels=64, input_hw=(32, 32)),
+        Linear(name="fc", op="linear", in_features=64, out_features=10)))
     assert m.mode == "resident"
     assert m.layers["c"].replicas > 1 and m.layers["fc"].replicas == 1  # fc does one MVM
     assert m.crossbars_used <= m.slots

@@ -9,9 +9,9 @@ CONV_CSV = """Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width
 Conv1, 230, 230, 7, 7, 3, 64, 2,
 
 \tConv2,58,58,3,3,64,64,1,#a comment cell
-Conv2,58,58,3,3,64,64,1
+Conv2,58,58,3,3,64,32,1
 DP_conv3, 30, 30, 3, 3, 32, 1, 2,
-FC, 1, 1, 1, 1, 512, 1000, 1,
+FC, 1, 1, 1, 1, 32, 1000, 1,
 """
 
 
@@ -34,7 +34,7 @@ def test_conv_topology(tmp_path):
     assert conv1.macs_per_sample == 112 * 112 * 7 * 7 * 3 * 64
     dw = w.layers[3]  # SCALE-Sim splits 'DP' rows into Channels single-channel layers
     assert (dw.groups, dw.in_channels, dw.out_channels, dw.output_hw) == (32, 32, 32, (14, 14))
-    assert w.layers[4].macs_per_sample == 512 * 1000
+    assert w.layers[4].macs_per_sample == 32 * 1000
 
 
 def test_separate_stride_columns_and_rectangles(tmp_path):
@@ -93,3 +93,23 @@ def test_missing_file_and_bad_options(tmp_path):
         from_scalesim(tmp_path / "nope.csv")
     with pytest.raises(InputError, match="batch"):
         from_scalesim(_write(tmp_path, CONV_CSV), batch=0)
+
+
+@pytest.mark.parametrize("text, where", [
+    ("Layer, M, N, K\nQKT, 1024, 1024, 64\nLinear1, 1024, 4800, 1600\n", "line 3, column 'K'"),
+    ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
+     "Strides\nc1, 34, 34, 3, 3, 3, 16, 1\nc2, 34, 34, 3, 3, 17, 16, 1\n", "line 3, column 'Channels'"),
+])
+def test_rows_that_break_the_chain_are_refused(tmp_path, text, where):
+    with pytest.raises(InputError) as err:
+        from_scalesim(_write(tmp_path, text))
+    assert err.value.problems[0][0] == where
+    assert "producers give" in err.value.problems[0][1]
+
+
+def test_padding_inside_ifmap_chains_by_channels(tmp_path):
+    """c1 outputs 32x32; c2's IFMAP of 34x34 includes its padding: accepted."""
+    text = ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
+            "Num Filter, Strides\nc1, 34, 34, 3, 3, 3, 16, 1\nc2, 34, 34, 3, 3, 16, 16, 1\n")
+    w = from_scalesim(_write(tmp_path, text))
+    assert (w.chaining, [l.in_channels for l in w.layers]) == ("channels", [3, 16])

@@ -19,7 +19,18 @@ from hicsim.spec.physical import (AdcRating, CrossbarPhysics, FixedComponent, Ra
                                   Technology)
 from hicsim.spec.training import Training
 from hicsim.spec.quantities import (Area, AreaOrZero, Bandwidth, Bits, Energy, EnergyPerByte, Frequency,
-                                    NonNegativeInt, PositiveInt, Power, Strict, Time, TimeOrZero)
+                                    Clock, NonNegativeInt, Power, Strict, Time, TimeOrZero,
+                                    count_up_to)
+
+# Sanity ceilings on hardware counts, each well above published designs (ISAAC: 168 tiles of 96
+# crossbars of 128 x 128; IBM's 64-core chip: 256 x 256), so that a slip of a few digits is refused
+# at load time instead of allocating for minutes.
+MAX_TILES = count_up_to(65536)
+MAX_CROSSBARS = count_up_to(4096)
+MAX_CROSSBAR_SIDE = count_up_to(16384)
+MAX_ADCS = count_up_to(2 ** 20)
+MAX_LANES = count_up_to(2 ** 20)
+MAX_DRAM_CHANNELS = count_up_to(1024)
 
 # Largest binary-device count of a HIC weight: magnitudes are held as int32 codes and float32
 # conductance sums by the functional model.
@@ -43,14 +54,14 @@ class Dram(Strict):
     bandwidth: Bandwidth
     energy: EnergyPerByte
     latency: TimeOrZero
-    channels: PositiveInt = 1
+    channels: MAX_DRAM_CHANNELS = 1
 
 
 class VectorUnit(Strict):
     """Chip-level digital unit for weightless ops (residual add, pooling, concat copies, softmax,
     norms, activation functions)."""
 
-    lanes: PositiveInt = 64
+    lanes: MAX_LANES = 64
     energy_per_op: Energy = Field(default="0.03 pJ")  # 8-bit int add, Horowitz 2014
     mac_energy: Energy = Field(default="0.23 pJ")  # 8-bit int mult + add, Horowitz 2014
     fma_energy: Energy = Field(default="1.5 pJ")  # fp16 mult 1.1 + add 0.4 pJ, Horowitz 2014
@@ -59,7 +70,7 @@ class VectorUnit(Strict):
 
 
 class Chip(Strict):
-    tiles: PositiveInt
+    tiles: MAX_TILES
     interconnect: Interconnect
     global_buffer: Memory
     dram: Dram
@@ -71,8 +82,8 @@ class Chip(Strict):
 
 
 class Crossbar(CrossbarPhysics):
-    rows: PositiveInt
-    cols: PositiveInt
+    rows: MAX_CROSSBAR_SIDE
+    cols: MAX_CROSSBAR_SIDE
     read_latency: Time = Field(description="one analog read of the array (wordline drive, settle, sample)")
     area: Optional[Area] = None  # array area (cells and drivers); overrides rows x cols x cell area
 
@@ -81,7 +92,7 @@ class Dac(Strict):
     bits: Bits
     energy: Energy = Field(description="per conversion (one row driven for one input slice)")
     latency: TimeOrZero = Field(default="0 ns", description="hidden under the crossbar read when zero")
-    count: Optional[PositiveInt] = Field(
+    count: Optional[MAX_CROSSBAR_SIDE] = Field(
         default=None, description="DACs per crossbar; omitted: one per row. Fewer DACs drive the "
                                   "rows in rounds, one crossbar read per round")
     area: Optional[Area] = None  # per DAC
@@ -95,8 +106,8 @@ class Adc(AdcRating):
     energy: Optional[Energy] = Field(
         default=None, description="per conversion at rated_bits; omitted: the Murmann-survey fit")
     sample_rate: Frequency
-    columns_per_adc: Optional[PositiveInt] = None
-    count: Optional[PositiveInt] = None
+    columns_per_adc: Optional[MAX_CROSSBAR_SIDE] = None
+    count: Optional[MAX_ADCS] = None
     area: Optional[Area] = None
     power: Optional[Power] = None  # informative: published power; energy is what the model uses
 
@@ -111,7 +122,7 @@ class DigitalUnit(Strict):
     """A digital operation: energy per op and, where it can limit speed, ops per cycle."""
 
     energy: Optional[Energy] = None  # omitted: an adder of its width (Horowitz, node-scaled)
-    ops_per_cycle: Optional[PositiveInt] = None
+    ops_per_cycle: Optional[MAX_LANES] = None
     area: Optional[AreaOrZero] = None
 
 
@@ -144,7 +155,7 @@ class Accumulator(Strict):
 class Programming(Strict):
     """How a crossbar is written: devices programmed at once (write drivers), per crossbar."""
 
-    parallel_devices: PositiveInt = Field(default=64)
+    parallel_devices: MAX_ADCS = Field(default=64)
 
 
 class _Representation(Strict):
@@ -188,7 +199,7 @@ class MultilevelWeights(_Representation):
 
     representation: Literal["multilevel"]
     device: str
-    devices_per_weight: PositiveInt = 1
+    devices_per_weight: count_up_to(64) = 1
 
     @field_validator("devices_per_weight")
     @classmethod
@@ -207,7 +218,7 @@ class BitSlicedWeights(_Representation):
 
     representation: Literal["bit_sliced"]
     device: str
-    bits_per_cell: PositiveInt
+    bits_per_cell: Bits
     weight_bits: Bits
 
     def device_names(self) -> list[str]:
@@ -219,7 +230,7 @@ Weights = Annotated[Union[HicWeights, MultilevelWeights, BitSlicedWeights],
 
 
 class Tile(Strict):
-    crossbars: PositiveInt
+    crossbars: MAX_CROSSBARS
     crossbar: Crossbar
     weights: Weights
     dac: Dac
@@ -236,7 +247,7 @@ class Tile(Strict):
 class Arch(Strict):
     version: Literal[1]
     name: str
-    clock: Frequency
+    clock: Clock
     chip: Chip
     devices: Dict[str, DeviceSpec]
     tile: Tile

@@ -12,8 +12,8 @@ from typing import ClassVar, Literal, Optional
 
 from pydantic import Field, model_validator
 
-from hicsim.spec.quantities import (Area, Conductance, ConductanceOrZero, Count, Energy, PositiveInt,
-                                    Strict, Time)
+from hicsim.spec.quantities import (Area, Conductance, ConductanceOrZero, Count, Energy,
+                                    Strict, Time, count_up_to)
 
 
 class Pulse(Strict):
@@ -116,12 +116,12 @@ class PcmMultilevel(_Cell):
     kind: Literal["pcm_multilevel"]
     g_min: ConductanceOrZero = Field(default="0 uS")
     g_max: Conductance
-    levels: PositiveInt = Field(description="distinguishable conductance levels (>= 2)")
+    levels: count_up_to(2 ** 16) = Field(description="distinguishable conductance levels (>= 2)")
     programming_noise: ProgrammingNoise = ProgrammingNoise()
     drift: Drift = Drift()
     read_noise: ReadNoise = ReadNoise()
     set_response: SetResponse = SetResponse()
-    verify_iterations: PositiveInt = Field(
+    verify_iterations: count_up_to(1000) = Field(
         default=1, description="program-and-verify iterations (SET pulse + verify read) per write")
 
     @model_validator(mode="after")

@@ -7,6 +7,8 @@ This is the edge: past it, code receives typed, immutable models and never re-re
 from __future__ import annotations
 
 import copy
+import os
+import stat
 from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
 
@@ -19,28 +21,102 @@ from hicsim.spec.errors import InputError, single
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_yaml(path: str | Path) -> dict:
-    """The mapping at the top of a YAML file, or an InputError naming the file (and line)."""
-    p = Path(path)
+# Spec, workload and sweep files are small (the largest shipped trace is about 60 KB); a bound
+# read before parsing keeps a wrong path (a disk image, a log) from costing minutes and gigabytes.
+MAX_YAML_BYTES = 16 * 2**20
+# Nodes after expanding YAML aliases: a few anchors can otherwise describe billions of nodes.
+MAX_YAML_NODES = 1_000_000
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the base class reports it
+                break
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first given on line {first.line + 1})",
+                    key_node.start_mark)
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep)
+
+
+def read_text(path: str | Path, what: str = "a YAML file", limit: int = MAX_YAML_BYTES) -> str:
+    """The text of a regular file no larger than ``limit``, or an InputError naming it. FIFOs and
+    devices are refused before they are opened (reading one can block or never end)."""
     src = str(path)
     try:
-        text = p.read_text()
+        st = os.stat(path)
     except FileNotFoundError:
         raise single(src, "no such file") from None
-    except IsADirectoryError:
-        raise single(src, "is a directory, expected a YAML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise single(src, f"cannot read: {exc}") from None
+    except OSError as exc:
+        raise single(src, f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise single(src, f"is a directory, expected {what}")
+    if not stat.S_ISREG(st.st_mode):
+        raise single(src, f"is not a regular file (a FIFO, socket or device), expected {what}")
+    if st.st_size > limit:
+        raise single(src, f"is {st.st_size:,} bytes, more than the {limit:,} accepted for {what}")
     try:
-        data = yaml.safe_load(text)
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as exc:
+        raise single(src, f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > limit:  # it grew after the stat
+        raise single(src, f"is more than the {limit:,} bytes accepted for {what}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise single(src, f"is not UTF-8 text (byte {exc.start}): expected {what}") from None
+
+
+def read_yaml(path: str | Path) -> dict:
+    """The mapping at the top of a YAML file, or an InputError naming the file (and line)."""
+    src = str(path)
+    text = read_text(path)
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise single(src, f"malformed YAML: {where}{problem}") from None
+    except RecursionError:
+        raise single(src, "malformed YAML: nested too deeply") from None
     if not isinstance(data, dict):
         raise single(src, f"expected a mapping of keys at the top, got {type(data).__name__}")
+    if _expanded_nodes(data, {}, set()) > MAX_YAML_NODES:
+        raise single(src, f"expands to more than {MAX_YAML_NODES:,} values (YAML aliases "
+                          "repeating large sections?)")
     return data
+
+
+def _expanded_nodes(node: Any, memo: dict, path: set) -> int:
+    """Values in ``node`` with every alias expanded; shared sub-trees are counted once each time
+    they are referenced (that is what validation and copies will walk). A self-reference counts
+    as unbounded."""
+    if not isinstance(node, (dict, list)):
+        return 1
+    key = id(node)
+    if key in path:
+        return MAX_YAML_NODES + 1
+    if key not in memo:
+        path.add(key)
+        items = list(node.items()) if isinstance(node, dict) else [(None, v) for v in node]
+        total = 1
+        for _, v in items:
+            total += _expanded_nodes(v, memo, path)
+            if total > MAX_YAML_NODES:
+                break
+        path.discard(key)
+        memo[key] = total
+    return memo[key]
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -49,7 +125,7 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise single("--set", f"{text!r}: expected PATH=VALUE, e.g. tile.adc.bits=6")
     path, _, raw = text.partition("=")
     try:
-        value = yaml.safe_load(raw)
+        value = yaml.load(raw, Loader=_StrictLoader)
     except yaml.YAMLError:
         value = raw
     return path.strip(), value
@@ -169,9 +245,10 @@ def clock_context(data: dict) -> dict:
     """Validation context for an arch spec: its clock, so values in cycles can become seconds.
     A bad clock is left for validation to report at ``clock``."""
     try:
-        return {"clock_hz": units.parse(data.get("clock"), units.FREQUENCY)}
+        clock = units.parse(data.get("clock"), units.FREQUENCY)
     except units.UnitError:
         return {}
+    return {"clock_hz": clock} if 0 < clock < float("inf") else {}
 
 
 def override_model(model: M, overrides: Mapping[str, Any], source: str = "<overrides>",

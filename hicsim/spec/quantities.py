@@ -23,7 +23,24 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
-def _dimensioned(dim: units.Dimension, positive: bool):
+# Sanity ceilings per dimension, in SI, far above any real chip but low enough that cycle counts
+# and sizes derived from them stay bounded (a 1e30 s latency would be a 1e39-cycle integer).
+CEILINGS = {
+    units.TIME.name: (86400.0, "1 day"),
+    units.FREQUENCY.name: (1e12, "1 THz"),
+    units.ENERGY.name: (1.0, "1 J"),
+    units.ENERGY_PER_BYTE.name: (1.0, "1 J/B"),
+    units.BYTES.name: (2.0 ** 40, "1 TiB"),
+    units.BANDWIDTH.name: (1e15, "1 PB/s"),
+    units.CONDUCTANCE.name: (1.0, "1 S"),
+    units.AREA.name: (1.0, "1 m^2"),
+    units.POWER.name: (1e6, "1 MW"),
+}
+
+
+def _dimensioned(dim: units.Dimension, positive: bool, ceiling: tuple[float, str] | None = None):
+    top, top_text = ceiling or CEILINGS[dim.name]
+
     def check(value: object, info: ValidationInfo) -> float:
         clock = (info.context or {}).get("clock_hz")
         try:
@@ -34,6 +51,8 @@ def _dimensioned(dim: units.Dimension, positive: bool):
             raise ValueError(f"must be greater than zero, got {value!r}")
         if not positive and out < 0:
             raise ValueError(f"must not be negative, got {value!r}")
+        if out > top:
+            raise ValueError(f"{value!r} is beyond the largest accepted {dim.name}, {top_text}")
         return out
 
     cycles = " or clock cycles" if dim.allows_cycles else ""
@@ -46,6 +65,8 @@ def _dimensioned(dim: units.Dimension, positive: bool):
 # Strictly positive quantities (a zero clock, bandwidth or capacity makes no sense).
 Time = _dimensioned(units.TIME, positive=True)
 Frequency = _dimensioned(units.FREQUENCY, positive=True)
+# The chip clock: every time becomes integer cycles of it (100 GHz is beyond any CMOS logic clock).
+Clock = _dimensioned(units.FREQUENCY, positive=True, ceiling=(1e11, "100 GHz"))
 Bytes = _dimensioned(units.BYTES, positive=True)
 Bandwidth = _dimensioned(units.BANDWIDTH, positive=True)
 Conductance = _dimensioned(units.CONDUCTANCE, positive=True)
@@ -64,5 +85,13 @@ AreaOrZero = _dimensioned(units.AREA, positive=False)
 
 PositiveInt = Annotated[int, Field(gt=0, strict=True)]
 NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
+
+
+def count_up_to(most: int, least: int = 1):
+    """A whole number in [least, most]: hardware counts with a sanity ceiling, so that a slip
+    (``tiles: 100000000``) is refused at load time, not minutes into a run."""
+    return Annotated[int, Field(ge=least, le=most, strict=True)]
+
+
 Bits = Annotated[int, Field(gt=0, le=32, strict=True)]
-Count = Annotated[float, Field(gt=0, allow_inf_nan=False)]  # large counts such as endurance 1e8
+Count = Annotated[float, Field(gt=0, le=1e20, allow_inf_nan=False)]  # large counts such as endurance 1e8

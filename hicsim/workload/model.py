@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List, Literal, Optional
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
 from hicsim.spec.quantities import Bits, PositiveInt, Strict
 from hicsim.workload.decode import Decode
@@ -26,10 +26,14 @@ class Workload(Strict):
     error_bits: Bits = Field(default=8, description="bits of back-propagated errors (training)")
     decode: Optional[Decode] = Field(
         default=None, description="generate tokens after the layers' prefill (needs KV caches)")
+    chaining: Literal["shapes", "channels"] = Field(
+        default="shapes", description="shapes: each layer's input shape is what its producers "
+        "output; channels: only channel counts chain, as in SCALE-Sim topologies, whose input "
+        "sizes include padding and which leave pooling out")
     layers: List[Layer] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _graph(self):
+    def _graph(self, info: ValidationInfo):
         seen: set[str] = set()
         for i, layer in enumerate(self.layers):
             if layer.name in seen or layer.name == NETWORK_INPUT:
@@ -48,6 +52,12 @@ class Workload(Strict):
                     f"a training workload needs programming rates for every weighted layer (measure "
                     f"them with `hicsim train` or set them by hand); missing: {', '.join(missing[:8])}"
                     + (f" and {len(missing) - 8} more" if len(missing) > 8 else ""))
+        if (info.context or {}).get("check_shapes", True):
+            # imported here: the shape rules import this module for the graph walk
+            from hicsim.workload.shapes import shape_errors
+            errors = shape_errors(self)
+            if errors:
+                raise errors
         return self
 
     def inputs_of(self, index: int) -> list[str]:

@@ -19,8 +19,14 @@ SCALE-Sim expands a row whose name contains ``DP`` into ``Channels`` single-chan
 ``Channels x Num Filter`` outputs here.
 
 SCALE-Sim topologies are layer lists, not graphs: pooling, residual adds and concatenations are
-absent and layers simply follow one another, so shapes need not chain (``check_shapes`` does not
-apply). Repeated layer names, which SCALE-Sim allows, get ``_2``, ``_3``, ... appended.
+absent and layers simply follow one another, each reading the one before. Feature-map sizes need
+not chain (IFMAP sizes include padding, pooling is left out), but channels do: a row's Channels
+must be the previous row's output channels, and a GEMM row's M x K input must hold the previous
+row's M x N output. A row that breaks the chain is refused, naming its line and column, since
+simulating it would move the wrong amount of data (a topology of independent layers, such as a
+ResNet's shortcut rows or unrelated GEMMs, goes in separate files). The workload says
+``chaining: channels``. Repeated layer names, which SCALE-Sim allows, get ``_2``, ``_3``, ...
+appended.
 
 Errors name the file, the line (as numbered in the file) and the column.
 """
@@ -38,6 +44,7 @@ from hicsim.spec.errors import InputError, single
 from hicsim.spec.load import validate
 from hicsim.workload.layers import Conv2d, Matmul
 from hicsim.workload.model import NETWORK_INPUT, Workload
+from hicsim.workload.shapes import mismatches
 
 # Our field -> header spellings seen across SCALE-Sim versions (normalised: lower case, single
 # spaces). Any other non-empty header is refused, so a column we would ignore cannot go unnoticed.
@@ -73,15 +80,26 @@ def from_scalesim(path: str | Path, name: Optional[str] = None, **options: Any) 
     if len(rows) == 1:
         raise single(source, "no layer rows after the header")
     to_layer = _gemm_layer if gemm else _conv_layer
-    layers, taken = [], {NETWORK_INPUT}
+    layers, taken, lines = [], {NETWORK_INPUT}, []
     for line, cells in rows[1:]:
         row = _Row(source, line, cells, columns)
         layer_name = _unique(row.text("name"), taken)
         layers.append(to_layer(row, layer_name))
+        lines.append(line)
     kind = "GEMM" if gemm else "convolution"
     data = {"version": 1, "name": name or Path(path).stem, **options,
-            "source": f"SCALE-Sim {kind} topology {Path(path).name}", "layers": layers}
+            "source": f"SCALE-Sim {kind} topology {Path(path).name}", "chaining": "channels",
+            "layers": layers}
+    chain = validate(Workload, data, source, {"check_shapes": False})
+    broken = [(f"line {lines[i]}, column {COLUMN_OF_KEY.get(key, key)!r}", message)
+              for i, key, message in mismatches(chain)]
+    if broken:
+        raise InputError(source, broken)
     return validate(Workload, data, source)
+
+
+# Layer keys a broken chain is reported at -> the SCALE-Sim column holding them.
+COLUMN_OF_KEY = {"in_channels": "Channels", "k": "K"}
 
 
 def _rows(path: str | Path) -> list[tuple[int, list[str]]]:

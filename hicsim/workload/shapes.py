@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Optional
 
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
 from hicsim.spec.errors import InputError
 from hicsim.workload.layers import Add, Concat, Conv2d, Linear, Matmul, Mul, Pool
 from hicsim.workload.model import NETWORK_INPUT, Workload
@@ -37,12 +39,16 @@ def output_shape(layer) -> Shape:
     raise TypeError(f"no output shape rule for {type(layer).__name__}")
 
 
-def input_problem(layer, shapes: list[Shape]) -> Optional[str]:
-    """Why ``shapes`` (one per producer, in order) cannot feed ``layer``; None when they can."""
+def input_problem(layer, shapes: list[Shape], spatial: bool = True) -> Optional[str]:
+    """Why ``shapes`` (one per producer, in order) cannot feed ``layer``; None when they can.
+    ``spatial=False`` compares channels only for convolutions and pooling (layer lists whose
+    input sizes include padding, with pooling left out: SCALE-Sim topologies)."""
     if hasattr(layer, "input_problem"):  # transformer kinds check their own
         return layer.input_problem(shapes)
     if isinstance(layer, (Conv2d, Pool)):
         channels = layer.in_channels if isinstance(layer, Conv2d) else layer.channels
+        if not spatial:
+            return _exact([tuple(g[:1]) for g in shapes], [(channels,)])
         return _exact(shapes, [(channels, *layer.input_hw)])
     if isinstance(layer, Linear):
         return _flat(shapes, [layer.in_features * layer.tokens])
@@ -56,6 +62,23 @@ def input_problem(layer, shapes: list[Shape]) -> Optional[str]:
     if isinstance(layer, Concat):
         return _concat(shapes, tuple(layer.shape))
     raise TypeError(f"no input shape rule for {type(layer).__name__}")
+
+
+def input_key(layer, shapes: list[Shape]) -> str:
+    """The key of ``layer`` that disagrees with its producers (for error messages)."""
+    if hasattr(layer, "input_problem"):
+        return "inputs"
+    if isinstance(layer, (Conv2d, Pool)):
+        channels = layer.in_channels if isinstance(layer, Conv2d) else layer.channels
+        if len(shapes) != 1:
+            return "inputs"
+        return ("in_channels" if isinstance(layer, Conv2d) else "channels") \
+            if tuple(shapes[0][:1]) != (channels,) else "input_hw"
+    if isinstance(layer, Linear):
+        return "in_features"
+    if isinstance(layer, Matmul):
+        return "k"
+    return "shape"
 
 
 def expected_input(layer) -> Optional[Shape]:
@@ -73,32 +96,57 @@ def expected_input(layer) -> Optional[Shape]:
     return None
 
 
-def shape_problems(workload: Workload,
-                   input_shape: Optional[Shape] = None) -> list[tuple[str, str]]:
+def shape_problems(workload: Workload, input_shape: Optional[Shape] = None,
+                   spatial: Optional[bool] = None) -> list[tuple[str, str]]:
     """Every layer whose producers' shapes do not fit it, as (key path, message) pairs.
 
     ``input_shape`` is the network input per sample; omitted, it is taken from the first layer
-    that reads the network input, and every other reader must agree with it."""
-    shapes: dict[str, Shape] = {}
+    that reads the network input, and every other reader must agree with it. ``spatial``
+    (default: unless the workload chains channels only) also compares feature-map sizes."""
+    return [(f"layers[{i}]({workload.layers[i].name}).{key}", message)
+            for i, key, message in mismatches(workload, input_shape, spatial)]
+
+
+def shape_errors(workload: Workload) -> Optional[ValidationError]:
+    """The shape mismatches of a workload being validated, as a pydantic error located at each
+    layer's disagreeing key (so the loader names file, layer and key), or None."""
+    details = [InitErrorDetails(type=PydanticCustomError("shape_mismatch", message),
+                                loc=("layers", i, key), input=None)
+               for i, key, message in mismatches(workload, None, None)]
+    return ValidationError.from_exception_data("Workload", details) if details else None
+
+
+def mismatches(workload: Workload, input_shape: Optional[Shape] = None,
+               spatial: Optional[bool] = None) -> list[tuple[int, str, str]]:
+    """(layer index, key, message) of every layer its producers cannot feed."""
+    if spatial is None:
+        spatial = getattr(workload, "chaining", "shapes") == "shapes"
+    shapes: dict[str, Optional[Shape]] = {}
     if input_shape is not None:
         shapes[NETWORK_INPUT] = tuple(input_shape)
     problems = []
     for i, layer in enumerate(workload.layers):
         producers = workload.inputs_of(i)
-        if NETWORK_INPUT in producers and NETWORK_INPUT not in shapes:
-            guess = expected_input(layer)
-            if guess is not None:
-                shapes[NETWORK_INPUT] = guess
-        missing = [p for p in producers if p not in shapes]
-        where = f"layers[{i}]({layer.name})"
-        if missing:
-            problems.append((where, f"shape of input {missing[0]!r} is unknown"))
-        else:
-            why = input_problem(layer, [shapes[p] for p in producers])
+        if NETWORK_INPUT in producers and shapes.get(NETWORK_INPUT) is None:
+            shapes[NETWORK_INPUT] = _known(expected_input, layer)
+        got = [shapes.get(p) for p in producers]
+        if all(g is not None for g in got):
+            try:
+                why = input_problem(layer, got, spatial)
+            except TypeError:  # a layer kind without shape rules: not checked
+                why = None
             if why:
-                problems.append((where, f"{why} (inputs: {', '.join(producers)})"))
-        shapes[layer.name] = output_shape(layer)
+                problems.append((i, input_key(layer, got), f"{why} (inputs: {', '.join(producers)})"))
+        shapes[layer.name] = _known(output_shape, layer)
     return problems
+
+
+def _known(rule, layer) -> Optional[Shape]:
+    """``rule(layer)``, or None for a layer kind it has no rule for (its consumers go unchecked)."""
+    try:
+        return rule(layer)
+    except TypeError:
+        return None
 
 
 def check_shapes(workload: Workload, input_shape: Optional[Shape] = None,
