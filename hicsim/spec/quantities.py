@@ -35,11 +35,14 @@ CEILINGS = {
     units.CONDUCTANCE.name: (1.0, "1 S"),
     units.AREA.name: (1.0, "1 m^2"),
     units.POWER.name: (1e6, "1 MW"),
+    units.VOLTAGE.name: (1e3, "1 kV"),
+    units.CAPACITANCE.name: (1.0, "1 F"),
+    units.LENGTH.name: (1.0, "1 m"),
 }
 
 
 def _dimensioned(dim: units.Dimension, positive: bool, ceiling: tuple[float, str] | None = None):
-    top, top_text = ceiling or CEILINGS[dim.name]
+    top, top_text = ceiling or CEILINGS.get(dim.name, (float("inf"), ""))
 
     def check(value: object, info: ValidationInfo) -> float:
         clock = (info.context or {}).get("clock_hz")
