@@ -261,3 +261,32 @@ def test_sdpa_matmul_softmax_layernorm_and_gelu(tracer):
     assert (product.heads, product.m, product.k, product.n) == (2, 6, 8, 6)
     assert (layers["softmax"].heads, layers["softmax"].rows, layers["softmax"].cols) == (2, 6, 6)
     assert (layers["gelu"].tokens, layers["gelu"].features) == (12, 6)
+
+
+class TinyDecoder(nn.Module):
+    """Token ids in: an embedding, RMSNorm, a SiLU MLP, a tanh head and the last token."""
+
+    def __init__(self):
+        super().__init__()
+        self.wte = nn.Embedding(50, 16)
+        self.norm = nn.RMSNorm(16)
+        self.up = nn.Linear(16, 32)
+        self.act = nn.SiLU()
+        self.down = nn.Linear(32, 16)
+        self.head = nn.Linear(16, 50)
+
+    def forward(self, ids):
+        x = self.down(self.act(self.up(self.norm(self.wte(ids)))))
+        return self.head(torch.tanh(x)[:, -1])
+
+
+@pytest.mark.parametrize("tracer", ["fx", "hooks"])
+def test_embedding_rmsnorm_silu_tanh_and_last_token(tracer):
+    w = trace_torch(TinyDecoder(), torch.randint(0, 50, (1, 7)), tracer=tracer).workload
+    assert [(l.name, l.op) for l in w.layers] == [
+        ("wte", "embedding"), ("norm", "rmsnorm"), ("up", "linear"), ("act", "silu"),
+        ("down", "linear"), ("tanh", "tanh"), ("token_slice", "token_slice"), ("head", "linear")]
+    layers = {l.name: l for l in w.layers}
+    assert (layers["wte"].num_embeddings, layers["wte"].dim, layers["wte"].tokens) == (50, 16, 7)
+    assert layers["wte"].parameters == 800 and layers["norm"].parameters == 16
+    assert (layers["token_slice"].position, layers["head"].tokens) == ("last", 1)

@@ -137,3 +137,14 @@ def test_spec_names_the_unit_it_needs(tmp_path):
     with pytest.raises(InputError, match="unit: matrix_unit needs a matrix_unit"):
         load_arch(ROOT / "arch_specs" / "hic_pcm.yaml",
                   {"chip.activation_matmul": {"unit": "matrix_unit"}})
+
+
+def test_units_stay_busy_through_interpolated_steps(hic):
+    every = simulate(hic, tiny_gpt(simulated=None)).units.set_index("unit")
+    some = simulate(hic, tiny_gpt(simulated=3)).units.set_index("unit")
+    for unit in ("vector_unit", "global_buffer", "tile0"):
+        # Each operation's cycles are rounded up, so a small unit's busy time moves in steps,
+        # not on a line: 12 cycles in 4,123 on the vector unit here.
+        assert some.loc[unit, "busy_cycles"] == pytest.approx(every.loc[unit, "busy_cycles"],
+                                                              rel=5e-3)
+        assert some.loc[unit, "operations"] == every.loc[unit, "operations"]

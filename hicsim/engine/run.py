@@ -56,5 +56,8 @@ def run_engine(hw: Hardware, workload: Workload, mapping: Mapping) -> EngineResu
             break
         events += 1
     cycles = int(env.now) if stages is None else stages.compose(ledger, int(env.now))
-    units = [UnitRecord(u.name, u.kind, u.busy_cycles, u.operations) for u in chip.units]
+    # A decode's interpolated steps keep their units busy too (Stages.compose).
+    work = (stages.unit_totals if stages is not None and stages.unit_totals is not None
+            else [(u.busy_cycles, u.operations) for u in chip.units])
+    units = [UnitRecord(u.name, u.kind, busy, ops) for u, (busy, ops) in zip(chip.units, work)]
     return EngineResult(cycles, events, ledger, units, flow.store.resident_bytes, stages)

@@ -35,6 +35,7 @@ class StageRecord:
     end: int
     counts: dict  # (layer, phase, component, action) -> count during the stage
     traffic: tuple[int, int]  # its rows of the ledger's traffic list
+    unit_work: tuple = ()  # per chip unit, (busy cycles, operations) during the stage
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Stages:
     # Largest relative miss of an interior simulated step's cycles by the line through the
     # simulated steps either side of it: how far the linear interpolation can be trusted.
     interpolation_error: float = 0.0
+    # Per chip unit, (busy cycles, operations) over the whole sequence (None: as the engine ran).
+    unit_totals: list | None = None
 
     def weights(self) -> np.ndarray:
         """Interpolation weights: row s (stage s) over the simulated stages."""
@@ -85,6 +88,9 @@ class Stages:
         names = sorted({k for lv in levels for k in lv})
         bytes_sim = np.array([[lv.get(k, 0) for k in names] for lv in levels], dtype=float)
         self.bytes_by_level = [dict(zip(names, row)) for row in w @ bytes_sim]
+        work = np.array([r.unit_work for r in self.simulated], dtype=float)  # stage x unit x 2
+        self.unit_totals = [(int(round(b)), int(round(n)))
+                            for b, n in np.tensordot(w.sum(axis=0), work, axes=1)]
         self._place_traffic(ledger)
         return int(sum(self.cycles))
 
@@ -133,13 +139,18 @@ def start_sequence(env, hw, workload, mapping, chip, ledger, timing):
                     kv_levels=dict(kv.levels), kv_bytes=dict(kv.bytes))
     first = TransformerFlow(env, hw, workload, mapping, chip, ledger, timing, kv)
 
+    def work():
+        return [(u.busy_cycles, u.operations) for u in chip.units]
+
     def stage(step: int, flow):
         start, before, rows = int(env.now), dict(ledger.counts), len(ledger.traffic)
+        busy = work()
         flow.start()
         yield flow.done()
         counts = {k: n - before.get(k, 0) for k, n in ledger.counts.items() if n != before.get(k, 0)}
+        done = tuple((b1 - b0, n1 - n0) for (b0, n0), (b1, n1) in zip(busy, work()))
         stages.simulated.append(StageRecord(step, start, int(env.now), counts,
-                                            (rows, len(ledger.traffic))))
+                                            (rows, len(ledger.traffic)), done))
 
     if workload.decode is None:  # one run: no driver process, no events beyond the flow's
         first.start()
