@@ -44,7 +44,8 @@ def test_run_plots_label_their_axes_with_units(result):
     expect = {"energy": ["energy per layer (", "total energy (", "Energy by layer and component"],
               "latency": ["time (", "busy time (", "Busy time by unit kind"],
               "bandwidth": ["time (", "bandwidth (", "Bandwidth per memory level over time"],
-              "wear": ["pulses per layer", "devices written per layer", "Write-erase pulses per layer"]}
+              "wear": ["pulses per layer", "devices written per layer", "Write-erase pulses per layer"],
+              "area": ["area (mm^2)", "Chip area by component: "]}
     for kind in RUN_KINDS:
         text = " | ".join(labels(plot_run(tables, kind)))
         for piece in expect[kind]:
@@ -95,7 +96,7 @@ def test_cli_plots_a_run_directory_and_a_sweep(result, sweep_df, tmp_path, capsy
     write_tables(result, run_dir)
     for kind in RUN_KINDS:
         assert main(["plot", str(run_dir), "-o", str(tmp_path / f"{kind}.svg"), "--kind", kind]) == 0
-        assert "time" in (tmp_path / f"{kind}.svg").read_text() or kind in ("energy", "wear")
+        assert "time" in (tmp_path / f"{kind}.svg").read_text() or kind in ("energy", "wear", "area")
     results = tmp_path / "r.jsonl"
     results.write_text("".join(row.to_json() + "\n" for _, row in sweep_df.iterrows()))
     assert main(["plot", str(results), "-o", str(tmp_path / "p.png")]) == 0
@@ -127,3 +128,18 @@ def test_training_directory_plots_its_write_erase_histogram(tmp_path):
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["binary devices (hic rule, width 1)", "multilevel devices (hic rule, width 1)"]
     assert main(["plot", str(tmp_path), "-o", str(out), "--kind", "energy"]) == 2
+
+
+def test_area_plot_shows_every_component_of_the_breakdown(result, tmp_path):
+    area = result.area_table()
+    assert area["area_mm2"].sum() == pytest.approx(result.summary["area_mm2"], rel=1e-12)
+    fig = plot_run(RunTables.of(result), "area")
+    ax = fig.axes[0]
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    assert shown == list(area.sort_values("area_mm2", ascending=False)["component"])
+    assert sum(p.get_width() for p in ax.patches) == pytest.approx(result.summary["area_mm2"], rel=1e-12)
+    # the run directory's area.csv gives the same plot
+    write_tables(result, tmp_path / "run")
+    read = RunTables.read(tmp_path / "run").area
+    assert list(read["component"]) == list(area["component"])
+    assert list(read["area_mm2"]) == pytest.approx(list(area["area_mm2"]), rel=1e-12)

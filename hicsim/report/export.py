@@ -25,6 +25,8 @@ def write_tables(result: Result, out_dir: str | Path) -> list[Path]:
         "traffic_timeline.csv": result.traffic_timeline(),
         "units.csv": result.units,
         "mapping.csv": result.mapping,
+        "area.csv": result.area_table(),
+        "cost_sources.csv": result.cost_sources(),
     }
     if not result.stages.empty:  # transformers: prefill and decode steps
         tables["stages.csv"] = result.stages

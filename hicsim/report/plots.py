@@ -2,7 +2,8 @@
 ``Result``) and returns a Figure; ``save_figure`` writes it as PNG, SVG or PDF by extension.
 
 Run plots (``hicsim.report.plots_run``): ``energy_breakdown``, ``latency_breakdown``,
-``bandwidth_timeline``, ``write_erase``. Sweep plots (``hicsim.report.plots_sweep``):
+``bandwidth_timeline``, ``write_erase``; ``area_breakdown`` (``hicsim.report.plots_area``).
+Sweep plots (``hicsim.report.plots_sweep``):
 ``metric_vs_parameter``, ``energy_latency`` (with ``pareto_front``). ``plot_run`` and
 ``plot_sweep`` choose one by name, as ``hicsim plot --kind`` does.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from hicsim.report.plots_area import area_breakdown
 from hicsim.report.plots_run import (RunTables, bandwidth_timeline, energy_breakdown,
                                      latency_breakdown, write_erase)
 from hicsim.report.plots_style import save_figure
@@ -19,7 +21,7 @@ from hicsim.report.plots_sweep import (energy_latency, metric_vs_parameter, para
                                        pareto_front)
 from hicsim.spec.errors import single
 
-RUN_KINDS = ("energy", "latency", "bandwidth", "wear")
+RUN_KINDS = ("energy", "area", "latency", "bandwidth", "wear")
 SWEEP_KINDS = ("pareto", "metric")
 
 
@@ -28,6 +30,8 @@ def plot_run(tables: RunTables, kind: str = "energy") -> Figure:
     or ``RunTables.read(run_dir)``."""
     if kind == "energy":
         return energy_breakdown(tables.actions, tables.layers)
+    if kind == "area":
+        return area_breakdown(tables.area)
     if kind == "latency":
         return latency_breakdown(tables.layers, tables.units, tables.latency_s)
     if kind == "bandwidth":
@@ -54,6 +58,7 @@ def plot_sweep(df: pd.DataFrame, kind: str = "pareto", metric: str = "energy_per
     raise single("--kind", f"{kind!r} is not a sweep plot: use one of {', '.join(SWEEP_KINDS)}")
 
 
-__all__ = ["RunTables", "energy_breakdown", "latency_breakdown", "bandwidth_timeline", "write_erase",
+__all__ = ["RunTables", "energy_breakdown", "area_breakdown", "latency_breakdown", "bandwidth_timeline",
+           "write_erase",
            "metric_vs_parameter", "energy_latency", "pareto_front", "parameter_columns",
            "plot_run", "plot_sweep", "save_figure", "RUN_KINDS", "SWEEP_KINDS"]

@@ -7,7 +7,7 @@ Each function takes the run's DataFrames (from a ``Result`` or from the CSVs tha
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,11 +39,12 @@ class RunTables:
     units: pd.DataFrame
     timeline: pd.DataFrame
     latency_s: float
+    area: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def of(cls, result, bins: int = 50) -> "RunTables":
         return cls(result.actions, result.layers, result.units, result.traffic_timeline(bins),
-                   result.latency_s)
+                   result.latency_s, result.area_table())
 
     @classmethod
     def read(cls, run_dir: str | Path) -> "RunTables":
@@ -54,7 +55,10 @@ class RunTables:
             raise single(str(d), f"not a run directory (written by hicsim run --out): "
                                  f"missing {', '.join(missing)}")
         summary = json.loads((d / "summary.json").read_text())
-        return cls(*(pd.read_csv(d / n) for n in names[:4]), float(summary["latency_s"]))
+        # area.csv: runs written before the area model have none (the area plot says so)
+        area = pd.read_csv(d / "area.csv") if (d / "area.csv").is_file() else pd.DataFrame(
+            columns=["component", "area_mm2", "source"])
+        return cls(*(pd.read_csv(d / n) for n in names[:4]), float(summary["latency_s"]), area)
 
 
 def _layer_order(layers: pd.DataFrame | None, present) -> list[str]:

@@ -63,6 +63,18 @@ class Result:
         return (self.actions.groupby(list(keys), sort=False, observed=True)["energy_J"].sum()
                 .reset_index().sort_values("energy_J", ascending=False, ignore_index=True))
 
+    def area_table(self) -> pd.DataFrame:
+        """Chip area by component (mm^2) and where each figure came from."""
+        sources = self.summary.get("cost_sources", {})
+        return pd.DataFrame([(c, a, sources.get(f"{c}.area", "")) for c, a in
+                             self.summary.get("area_by_component_mm2", {}).items()],
+                            columns=["component", "area_mm2", "source"])
+
+    def cost_sources(self) -> pd.DataFrame:
+        """Every cost figure (energy per action, static power, area) and its source."""
+        return pd.DataFrame(sorted(self.summary.get("cost_sources", {}).items()),
+                            columns=["cost", "source"])
+
     def traffic_by_level(self) -> pd.DataFrame:
         """Bytes and achieved bandwidth per memory level and direction."""
         t = self.traffic.groupby(["level", "direction"], observed=True)["bytes"].sum().reset_index()
