@@ -131,3 +131,20 @@ def test_peak_throughput_counts_every_crossbar_at_the_slice_rate():
     # 64 tiles x 8 crossbars, 256 rows x 25 weights (10 columns each), 8 slices of 100 ns
     assert pk.ops_per_s == pytest.approx(64 * 8 * 2 * 256 * 25 / (8 * 100e-9), rel=1e-12)
     assert pk.slice_time_s == pytest.approx(100e-9, rel=1e-12)
+
+
+@pytest.mark.parametrize("spec", ARCH_SPECS, ids=lambda p: p.stem)
+def test_every_shipped_spec_reports_power_throughput_efficiency_and_area(spec, small_net):
+    from hicsim.report.text import summary_text
+    r = simulate(load_arch(spec), small_net)
+    s = r.summary
+    ops = 2 * small_net.macs_per_sample * small_net.batch
+    assert s["achieved_tops"] == pytest.approx(ops / r.latency_s / 1e12, rel=1e-12)
+    assert s["tops_per_w"] == pytest.approx(ops / r.energy_J / 1e12, rel=1e-12)
+    assert s["average_power_W"] == pytest.approx(r.energy_J / r.latency_s, rel=1e-12)
+    assert s["energy_dynamic_J"] + s["energy_static_J"] == pytest.approx(r.energy_J, rel=1e-12)
+    assert s["area_mm2"] == pytest.approx(sum(s["area_by_component_mm2"].values()), rel=1e-12)
+    assert s["peak_tops"] > s["achieved_tops"] and s["peak_power_W"] > s["static_power_W"]
+    text = summary_text(r)
+    for piece in ("power          average", "peak", "TOPS/W", "TOPS/mm^2", "static", "area"):
+        assert piece in text, piece
