@@ -37,7 +37,7 @@ def test_network_total_sums_layers():
              "b": LayerPlan("b", WeightShape(10, 16, 1, 1), None, None, direct_bits=8)}  # 160 B
     total = network_memory(plans, crossbar_bits_per_weight=8)
     assert total.name == "total"
-    assert total.tensor_bytes == {"B": 72, "U": 16, "W1": 0, "V": 16, "W": 160}
+    assert total.tensor_bytes == {"B": 72, "U": 16, "W1": 0, "V": 16, "W": 160, "BN": 0, "bias": 0}
     assert total.stored_bytes == 264 and total.weights == 288 + 160
     assert total.fp32_bytes == 448 * 4 and total.crossbar_bytes == 448
     assert total.fp32_ratio == pytest.approx(1792 / 264)

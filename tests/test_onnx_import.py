@@ -131,8 +131,9 @@ def exported(tmp_path_factory):
 
 @pytest.mark.parametrize("name", ["resnet18_imagenet", "mobilenetv2_imagenet"])
 def test_torchvision_networks_exported_to_onnx_match_the_zoo(exported, name):
-    from zoo_match import assert_same_layers
-    assert_same_layers(from_onnx(exported[name], name=name), zoo.build(name))
+    # The exporter folds eval-mode batch norms into the convolutions before them (their biases).
+    from zoo_match import assert_same_layers, batch_norm_folded
+    assert_same_layers(from_onnx(exported[name], name=name), batch_norm_folded(zoo.build(name)))
 
 
 # -- transformers -------------------------------------------------------------------------------
@@ -235,3 +236,24 @@ def test_transformer_encoder_matches_a_hand_count(tmp_path, decomposed):
     assert layers["encoder.layers.0.add"].inputs == ["input", "encoder.layers.0.self_attn.out_proj"]
     assert layers["encoder.layers.1.self_attn.scores"].inputs == [
         "encoder.layers.1.self_attn.q_proj", "encoder.layers.1.self_attn.k_proj"]
+
+
+def test_batch_norms_and_biases_are_carried_by_weighted_layers(tmp_path):
+    n = helper.make_node
+    bn = ["scale", "shift", "mean", "var"]
+    nodes = [
+        n("Conv", ["x", "w1", "b1"], ["c1"], name="stem", pads=[1, 1, 1, 1]),   # with a bias
+        n("BatchNormalization", ["c1", *[f"{p}8" for p in bn]], ["n1"], name="norm0"),
+        n("Concat", ["n1", "n1"], ["cat"], name="cat", axis=1),
+        n("BatchNormalization", ["cat", *[f"{p}16" for p in bn]], ["n2"], name="norm1"),
+        n("Relu", ["n2"], ["r"]),
+        n("Conv", ["r", "w2"], ["c2"], name="conv1"),
+        n("GlobalAveragePool", ["c2"], ["g"], name="gap"),
+        n("Flatten", ["g"], ["f"]),
+        n("Gemm", ["f", "fc_w"], ["y"], name="fc", transB=1)]                   # no bias
+    weights = {"w1": (8, 3, 3, 3), "b1": (8,), "w2": (4, 16, 1, 1), "fc_w": (10, 4),
+               **{f"{p}{c}": (c,) for p in bn for c in (8, 16)}}
+    path = _save(tmp_path, nodes, [_tensor("x", [1, 3, 8, 8])], [_tensor("y", [1, 10])], weights)
+    w = from_onnx(path)
+    assert {l.name: (l.bias, l.batch_norm_channels) for l in w.weighted_layers} == \
+        {"stem": (True, 8), "conv1": (False, 16), "fc": (False, 0)}

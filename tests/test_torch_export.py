@@ -290,3 +290,45 @@ def test_embedding_rmsnorm_silu_tanh_and_last_token(tracer):
     assert (layers["wte"].num_embeddings, layers["wte"].dim, layers["wte"].tokens) == (50, 16, 7)
     assert layers["wte"].parameters == 800 and layers["norm"].parameters == 16
     assert (layers["token_slice"].position, layers["head"].tokens) == ("last", 1)
+
+
+class PreActivation(nn.Module):
+    """DenseNet's batch-norm placements: after the stem conv, before a conv on a concatenation,
+    between two convs, and before the global pool and classifier; plus a functional conv with a
+    bias and one without."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv0, self.norm0 = nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8)
+        self.norm1, self.conv1 = nn.BatchNorm2d(16), nn.Conv2d(16, 4, 1, bias=False)
+        self.norm2 = nn.BatchNorm2d(4)
+        self.w, self.b = nn.Parameter(torch.randn(4, 4, 3, 3)), nn.Parameter(torch.randn(4))
+        self.norm5, self.fc = nn.BatchNorm2d(8), nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = F.relu(self.norm0(self.conv0(x)))
+        x = torch.cat([x, x], 1)
+        x = F.relu(self.norm2(self.conv1(F.relu(self.norm1(x)))))
+        x = F.conv2d(F.conv2d(x, self.w, self.b, padding=1), self.w, padding=1)
+        x = torch.cat([x, x], 1)
+        x = F.adaptive_avg_pool2d(F.relu(self.norm5(x)), 1)
+        return self.fc(torch.flatten(x, 1))
+
+
+@pytest.mark.parametrize("tracer", ["fx", "hooks"])
+def test_batch_norms_and_biases_are_carried_by_weighted_layers(tracer):
+    w = trace_torch(PreActivation().eval(), torch.randn(1, 3, 8, 8), tracer=tracer).workload
+    carried = {l.name: (l.bias, l.batch_norm_channels) for l in w.weighted_layers}
+    assert carried == {"conv0": (False, 8),          # norm0 on its output
+                       "conv1": (False, 16 + 4),     # norm1 on its input, norm2 on its output
+                       "conv2d": (True, 0), "conv2d_2": (False, 0),
+                       "fc": (True, 8)}              # norm5 on a concat, through the pool
+    assert sum(l.batch_norm_params for l in w.weighted_layers) == \
+        sum(2 * m.num_features for m in PreActivation().modules() if isinstance(m, nn.BatchNorm2d))
+
+
+def test_a_batch_norm_no_weighted_layer_carries_is_reported():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.BatchNorm1d(4 * 3 * 3))
+    with pytest.raises(InputError, match="batch norm whose parameters no weighted layer carries"):
+        from_torch(model.eval(), torch.randn(1, 3, 8, 8))

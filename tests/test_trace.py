@@ -30,7 +30,8 @@ def test_layout_one_flow_mapping_per_layer_with_header():
     layer_lines = [l for l in lines if l.startswith("  - {")]
     assert len(layer_lines) == len(w.layers) == 31
     assert layer_lines[0] == ("  - {name: conv1, op: conv2d, in_channels: 3, out_channels: 64, "
-                              "kernel: 7, stride: 2, padding: 3, input_hw: [224, 224]}")
+                              "kernel: 7, stride: 2, padding: 3, input_hw: [224, 224], "
+                              "batch_norm_channels: 64}")
     assert "inputs:" not in layer_lines[2]  # the default (previous layer) is left out
     assert yaml.safe_load(text)["layers"][4]["inputs"] == ["layer1.0.conv2", "maxpool"]
 

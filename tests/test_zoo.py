@@ -2,9 +2,8 @@
 
 Parameter counts: torchvision's published ``num_params`` (and, for the CIFAR ResNets, the
 reference implementations' printed totals) include biases and batch-norm affine parameters;
-the zoo counts crossbar weights only (conv and linear weight tensors). So each published total
-is compared *exactly* with the zoo's weights plus the biases and BN parameters the published
-model has, worked out per family from the zoo's own layers (``_bias_and_bn``).
+the zoo's layers carry those beside their crossbar weights (``bias``, ``batch_norm_channels``),
+so each published total is compared *exactly* with the zoo's weights plus them.
 """
 
 import pytest
@@ -24,31 +23,35 @@ PUBLISHED_PARAMS = {
 }
 
 
-def _bias_and_bn(workload, family: str) -> int:
-    """Bias and BN-affine parameters (2 per channel) the published model has beside its weights."""
-    extra = 0
-    for layer in workload.layers:
-        if isinstance(layer, Linear):
-            extra += layer.out_features  # every classifier linear has a bias
-        elif isinstance(layer, Conv2d) and family == "densenet":
-            # pre-activation: BN on each conv's input, except conv0 which is followed by norm0
-            stem = layer.name == "features.conv0"
-            bn_channels = layer.out_channels if stem else layer.in_channels
-            extra += 2 * bn_channels
-        elif isinstance(layer, Conv2d) and ".fc" in layer.name:
-            extra += layer.out_channels  # MobileNetV3 SE convs: bias, no BN
-        elif isinstance(layer, Conv2d):
-            extra += 2 * layer.out_channels  # conv -> BN
-    if family == "densenet":
-        extra += 2 * 1024  # norm5 on the final 1024 channels
-    return extra
+def _bias_and_bn(workload) -> int:
+    """Bias and BN-affine parameters (2 per channel) the zoo's layers carry."""
+    return sum(l.bias_params + l.batch_norm_params for l in workload.weighted_layers)
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED_PARAMS))
 def test_weights_plus_bias_and_bn_equal_published_total(name):
     w = zoo.build(name)
-    family = "densenet" if name.startswith("densenet") else "other"
-    assert w.total_weights + _bias_and_bn(w, family) == PUBLISHED_PARAMS[name]
+    assert w.total_weights + _bias_and_bn(w) == PUBLISHED_PARAMS[name]
+
+
+@pytest.mark.parametrize("name, bn", [("resnet18_cifar10", 9_600), ("densenet121_cifar10", 83_648),
+                                      ("resnet18_imagenet", 9_600),
+                                      ("densenet121_imagenet", 83_648)])
+def test_batch_norm_parameters_match_the_published_accounting(name, bn):
+    # The in-situ generation paper's accounting counts BN weight and bias: 9,600 for ResNet-18
+    # (2 x 4,800 channels) and 83,648 for DenseNet-121 (2 x 41,824), stem or not.
+    assert sum(l.batch_norm_params for l in zoo.build(name).weighted_layers) == bn
+
+
+def test_cifar_variants_keep_the_imagenet_body():
+    # Only the stem and the classifier differ: DenseNet-121's 7x7x3x64 stem becomes 3x3x3x64.
+    cifar, imagenet = zoo.build("densenet121_cifar10"), zoo.build("densenet121_imagenet")
+    assert imagenet.total_weights - cifar.total_weights == (49 - 9) * 3 * 64 + 1024 * (1000 - 10)
+    assert cifar.layers[1].input_hw == (32, 32)  # no max pool after the stem
+    for name in ("mobilenetv2", "mobilenetv3_small", "mobilenetv3_large"):
+        c, i = zoo.build(f"{name}_cifar10"), zoo.build(f"{name}_imagenet")
+        assert c.layers[0].stride == 1 and i.layers[0].stride == 2
+        assert i.total_weights - c.total_weights == c.layers[-1].in_features * (1000 - 10)
 
 
 def test_weight_counts():
@@ -86,7 +89,7 @@ def test_mac_counts_against_published():
 
 
 def test_names_and_layer_names_follow_torchvision():
-    assert zoo.names() == sorted(zoo.NETWORKS) and len(zoo.names()) == 11
+    assert zoo.names() == sorted(zoo.NETWORKS) and len(zoo.names()) == 15
     r18 = {l.name for l in zoo.build("resnet18_imagenet").layers}
     assert {"conv1", "maxpool", "layer1.0.conv1", "layer2.0.downsample.0", "avgpool", "fc"} <= r18
     v2 = {l.name: l for l in zoo.build("mobilenetv2_imagenet").layers}

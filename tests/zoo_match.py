@@ -15,3 +15,12 @@ def assert_same_layers(exported, reference) -> None:
     assert len(got) == len(want), f"{len(got)} layers exported, the zoo has {len(want)}"
     assert (exported.total_weights, exported.macs_per_sample) == \
         (reference.total_weights, reference.macs_per_sample)
+
+
+def batch_norm_folded(workload):
+    """``workload`` as torch's ONNX exporter writes it in eval mode: every batch norm that follows
+    a convolution folded into that convolution, which gains a bias and loses the norm (true for
+    networks whose norms all follow a convolution, as ResNet's and MobileNet's do)."""
+    layers = [l.model_copy(update={"bias": True, "batch_norm_channels": 0})
+              if l.weighted and l.batch_norm_channels else l for l in workload.layers]
+    return workload.model_copy(update={"layers": layers})

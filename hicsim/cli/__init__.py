@@ -14,7 +14,7 @@ import sys
 from hicsim.spec.errors import InputError
 
 # Subcommand modules, in the order ``hicsim --help`` lists them.
-COMMANDS = ("run", "validate", "schema", "export", "sweep", "plot", "train")
+COMMANDS = ("run", "validate", "schema", "export", "sweep", "plot", "train", "generation")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from hicsim.engine.keys import WHOLE, Pass, TensorKey
 from hicsim.engine.ledger import Ledger
 from hicsim.engine.tensors import TensorStore
 from hicsim.engine.timing import Timing
+from hicsim.generation.plan import extra_tensors
 from hicsim.hardware.ids import Action, Component, Direction, Level, Phase, TimeKind
 from hicsim.hardware.model import Hardware
 from hicsim.mapping.place import LayerMap, Mapping
@@ -224,6 +225,15 @@ class Dataflow:
             yield from chip.dram_access(weight_bytes, READ, name, phase)
             yield from chip.buffer_access(weight_bytes, WRITE, name, phase)  # staging
             yield from chip.buffer_access(weight_bytes, READ, name, phase)
+        # Batch-norm scale and shift and biases, for the digital periphery: from DRAM with the
+        # weights, at the generation spec's bits (32 without one), staged like dense weights.
+        extras = plan.extras if plan is not None else extra_tensors(self.workload.layers[lm.index],
+                                                                    None)
+        extra_bytes = math.ceil(sum(t.bytes for t in extras) * fraction)
+        if extra_bytes:
+            yield from chip.dram_access(extra_bytes, READ, name, phase)
+            yield from chip.buffer_access(extra_bytes, WRITE, name, phase)
+            yield from chip.buffer_access(extra_bytes, READ, name, phase)
         yield from self._to_tiles(name, phase, tiles, weight_bytes)
         self.ledger.move(self.env.now, Level.LOCAL_BUFFER, READ, weight_bytes, name, phase)
         per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}

@@ -14,7 +14,15 @@ How a plan is chosen (``plan_layer``): the spec's ``direct`` roles and per-layer
 send a layer to direct storage; otherwise a level is eligible under the rank rule (intra-kernel
 only when Bi < min(C, R.S), cross-kernel only when Bo < min(K, C.R.S)), and of the eligible
 combinations the one storing the fewest bytes wins (ties: fewer levels, i.e. less generation
-work). So a level is used only where it pays, and ``reasons`` says why for each level.
+work). So a level is used only where it pays, and ``reasons`` says why for each level. Under
+``policy: all_eligible`` every eligible level is applied, paying or not (the published method).
+A layer stored directly takes the bits of its role (``direct_precision``: classifier, conv,
+linear), else ``direct_bits``, else the crossbar's bits per weight.
+
+Beside the weights a layer may store batch-norm scale and shift (``BN``, 2 per channel) and a
+bias (``bias``): ``extras``, never generated, at ``direct_precision``'s bits. They are not in
+``stored_bytes`` (the weights' compact form, which the generation unit reads) but are counted by
+the memory accounting, on both sides of every ratio.
 
 Bytes are whole tensors packed at their bit widths. The per-tensor quantisation scales (one float
 each, at most 16 B a layer) are left out, as they are for the crossbar baseline.
@@ -61,6 +69,7 @@ class LayerPlan:
     spatial_basis: str = "per_kernel"
     direct_bits: float = 8  # bits per weight when stored directly (may be fractional)
     reasons: tuple[str, ...] = ()
+    extras: tuple[TensorSpec, ...] = ()  # BN scale and shift, bias: stored as they are
 
     def __post_init__(self):
         s = self.shape
@@ -132,6 +141,14 @@ class LayerPlan:
         return sum(t.elems for t in self.tensors)
 
     @property
+    def extra_bytes(self) -> int:
+        return sum(t.bytes for t in self.extras)
+
+    @property
+    def extra_params(self) -> int:
+        return sum(t.elems for t in self.extras)
+
+    @property
     def intra_macs(self) -> int:
         """Level 1, once per layer: every basis kernel's C x R.S from C x Bi times Bi x R.S."""
         s = self.shape
@@ -169,7 +186,8 @@ def plan_layer(layer, spec: GenerationUnit, crossbar_bits_per_weight: float,
     shape = WeightShape.of(layer)
     f = spec.factorisation_for(layer.name)
     direct = LayerPlan(layer.name, shape, None, None, f.bits_b, f.bits_u, f.bits_v, f.spatial_basis,
-                       spec.direct_bits or crossbar_bits_per_weight)
+                       _direct_bits(spec, roles, crossbar_bits_per_weight),
+                       extras=extra_tensors(layer, spec))
     if not spec.enabled:
         return replace(direct, reasons=("generation unit disabled",))
     forced = spec.forced_direct(layer.name)
@@ -186,13 +204,37 @@ def plan_layer(layer, spec: GenerationUnit, crossbar_bits_per_weight: float,
     candidates = [replace(direct, bi=f.bi if use_intra else None, bo=f.bo if use_cross else None)
                   for use_intra in (False, True)[:1 + intra_ok]
                   for use_cross in (False, True)[:1 + cross_ok]]
-    best = min(candidates, key=lambda p: (p.stored_bytes, p.intra + p.cross))
+    if spec.policy_for(layer.name) == "all_eligible":
+        best = candidates[-1]  # the combination with every eligible level
+    else:
+        best = min(candidates, key=lambda p: (p.stored_bytes, p.intra + p.cross))
 
     reasons = [_level_reason(best, "bi", f.bi, intra_ok, intra_why),
                _level_reason(best, "bo", f.bo, cross_ok, cross_why)]
     if best.direct:
         reasons.append(f"stored directly at {best.direct_bits:g} bits/weight")
     return replace(best, reasons=tuple(reasons))
+
+
+def _direct_bits(spec: GenerationUnit, roles: frozenset[str], crossbar_bits: float) -> float:
+    """Bits per weight if the layer is stored directly: its role's, else the spec's, else the
+    crossbar's."""
+    by_role = spec.direct_precision
+    role_bits = (by_role.classifier if "classifier" in roles else
+                 by_role.linear if "linear" in roles else by_role.conv)
+    return role_bits or spec.direct_bits or crossbar_bits
+
+
+def extra_tensors(layer, spec: Optional[GenerationUnit]) -> tuple[TensorSpec, ...]:
+    """The layer's batch-norm and bias parameters as stored tensors, at the spec's bits (32
+    without a spec: full precision)."""
+    bits = spec.direct_precision if spec is not None else None
+    out = []
+    if layer.batch_norm_params:
+        out.append(TensorSpec("BN", (layer.batch_norm_params,), bits.batch_norm if bits else 32))
+    if layer.bias_params:
+        out.append(TensorSpec("bias", (layer.bias_params,), bits.bias if bits else 32))
+    return tuple(out)
 
 
 def _rank_rule(level: str, rank_name: str, rank: Optional[int], dims: dict[str, int]):

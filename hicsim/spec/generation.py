@@ -17,13 +17,23 @@ energy, basis buffer) and the default factorisation, with per-layer overrides by
         fc: {direct: false, bo: 64}
 
 How a layer's plan is decided from this section is ``hicsim.generation.plan``.
+
+Accounting conventions. ``convention: published`` fills, for every key the section leaves out,
+the conventions of the published in-situ generation results, as the issue that asked for them
+states them (the paper itself could not be consulted here, so each is marked as such):
+every eligible level is applied (``policy: all_eligible``); 1x1 convolutions are generated
+across kernels like any other (``direct: [classifier]``, under the same rank rule Bo < min(K, C));
+convolutions that are not generated are stored at 32 bits, the classifier at 8
+(``direct_precision``); batch-norm scale and shift, and biases, at 32 bits on both sides of every
+ratio. Without ``convention`` the defaults below apply (hicsim's own: the cheapest plan, 1x1 and
+classifier layers stored directly at the crossbar's bits per weight).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Dict, List, Literal, Optional
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from hicsim.spec.memory import Memory
 from hicsim.spec.quantities import Area, Bits, Energy, PositiveInt, Strict, TimeOrZero
@@ -57,6 +67,32 @@ class Factorisation(Strict):
         default="per_kernel", description="one B (Bi x R.S) per basis kernel, or one for the layer")
 
 
+Policy = Literal["cheapest", "all_eligible"]
+POLICY_TEXT = ("cheapest: of the eligible level combinations, the one storing the fewest bytes; "
+               "all_eligible: every level the rank rule allows, whether it pays or not")
+
+
+class DirectPrecision(Strict):
+    """Bits per directly stored parameter, by role. A weight role left out takes ``direct_bits``
+    (or, without it, the crossbar's bits per weight)."""
+
+    conv: Optional[Bits] = Field(default=None, description="convolutions that are not generated")
+    linear: Optional[Bits] = Field(default=None, description="linear layers and weight matmuls "
+                                                             "that are not generated, but the "
+                                                             "classifier")
+    classifier: Optional[Bits] = Field(default=None, description="the last weighted layer")
+    batch_norm: Bits = Field(default=32, description="batch-norm scale and shift (2 per channel)")
+    bias: Bits = Field(default=32, description="biases (1 per output channel)")
+
+
+# The published conventions, by name; a key the spec gives itself wins over the preset's.
+CONVENTIONS = {
+    "published": {"policy": "all_eligible", "direct": ["classifier"],
+                  "direct_precision": {"conv": 32, "linear": 32, "classifier": 8,
+                                       "batch_norm": 32, "bias": 32}},
+}
+
+
 class LayerOverride(Strict):
     """Per-layer changes to the default factorisation; omitted keys keep the default.
     ``direct: true`` stores the layer directly; ``direct: false`` exempts it from the ``direct``
@@ -71,9 +107,10 @@ class LayerOverride(Strict):
     spatial_basis: Optional[Literal["per_kernel", "shared"]] = None
     disable: List[Literal["intra", "cross"]] = Field(
         default_factory=list, description="levels switched off for this layer")
+    policy: Optional[Policy] = Field(default=None, description=f"this layer's policy ({POLICY_TEXT})")
 
     def apply(self, base: Factorisation) -> Factorisation:
-        changes = {k: v for k, v in self.model_dump(exclude={"direct", "disable"}).items()
+        changes = {k: v for k, v in self.model_dump(exclude={"direct", "disable", "policy"}).items()
                    if v is not None}
         changes.update({{"intra": "bi", "cross": "bo"}[level]: None for level in self.disable})
         return base.model_copy(update=changes)
@@ -82,6 +119,9 @@ class LayerOverride(Strict):
 class GenerationUnit(Strict):
     """On-chip weight generation unit: hardware figures plus the factorisation it generates from."""
 
+    convention: Optional[Literal["published"]] = Field(
+        default=None, description="fill the keys left out with a named accounting convention "
+                                  "(see the module docstring)")
     enabled: bool = Field(default=True, description="false: every layer is stored directly")
     macs_per_cycle: PositiveInt = Field(description="generation throughput")
     latency: TimeOrZero = Field(default="0 ns", description="pipeline fill, paid once per burst")
@@ -94,8 +134,25 @@ class GenerationUnit(Strict):
         description="layer roles stored directly (not generated)")
     direct_bits: Optional[Bits] = Field(
         default=None, description="bits per directly stored weight; omitted: the crossbar's")
+    direct_precision: DirectPrecision = Field(
+        default_factory=DirectPrecision, description="bits per directly stored parameter by role")
+    policy: Policy = Field(default="cheapest", description=POLICY_TEXT)
     layers: Dict[str, LayerOverride] = Field(default_factory=dict,
                                              description="per-layer overrides by layer name")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_convention(cls, data):
+        """A named convention supplies the keys the section leaves out (nested ones too)."""
+        if not isinstance(data, dict) or data.get("convention") not in CONVENTIONS:
+            return data
+        filled = dict(data)
+        for key, value in CONVENTIONS[data["convention"]].items():
+            if isinstance(value, dict) and isinstance(filled.get(key), dict):
+                filled[key] = {**value, **filled[key]}
+            else:
+                filled.setdefault(key, value)
+        return filled
 
     @field_validator("direct")
     @classmethod
@@ -109,7 +166,23 @@ class GenerationUnit(Strict):
         override = self.layers.get(layer_name)
         return override.apply(self.factorisation) if override else self.factorisation
 
+    def policy_for(self, layer_name: str) -> str:
+        override = self.layers.get(layer_name)
+        return override.policy if override and override.policy else self.policy
+
     def forced_direct(self, layer_name: str) -> Optional[bool]:
         """True/False when the layer's override says so, None when the role rule decides."""
         override = self.layers.get(layer_name)
         return override.direct if override else None
+
+
+# A factorisation tuple (Bi, Bo, qb, qu, qv), as the published results quote them.
+TUPLE_KEYS = ("bi", "bo", "bits_b", "bits_u", "bits_v")
+
+
+def tuple_overrides(values) -> dict:
+    """Spec overrides (dotted paths) setting generation.factorisation to a tuple."""
+    values = tuple(values)
+    if len(values) != len(TUPLE_KEYS):
+        raise ValueError(f"a factorisation tuple is (Bi, Bo, qb, qu, qv), got {values!r}")
+    return {f"generation.factorisation.{k}": v for k, v in zip(TUPLE_KEYS, values)}

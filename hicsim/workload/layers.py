@@ -103,6 +103,27 @@ class _WeightedLayer(_Layer):
         default=None, description="device programming per training step (training workloads)")
     stats: Optional[OperandStats] = Field(
         default=None, description="input operand statistics from a sample batch (exporters)")
+    bias: bool = Field(default=False, description="a learned bias per output channel or feature")
+    batch_norm_channels: NonNegativeInt = Field(
+        default=0, description="channels of the batch norms this layer carries, on its output "
+                               "or (pre-activation, as in DenseNet) on its input: each has a "
+                               "learned scale and shift")
+
+    @model_validator(mode="after")
+    def _parameters_need_weights(self):
+        if (self.bias or self.batch_norm_channels) and not self.weighted:
+            raise ValueError("bias and batch_norm_channels need static weights")
+        return self
+
+    @property
+    def bias_params(self) -> int:
+        """One per output channel (feature) when the layer has a bias."""
+        return self.weight_groups * self.weight_cols if self.bias else 0
+
+    @property
+    def batch_norm_params(self) -> int:
+        """Learned scale and shift per channel (running statistics are not parameters)."""
+        return 2 * self.batch_norm_channels
 
 
 class Conv2d(_WeightedLayer):

@@ -21,6 +21,7 @@ from hicsim.workload.model import Workload
 # Every workload field but the layer list, in the model's order (a new field is never dropped).
 HEADER_FIELDS = tuple(f for f in Workload.model_fields if f != "layers")
 LEADING_LAYER_KEYS = ("name", "op", "inputs")
+TRAILING_LAYER_KEYS = ("bias", "batch_norm_channels")  # after the shape: parameters beside it
 
 
 def dump_workload(workload: Workload, header: Optional[str] = None) -> str:
@@ -51,7 +52,9 @@ def _layer_fields(layer) -> dict:
     """Non-default fields, name/op/inputs first, tuples as lists (plain YAML sequences)."""
     data = layer.model_dump(mode="json", exclude_defaults=True)
     ordered = {k: data.pop(k) for k in LEADING_LAYER_KEYS if k in data}
+    trailing = {k: data.pop(k) for k in TRAILING_LAYER_KEYS if k in data}
     ordered.update(data)
+    ordered.update(trailing)
     return ordered
 
 

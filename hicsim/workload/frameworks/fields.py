@@ -20,11 +20,11 @@ def squash(value) -> int | tuple[int, int]:
 
 
 def conv2d(in_shape: Sequence[int], out_channels: int, kernel, stride, padding, dilation,
-           groups: int) -> dict:
+           groups: int, bias: bool = False) -> dict:
     channels, h, w = _feature_map(in_shape)
     return dict(in_channels=channels, out_channels=int(out_channels), kernel=squash(kernel),
                 stride=squash(stride), padding=squash(padding), dilation=squash(dilation),
-                groups=int(groups), input_hw=(h, w))
+                groups=int(groups), input_hw=(h, w), **_bias(bias))
 
 
 def pool(mode: str, in_shape: Sequence[int], kernel=None, stride=None, padding=0) -> dict:
@@ -48,10 +48,11 @@ def adaptive_pool(mode: str, in_shape: Sequence[int], output_size) -> dict:
     return pool(mode, in_shape, kernel=(h // oh, w // ow))
 
 
-def linear(in_shape: Sequence[int], in_features: int, out_features: int) -> dict:
+def linear(in_shape: Sequence[int], in_features: int, out_features: int,
+           bias: bool = False) -> dict:
     """A fully connected layer; every leading per-sample axis is a token (a sequence)."""
     tokens = math.prod(in_shape) // int(in_features)
-    fields = dict(in_features=int(in_features), out_features=int(out_features))
+    fields = dict(in_features=int(in_features), out_features=int(out_features), **_bias(bias))
     if tokens != 1:
         fields["tokens"] = tokens
     return fields
@@ -96,6 +97,11 @@ def elementwise(out_shape: Sequence[int]) -> dict:
         raise ValueError(f"expects a [C, H, W] feature map or [tokens, features], got "
                          f"{list(out_shape)}")
     return dict(shape=tuple(int(s) for s in out_shape))
+
+
+def _bias(bias: bool) -> dict:
+    """The bias field only when set, so exported traces stay as short as the zoo's."""
+    return {"bias": True} if bias else {}
 
 
 def _feature_map(shape: Sequence[int]) -> tuple[int, int, int]:

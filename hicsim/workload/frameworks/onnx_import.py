@@ -5,8 +5,9 @@ decomposed forms (``onnx_fusion``).
 
 Shapes come from ONNX shape inference; ``input_shape`` fixes symbolic input dimensions first.
 A tensor computed only from initializers, constants and shapes is a constant, not an activation
-(shape arithmetic, weight preprocessing). As in ``from_torch``, feature-map normalisations,
-activation functions, dropout, reshapes and casts are compute-free and passed through, and so are Add, Sub,
+(shape arithmetic, weight preprocessing). As in ``from_torch``, feature-map normalisations (batch
+norm's scale and shift counted on a weighted layer), activation functions, dropout, reshapes and
+casts are compute-free and passed through, and so are Add, Sub,
 Mul and Div with one activation operand (a bias or a scale). A MatMul with a constant 2-D right
 operand is a linear layer, which is what PyTorch exports ``nn.Linear`` on sequences to. Every
 other op that reads an activation is listed as unsupported.
@@ -115,6 +116,10 @@ class _Importer:
                     self._fused(region, names.name(node.name, region.kind))
             elif not dynamic:
                 self._constant(node)
+            elif node.op_type == "BatchNormalization":  # its scale and shift: see Recorder
+                self.rec.batch_norm(node.name or node.output[0], dynamic[0], node.output[0],
+                                    self._per_sample(node.output[0], required=False),
+                                    self.shapes[node.input[1]][0])
             elif not self._makes_layer(node, dynamic):
                 for out in filter(None, node.output):
                     self.rec.passthrough(dynamic[0], out, self._per_sample(out, required=False))
@@ -175,7 +180,8 @@ class _Importer:
             dilation = tuple(attrs.get("dilations", (1, 1)))
             padding = _padding(attrs, kernel, dilation)
             return "conv2d", fields.conv2d(shape, weight[0], kernel, attrs.get("strides", (1, 1)),
-                                           padding, dilation, attrs.get("group", 1)), [x]
+                                           padding, dilation, attrs.get("group", 1),
+                                           bias=_has_input(node, 2)), [x]
         if t in ("Gemm", "MatMul"):
             return self._matmul(node, attrs, dynamic)
         if t in ELEMENTWISE:
@@ -208,7 +214,7 @@ class _Importer:
         if lhs not in dynamic or len(weight) != 2 or attrs.get("transA", 0):
             raise ValueError("needs an activation on the left and a constant 2-D weight")
         k, n = weight[::-1] if attrs.get("transB", 0) else weight
-        return "linear", fields.linear(self._per_sample(lhs), k, n), [lhs]
+        return "linear", fields.linear(self._per_sample(lhs), k, n, bias=_has_input(node, 2)), [lhs]
 
     def _spatial_axes(self, node, attrs) -> bool:
         axes = attrs.get("axes")
@@ -228,6 +234,11 @@ class _Importer:
                                                     "inference; give the input shape "
                                                     "(--input-shape)")])
         return tuple(int(d) for d in shape[1:])
+
+
+def _has_input(node, index: int) -> bool:
+    """Whether optional input ``index`` (a Conv's or Gemm's bias) is given."""
+    return len(node.input) > index and node.input[index] != ""
 
 
 def _padding(attrs: dict, kernel, dilation) -> tuple[int, int]:

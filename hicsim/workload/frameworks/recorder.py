@@ -10,6 +10,9 @@ owns everything that must not differ between them:
   module take the name of the module that called them plus their kind (``layer1.0.add``,
   ``features.3.add``; ``avgpool`` at the top level); repeats get ``_2``, ``_3``;
 - ``inputs`` lists only where the producer is not simply the layer before, as in the zoo;
+- batch-norm parameters: a batch norm on a weighted layer's output is carried by that layer; one
+  on another op's output (pre-activation, as in DenseNet) by the weighted layer that next reads
+  it, through pass-through ops and pools (``batch_norm_channels``);
 - a check that every layer's output shape is the framework's real one;
 - one InputError listing every unsupported op whose result reaches a layer or the network
   output, never a silently dropped one. An op whose result reaches neither (a branch condition,
@@ -48,6 +51,9 @@ class Recorder:
         self._read: set[str] = set()       # producers read by layers or the network output
         self._tensors: dict[Hashable, Activation] = {}
         self._names: set[str] = {NETWORK_INPUT}
+        # batch norms waiting for a weighted layer to carry them: tensor -> [(norm, channels)]
+        self._pending_norms: dict[Hashable, list[tuple[str, int]]] = {}
+        self._carried_norms: set[str] = set()
 
     # -- data flow --------------------------------------------------------------------------
     def network_input(self, key: Hashable, shape: Sequence[int]) -> None:
@@ -62,6 +68,32 @@ class Recorder:
     def passthrough(self, src: Hashable, out: Hashable, out_shape: Sequence[int]) -> None:
         """A compute-free op: ``out`` is ``src``'s data, maybe reshaped."""
         self._tensors[out] = Activation(self._tensors[src].producer, tuple(out_shape))
+        if src in self._pending_norms:
+            self._pending_norms[out] = self._pending_norms[src]
+
+    def batch_norm(self, name: str, src: Hashable, out: Hashable, out_shape: Sequence[int],
+                   channels: int) -> None:
+        """A batch norm with a learned scale and shift on ``channels`` channels: compute-free
+        here, its parameters carried by a weighted layer (see the module docstring)."""
+        producer = self._tensors[src].producer
+        index = next((i for i, l in enumerate(self.layers) if l.name == producer), None)
+        self.passthrough(src, out, out_shape)
+        if index is not None and self.layers[index].weighted:
+            layer = self.layers[index]
+            self.layers[index] = layer.model_copy(
+                update={"batch_norm_channels": layer.batch_norm_channels + int(channels)})
+        else:
+            self._pending_norms[out] = self._pending_norms.get(out, []) + [(name, int(channels))]
+
+    def _take_norms(self, srcs: Sequence[Hashable]) -> int:
+        """Channels of the batch norms waiting on ``srcs`` not yet carried by a layer."""
+        channels = 0
+        for s in srcs:
+            for norm, n in self._pending_norms.get(s, []):
+                if norm not in self._carried_norms:
+                    self._carried_norms.add(norm)
+                    channels += n
+        return channels
 
     # -- layers -----------------------------------------------------------------------------
     def layer(self, name: str, op: str, fields: dict, srcs: Sequence[Hashable], out: Hashable,
@@ -73,6 +105,10 @@ class Recorder:
         data = dict(name=name, op=op, **fields)
         if self._explicit_inputs(producers):
             data["inputs"] = producers
+        waiting = [s for s in srcs if s in self._pending_norms]
+        if op in ("conv2d", "linear") and waiting:
+            data["batch_norm_channels"] = self._take_norms(waiting) or None
+            data = {k: v for k, v in data.items() if v is not None}
         try:
             layer = LAYER.validate_python(data)
         except ValidationError as exc:
@@ -87,6 +123,8 @@ class Recorder:
         self.layers.append(layer)
         self._read.update(producers)
         self._tensors[out] = Activation(name, want)
+        if op == "pool" and srcs[0] in self._pending_norms:  # per channel: the norm passes on
+            self._pending_norms[out] = self._pending_norms[srcs[0]]
         if self.want_stats and sample is not None and layer.weighted:
             self.stats[name] = operand_stats(sample, self.input_bits)
         return name
@@ -120,7 +158,11 @@ class Recorder:
 
     # -- result -----------------------------------------------------------------------------
     def workload(self, name: str, **header) -> Workload:
-        problems = self.problems
+        problems = self.problems + [
+            (norm, "batch norm whose parameters no weighted layer carries (it follows no "
+                   "convolution or linear layer and reaches none)")
+            for norm in dict.fromkeys(n for pending in self._pending_norms.values()
+                                      for n, _ in pending) if norm not in self._carried_norms]
         if problems:
             raise InputError(self.source, problems + [
                 ("", f"{len(problems)} unsupported op(s); hicsim workloads have conv2d, "

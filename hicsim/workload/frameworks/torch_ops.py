@@ -2,10 +2,11 @@
 wrote. Both tracers (torch.fx and the forward-hook fallback) feed every call through here, so
 they agree op for op.
 
-Compute-free here, passed through silently: batch norm and the other normalisations of feature
-maps (a per-element scale and shift, folded into the weights), activation functions but GELU,
-SiLU and tanh, dropout, and reshapes/views/transposes (a flatten moves no data). So are add, sub,
-mul and div with only one activation operand (a constant bias or scale) smaller than it. What
+Compute-free here, passed through silently: batch norm (its learned scale and shift counted on a
+weighted layer, see ``Recorder.batch_norm``) and the other normalisations of feature maps (a
+per-element scale and shift, folded into the weights), activation functions but GELU, SiLU and
+tanh, dropout, and reshapes/views/transposes (a flatten moves no data). So are add, sub, mul and
+div with only one activation operand (a constant bias or scale) smaller than it. What
 transformers do is layers: LayerNorm and RMSNorm, GELU, SiLU, tanh, softmax, embeddings,
 attention modules and ``scaled_dot_product_attention`` (``torch_attention``), a learned tensor
 as large as the activation added to it (position embeddings) or concatenated with it along the
@@ -96,6 +97,10 @@ class TorchEmitter:
         if not srcs or not isinstance(output, torch.Tensor):
             return self._constant_or_opaque(name, type(module).__name__, srcs, output)
         x = srcs[0]
+        if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.affine:
+            self._keep(output)
+            return self.rec.batch_norm(name, id(x), id(output), per_sample(output),
+                                       module.num_features)
         if isinstance(module, COMPUTE_FREE_MODULES):
             return self._passthrough(x, output)
         self._guard(name, [x], output, lambda: self._module_layer(name, module, x, output))
@@ -107,6 +112,11 @@ class TorchEmitter:
         outs = [o for o in _flat([output]) if isinstance(o, torch.Tensor)]
         if not srcs or not outs:
             return  # computes on constants, or asks for a size: no activation data moves
+        norm_weight = _arg(args, kwargs, 3, "weight", None) if kind == "batch_norm" else None
+        if norm_weight is not None and len(outs) == 1:
+            self._keep(outs[0])
+            return self.rec.batch_norm(child_name(owner, kind), id(srcs[0]), id(outs[0]),
+                                       per_sample(outs[0]), norm_weight.numel())
         if kind in ("add", "concat", "getitem") and len(outs) == 1:
             table = self._token_op(owner, kind, args, kwargs, tensors, srcs, outs[0])
             if table:
@@ -133,10 +143,12 @@ class TorchEmitter:
             padding = (fields.conv_padding(m.padding, m.kernel_size, m.dilation)
                        if isinstance(m.padding, str) else m.padding)
             self._layer(name, "conv2d", fields.conv2d(per_sample(x), m.out_channels,
-                        m.kernel_size, m.stride, padding, m.dilation, m.groups), [x], out, x)
+                        m.kernel_size, m.stride, padding, m.dilation, m.groups,
+                        bias=m.bias is not None), [x], out, x)
         elif isinstance(m, nn.Linear):
             self._layer(name, "linear", fields.linear(per_sample(x), m.in_features,
-                                                      m.out_features), [x], out, x)
+                                                      m.out_features, bias=m.bias is not None),
+                        [x], out, x)
         elif type(m) in POOL_MODULES:
             if getattr(m, "dilation", 1) not in (1, (1, 1)):
                 raise ValueError("dilated pooling")
@@ -221,15 +233,16 @@ class TorchEmitter:
         weight = _arg(args, kwargs, 1, "weight", None)
         if self.rec.is_activation(id(weight)):
             raise ValueError(f"{kind} whose weight is an activation")
+        bias = _arg(args, kwargs, 2, "bias", None) is not None
         if kind == "linear":
             self._layer(name, "linear", fields.linear(per_sample(x), weight.shape[1],
-                                                      weight.shape[0]), [x], out, x)
+                                                      weight.shape[0], bias=bias), [x], out, x)
             return
         groups = _arg(args, kwargs, 6, "groups", 1)
         self._layer(name, "conv2d", fields.conv2d(
             per_sample(x), weight.shape[0], tuple(weight.shape[2:]),
             _arg(args, kwargs, 3, "stride", 1), _arg(args, kwargs, 4, "padding", 0),
-            _arg(args, kwargs, 5, "dilation", 1), groups), [x], out, x)
+            _arg(args, kwargs, 5, "dilation", 1), groups, bias=bias), [x], out, x)
 
     def _token_op(self, owner, kind, args, kwargs, tensors, srcs, out) -> bool:
         """Learned tensors read as tokens: one as large as the activation added to it (position

@@ -26,14 +26,17 @@ class GraphBuilder:
         return self.shapes[name or self.last]
 
     def conv(self, name: str, out_channels: int, kernel: int, stride: int = 1,
-             groups: int = 1, padding: Optional[int] = None, src: Optional[str] = None) -> str:
+             groups: int = 1, padding: Optional[int] = None, src: Optional[str] = None,
+             bias: bool = False, bn_in: bool = False, bn_out: bool = False) -> str:
         """A 2-D convolution; padding defaults to 'same' for odd kernels, (kernel - 1) // 2,
-        which is what every zoo network uses."""
+        which is what every zoo network uses. ``bn_in`` / ``bn_out``: a batch norm on its input
+        (pre-activation) / output channels, whose parameters the layer carries."""
         channels, h, w = self._feature_map(src)
         return self.append(Conv2d(
             name=name, op="conv2d", inputs=self._inputs(src), in_channels=channels,
             out_channels=out_channels, kernel=kernel, stride=stride, groups=groups,
-            padding=(kernel - 1) // 2 if padding is None else padding, input_hw=(h, w)))
+            padding=(kernel - 1) // 2 if padding is None else padding, input_hw=(h, w),
+            bias=bias, batch_norm_channels=channels * bn_in + out_channels * bn_out))
 
     def pool(self, name: str, mode: str, kernel: Optional[int] = None, stride: Optional[int] = None,
              padding: int = 0, src: Optional[str] = None) -> str:
@@ -43,11 +46,14 @@ class GraphBuilder:
                                  channels=channels, input_hw=(h, w), kernel=kernel, stride=stride,
                                  padding=padding))
 
-    def linear(self, name: str, out_features: int, src: Optional[str] = None) -> str:
-        """A fully connected layer over the flattened producer."""
+    def linear(self, name: str, out_features: int, src: Optional[str] = None, bias: bool = False,
+               bn_in: bool = False) -> str:
+        """A fully connected layer over the flattened producer (``bn_in``: a batch norm on the
+        channels of its input, before a global pool, as DenseNet's last one)."""
         in_features = math.prod(self.shape(src))
         return self.append(Linear(name=name, op="linear", inputs=self._inputs(src),
-                                   in_features=in_features, out_features=out_features))
+                                  in_features=in_features, out_features=out_features, bias=bias,
+                                  batch_norm_channels=in_features * bn_in))
 
     def add(self, name: str, srcs: Sequence[str]) -> str:
         """Elementwise sum of equally shaped tensors (a residual connection)."""

@@ -43,6 +43,23 @@ class Network(NamedTuple):
     new_tokens: Optional[int] = None  # decoders: tokens generated after the prefill
 
 
+# CIFAR-10 variants of the ImageNet networks (the in-situ generation benchmarks): 32x32 inputs,
+# 10 classes, the stem changed as each module says (ResNet-18's is the entry above).
+CIFAR_VARIANTS = {
+    "densenet121_cifar10": Network(
+        densenet.build, CIFAR10,
+        dict(growth=32, bn_size=4, blocks=(6, 12, 24, 16), stem_channels=64, stem="cifar"),
+        "DenseNet-121 with a 3x3 stem and no max pool"),
+    "mobilenetv2_cifar10": Network(mobilenet.build_v2, CIFAR10, dict(stem_stride=1),
+                                   "MobileNetV2 with a stride-1 stem"),
+    "mobilenetv3_small_cifar10": Network(mobilenet.build_v3, CIFAR10,
+                                         dict(size="small", stem_stride=1),
+                                         "MobileNetV3-Small with a stride-1 stem"),
+    "mobilenetv3_large_cifar10": Network(mobilenet.build_v3, CIFAR10,
+                                         dict(size="large", stem_stride=1),
+                                         "MobileNetV3-Large with a stride-1 stem"),
+}
+
 NETWORKS = {
     "resnet32_cifar10": Network(
         resnet.build, CIFAR10, dict(stem="cifar", channels=(16, 32, 64), blocks=(5, 5, 5)),
@@ -64,6 +81,7 @@ NETWORKS = {
         mobilenet.build_v3, IMAGENET, dict(size="small"), "torchvision mobilenet_v3_small"),
     "mobilenetv3_large_imagenet": Network(
         mobilenet.build_v3, IMAGENET, dict(size="large"), "torchvision mobilenet_v3_large"),
+    **CIFAR_VARIANTS,
     "vgg8_cifar10": Network(
         vgg.build, CIFAR10, dict(features=vgg.VGG8_FEATURES, hidden=1024),
         "VGG-8 of DNN+NeuroSim: 6 conv + 2 FC"),

@@ -2,8 +2,9 @@
 
 Layer names follow torchvision's ``ResNet`` modules (``conv1``, ``maxpool``,
 ``layer1.0.conv1``, ``layer2.0.downsample.0``, ``avgpool``, ``fc``); the residual sum, which is
-not a module there, is ``layerS.B.add``. Batch norm and ReLU are folded away: they cost no crossbar
-work and the engine has no op for them.
+not a module there, is ``layerS.B.add``. Every convolution is followed by a batch norm, whose
+parameters it carries (``batch_norm_channels``); the classifier has a bias. ReLU is folded away:
+it costs no crossbar work and the engine has no op for it.
 
 Shortcuts where the shape changes are 1x1 strided convolutions (He et al. option B), in every
 variant. The CIFAR ResNet-32 of He et al. (2016) used option A (subsample and zero-pad channels,
@@ -26,22 +27,23 @@ def build(g: GraphBuilder, *, num_classes: int, width: float, stem: str,
     after the first halves the feature map in its first block."""
     widths = [scaled(c, width) for c in channels]
     if stem == "imagenet":
-        g.conv("conv1", widths[0], kernel=7, stride=2)
+        g.conv("conv1", widths[0], kernel=7, stride=2, bn_out=True)
         g.pool("maxpool", "max", kernel=3, stride=2, padding=1)
     else:
-        g.conv("conv1", widths[0], kernel=3)
+        g.conv("conv1", widths[0], kernel=3, bn_out=True)
     for s, (out, count) in enumerate(zip(widths, blocks)):
         for b in range(count):
             _basic_block(g, f"layer{s + 1}.{b}", out, stride=2 if s > 0 and b == 0 else 1)
     g.pool("avgpool", "avg")
-    g.linear("fc", num_classes)
+    g.linear("fc", num_classes, bias=True)
 
 
 def _basic_block(g: GraphBuilder, name: str, out: int, stride: int) -> None:
     block_input = g.last
-    g.conv(f"{name}.conv1", out, kernel=3, stride=stride)
-    main = g.conv(f"{name}.conv2", out, kernel=3)
+    g.conv(f"{name}.conv1", out, kernel=3, stride=stride, bn_out=True)
+    main = g.conv(f"{name}.conv2", out, kernel=3, bn_out=True)
     shortcut = block_input
     if stride != 1 or g.shape(block_input)[0] != out:
-        shortcut = g.conv(f"{name}.downsample.0", out, kernel=1, stride=stride, src=block_input)
+        shortcut = g.conv(f"{name}.downsample.0", out, kernel=1, stride=stride, src=block_input,
+                          bn_out=True)
     g.add(f"{name}.add", [main, shortcut])
