@@ -122,3 +122,26 @@ def test_bias_on_an_activation_matmul_is_refused():
     with pytest.raises(ValueError, match="need static weights"):
         Workload(version=1, name="x", layers=[{"name": "mm", "op": "matmul", "m": 2, "k": 2,
                                                "n": 2, "rhs": "activation", "bias": True}])
+
+
+@pytest.mark.parametrize("network, values, stored", [
+    ("resnet18_cifar10", "2,44,3,6,3", (11_173_962, 555_530, 358_440, 44_695_848)),
+    ("densenet121_cifar10", "1,25,4,6,6", (6_956_426, 1_381_648, 1_099_196, 27_825_704))])
+def test_published_tuples_on_cifar_networks(network, values, stored, capsys):
+    """The README's figures: parameters and bytes, dense and stored, under the published
+    convention (BN scale and shift, 9,600 and 83,648, at 32 bits on both sides)."""
+    from hicsim.cli import main
+    from conftest import ROOT
+    spec_path = str(ROOT / "arch_specs" / "hic_pcm_generation.yaml")
+    assert main(["generation", spec_path, network, "--convention", "published",
+                 "--tuple", values]) == 0
+    total = capsys.readouterr().out.splitlines()[-1].split()
+    assert total[0] == "total" and tuple(int(v) for v in total[1:5]) == stored
+
+
+def test_generation_command_refuses_a_bad_tuple(capsys):
+    from hicsim.cli import main
+    from conftest import ROOT
+    assert main(["generation", str(ROOT / "arch_specs" / "hic_pcm.yaml"), "resnet18_cifar10",
+                 "--tuple", "2,44"]) == 2
+    assert "Bi,Bo,qb,qu,qv" in capsys.readouterr().err

@@ -25,7 +25,9 @@ PUBLISHED_PARAMS = {
 
 def _bias_and_bn(workload) -> int:
     """Bias and BN-affine parameters (2 per channel) the zoo's layers carry."""
-    return sum(l.bias_params + l.batch_norm_params for l in workload.weighted_layers)
+    total = sum(l.bias_params + l.batch_norm_params for l in workload.weighted_layers)
+    assert total == sum(l.parameters for l in workload.layers)  # the parameters off the crossbars
+    return total
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED_PARAMS))

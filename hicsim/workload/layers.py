@@ -125,6 +125,10 @@ class _WeightedLayer(_Layer):
         """Learned scale and shift per channel (running statistics are not parameters)."""
         return 2 * self.batch_norm_channels
 
+    @property
+    def parameters(self) -> int:
+        return self.bias_params + self.batch_norm_params
+
 
 class Conv2d(_WeightedLayer):
     op: Literal["conv2d"]
