@@ -24,3 +24,10 @@ def batch_norm_folded(workload):
     layers = [l.model_copy(update={"bias": True, "batch_norm_channels": 0})
               if l.weighted and l.batch_norm_channels else l for l in workload.layers]
     return workload.model_copy(update={"layers": layers})
+
+
+def without_biases(workload):
+    """``workload`` with every layer's bias flag cleared: the transformer zoo counts biases
+    outside its layers (its tests add them to the totals), so exports compare without them."""
+    layers = [l.model_copy(update={"bias": False}) if l.weighted else l for l in workload.layers]
+    return workload.model_copy(update={"layers": layers})
