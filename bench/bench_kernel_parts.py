@@ -44,9 +44,9 @@ def _normals(z):
 
 
 @njit
-def _dac(x, table, xq, q):
+def _dac(x, xq, q):
     for r in range(x.shape[0]):
-        dac_row(x[r], 127, table, xq[r], q[r])
+        dac_row(x[r], 127, xq[r], q[r])
 
 
 @njit
@@ -82,11 +82,11 @@ def main() -> None:
         xq, q = np.empty_like(x), np.empty_like(x)
         y, v = np.empty((BATCH, COLS), np.float32), np.empty((BATCH, COLS), np.float32)
         out = np.empty((BATCH, COLS))
-        part("mvm: DAC", lambda: _dac(x, xb._noise_weights, xq, q))
+        part("mvm: DAC", lambda: _dac(x, xq, q))
         part("mvm: two products", lambda: _products(xq, q, xb.weights, xb.variance, y, v))
         part("mvm: output normals", lambda: _normals(np.empty((BATCH, COLS))))
         part("mvm: whole noisy call", lambda: mvm_kernel(
-            x, xb.weights, xb.variance, False, xb.qmax, xb._noise_weights, 1e3, xb.adc_amax,
+            x, xb.weights, xb.variance, False, xb.qmax, 1e3, xb.adc_amax,
             True, np.uint64(1), 1, out))
         delta = (0.01 * rng.standard_normal((BATCH, COLS))).astype(np.float32)
         grad = np.empty((ROWS, COLS), np.float32)

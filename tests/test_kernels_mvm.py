@@ -13,39 +13,31 @@ from hicsim.kernels.crossbar import CrossbarArray
 from hicsim.kernels.mvm import mvm_kernel
 from hicsim.kernels.mvm_columns import mvm_columns_kernel
 from hicsim.kernels.mvm_reference import dac_reference, mvm_columns_reference, mvm_reference
-from hicsim.kernels.quantize import dac_row, slice_noise_weights
+from hicsim.kernels.quantize import dac_row
 from hicsim.spec import load_arch, override_arch
 
 HIC = load_arch("arch_specs/hic_pcm.yaml")
-
-
-def test_slice_noise_weights():
-    assert slice_noise_weights(127, 8).tolist() == [m * m for m in range(128)]
-    one_bit = slice_noise_weights(127, 1)
-    assert one_bit[5] == 1 + 16 and one_bit[127] == sum(4 ** s for s in range(7))
-    assert slice_noise_weights(127, 2)[0b1101] == 1 + (3 * 4) ** 2
 
 
 def test_dac_row_scale_and_poison_from_bit_patterns():
     """dac_row finds max |x| and non-finite inputs with one integer max over bit patterns: check
     it on rows where that could go wrong (negative largest value, -0.0, subnormals, every kind of
     non-finite value) against the float reference."""
-    table = slice_noise_weights(127, 1)
     tiny = np.float32(1e-42)  # subnormal
     rows = np.array([[0.5, -3.0, 2.9, 0.0], [-0.0, 0.0, -0.0, 0.0], [tiny, -2 * tiny, 0.0, tiny],
                      [1.0, -1.0, 1.0, -1.0], [np.inf, 1.0, 0.0, 0.0], [1.0, -np.inf, 0.0, 0.0],
                      [1.0, np.nan, 0.0, 0.0], [-np.nan, 1.0, 0.0, 0.0]], np.float32)
     xq, q = np.empty_like(rows), np.empty_like(rows)
     for r, row in enumerate(rows):
-        scale = dac_row(row, 127, table, xq[r], q[r])
+        scale = dac_row(row, 127, xq[r], q[r])
         if np.all(np.isfinite(row)):
-            ref_xq, ref_q, ref_scale = dac_reference(row[None], 127, table)
+            ref_xq, ref_q, ref_scale = dac_reference(row[None], 127)
             assert scale == ref_scale[0]
             assert np.array_equal(xq[r], ref_xq[0]) and np.array_equal(q[r], ref_q[0])
         else:
             assert math.isnan(scale) and not xq[r].any() and not q[r].any()
     with pytest.raises(TypeError):  # the bit view would misread float64
-        dac_row(np.ones(4), 127, table, np.empty(4), np.empty(4))
+        dac_row(np.ones(4), 127, np.empty(4), np.empty(4))
 
 
 @pytest.mark.parametrize("transpose", [False, True])
@@ -57,11 +49,10 @@ def test_closed_form_kernel_matches_reference(transpose, noise_on, amax):
     var = rng.uniform(0, 1e-3, w.shape).astype(np.float32)
     x = rng.standard_normal((37, 24 if transpose else 40)).astype(np.float32)
     x[3] = 0.0  # an all-zero input vector
-    table = slice_noise_weights(127, 1)
     fs = 4 * math.sqrt(x.shape[1]) * 127
     out = np.empty((37, 40 if transpose else 24))
-    mvm_kernel(x, w, var, transpose, 127, table, fs, amax, noise_on, np.uint64(9), 2, out)
-    ref = mvm_reference(x, w, var, transpose, 127, table, fs, amax, noise_on, np.uint64(9))
+    mvm_kernel(x, w, var, transpose, 127, fs, amax, noise_on, np.uint64(9), 2, out)
+    ref = mvm_reference(x, w, var, transpose, 127, fs, amax, noise_on, np.uint64(9))
     lsb = fs / amax * np.abs(x).max(axis=1, keepdims=True) / 127 if amax else 0.0
     # float32 BLAS vs float64: equal to 1e-4 relative before the ADC; an ADC code may flip by
     # one LSB where the analog value sits on a decision boundary (rare)
@@ -71,9 +62,9 @@ def test_closed_form_kernel_matches_reference(transpose, noise_on, amax):
     assert not out[3].any()
 
 
-@pytest.mark.parametrize("per_element", [False, True])
+@pytest.mark.parametrize("noise_on", [False, True])
 @pytest.mark.parametrize("amax", [0, 31])
-def test_per_column_kernel_matches_reference(per_element, amax):
+def test_per_column_kernel_matches_reference(noise_on, amax):
     rng = np.random.default_rng(1)
     devices, inputs, outputs, batch = 4, 9, 7, 5
     g = rng.uniform(0, 25e-6, (devices, inputs, outputs))
@@ -82,7 +73,7 @@ def test_per_column_kernel_matches_reference(per_element, amax):
     xq = rng.integers(-127, 128, (batch, inputs)).astype(np.float64)
     fs = np.full(devices, 4 * 3 * 25e-6)
     out = np.empty((batch, outputs))
-    args = (xq, g, sigma, coef, 0.3, 2, 4, fs, amax, per_element, np.uint64(4))
+    args = (xq, g, sigma, coef, 0.3, 2, 4, fs, amax, noise_on, np.uint64(4))
     mvm_columns_kernel(*args, out)
     ref = mvm_columns_reference(*args)
     if amax == 0:
@@ -97,7 +88,7 @@ def test_ideal_devices_compute_the_quantised_product():
     w = rng.uniform(-1, 1, (64, 48))
     xb = CrossbarArray(arch, w, w_max=1.0, seed=0, input_bits=8)
     x = rng.standard_normal((8, 64))
-    xq, _, scale = dac_reference(x, xb.qmax, xb._noise_weights)
+    xq, _, scale = dac_reference(x, xb.qmax)
     want = (xq @ xb.effective_weights()) * scale[:, None] / xb.qmax
     lsb = 4 * 8 * 1.0 * scale[:, None] / (2 ** 15 - 1)   # output ADC LSB, in output units
     # closed form: one conversion per output, error <= 0.5 LSB (+ float rounding at the boundary)
@@ -106,7 +97,7 @@ def test_ideal_devices_compute_the_quantised_product():
     # shift-and-add coefficients these add up to at most 1 output LSB
     assert np.all(np.abs(xb.forward(x, per_column=True) - want) <= 1.001 * lsb)
     d = rng.standard_normal((8, 48))
-    dq, _, dscale = dac_reference(d, xb.qmax, xb._noise_weights)
+    dq, _, dscale = dac_reference(d, xb.qmax)
     want_t = (dq @ xb.effective_weights().T) * dscale[:, None] / xb.qmax
     assert np.allclose(xb.backward(d), want_t, atol=4 * math.sqrt(48) / 2 ** 15 * dscale.max())
 
@@ -118,15 +109,50 @@ def test_closed_form_noise_has_the_variance_of_per_element_draws():
     xb.set_time(3e7)  # a year: read noise well developed
     x = np.repeat(rng.uniform(0.2, 1, (1, 24)), 400, axis=0)
     fast = xb.forward(x)
-    slow = xb.forward(x, per_element=True)
+    slow = xb.forward(x, per_column=True)
     exact = xb.forward(x, noise=False, per_column=True)
     g_now, sigma = device_conductances(xb.layout, xb.ml, xb.bp, xb.state, xb.t_now)
-    xq, q, scale = dac_reference(x[:1], xb.qmax, xb._noise_weights)
+    xq, q, scale = dac_reference(x[:1], xb.qmax)
     sd = np.sqrt(q @ (np.tensordot(xb._coef ** 2, sigma ** 2, axes=1))) * scale / xb.qmax
     for y in (fast, slow):
         # 400 samples: the sample sd is within 15 % of sigma at ~4 standard errors
         assert np.allclose(y.std(axis=0), sd[0], rtol=0.15)
         assert np.all(np.abs(y.mean(axis=0) - exact[0]) < 4 * sd[0] / math.sqrt(400) + 1e-3)
+
+
+@pytest.mark.parametrize("per_column", [False, True])
+def test_output_noise_grows_with_the_input_as_the_closed_form_says(per_column):
+    """One 1/f draw per device per MVM, shared by the 7 one-bit slices of an 8-bit input: the
+    output noise of input m is m sqrt(var) (sigma |x|), linear in the input. Independent noise per
+    slice would give sqrt(sum of squared slice digits x 4^s): 0.58 sigma |x| at 127/127 and
+    1.0 sigma |x| at 64/127 (issue 15). Input 0 sits at full scale on a zero weight (devices at
+    0 S, noiseless) so that input 1 can take any magnitude."""
+    arch = override_arch(load_arch("arch_specs/pcm_multilevel.yaml"), {"tile.adc.bits": 16})
+    xb = CrossbarArray(arch, np.array([[0.0], [0.8]]), w_max=1.0, seed=11, input_bits=8)
+    assert xb.slices == 7 and xb.variance[0, 0] == 0.0
+    xb.set_time(3.2e7)
+    sd_weight = math.sqrt(xb.variance[1, 0])  # weight read-noise sigma over the MVM's window
+    samples = 800 if per_column else 20_000
+    for m in (16, 64, 100, 127):
+        x = np.tile([[1.0, m / 127]], (samples, 1))
+        y = xb.forward(x, per_column=per_column)[:, 0]
+        # s.e. of a sample sd: 1 / sqrt(2 n) = 2.5 % (per column) and 0.5 %
+        assert y.std() == pytest.approx(m / 127 * sd_weight, rel=0.10 if per_column else 0.02)
+
+
+def test_read_noise_bandwidth_is_the_mvm_read_window():
+    """sigma^2 of a device read over the MVM's window T = slices x read latency:
+    ln((t + t0 + T) / (2 T)) in place of the published single read's t_read."""
+    arch = load_arch("arch_specs/pcm_multilevel.yaml")
+    xb = CrossbarArray(arch, np.array([[0.5]]), w_max=1.0, seed=1, input_bits=8)
+    window = xb.slices * arch.tile.crossbar.read_latency
+    assert xb.ml.read_t_read == window == pytest.approx(700e-9)
+    g_now, sigma = device_conductances(xb.layout, xb.ml, xb.bp, xb.state, 0.0)
+    d = 0  # the weight is positive: G+ holds it
+    g = float(xb.state.g[d, 0, 0])
+    q = min(0.0088 / (g / xb.ml.g_max) ** 0.65, 0.2)
+    assert sigma[d, 0, 0] == pytest.approx(g * q * math.sqrt(math.log((20.0 + window) / (2 * window))),
+                                           rel=1e-6)
 
 
 def test_adc_clips_large_outputs():
@@ -145,7 +171,7 @@ def test_results_do_not_depend_on_thread_count():
         numba.set_num_threads(threads)
         xb = CrossbarArray(*xb_args, w_max=1.0, seed=11)
         xb.set_time(1e5)
-        runs.append((xb.forward(x), xb.backward(x[:, :80]), xb.forward(x[:4], per_element=True)))
+        runs.append((xb.forward(x), xb.backward(x[:, :80]), xb.forward(x[:4], per_column=True)))
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     for a, b in zip(*runs):
         assert np.array_equal(a, b)

@@ -7,7 +7,7 @@ The API a trainer uses
     ``arch.tile.weights`` (hic, multilevel or bit_sliced; differential or offset sign).
     ``w_max`` is the largest representable |weight| (default max |weights|).
 
-    ``.forward(x, *, noise=True, per_column=False, per_element=False) -> (batch, cols)``
+    ``.forward(x, *, noise=True, per_column=False) -> (batch, cols)``
         y = x . W through the DAC (bit-serial slices of ``tile.dac.bits``), the devices (drifted
         to ``t_now``), read noise and the ADC (``tile.adc.bits``).
     ``.backward(delta, **same options) -> (batch, rows)``: delta . W^T, the transposed read.

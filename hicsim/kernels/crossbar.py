@@ -15,7 +15,6 @@ from hicsim.kernels.decode import decode_kernel
 from hicsim.kernels.mvm import mvm_kernel
 from hicsim.kernels.mvm_columns import mvm_columns_kernel
 from hicsim.kernels.mvm_reference import dac_reference
-from hicsim.kernels.quantize import slice_noise_weights
 from hicsim.kernels.rng import stream_seed
 from hicsim.kernels.threads import BlasGuard
 from hicsim.kernels.update import (RULE_HIC, RULE_MIXED_PRECISION, RULE_STOCHASTIC_PULSE,
@@ -56,6 +55,10 @@ class CrossbarArray:
     ``input_bits``: DAC input precision including sign (default 8; the workload's input_bits).
     ``adc_headroom``: the ADC full scale, in units of sqrt(inputs) x the largest single product
     (the spec gives no ADC range; 4 keeps clipping rare for random inputs).
+
+    Read noise is one 1/f draw per device per MVM, shared by the MVM's input slices, over the
+    MVM's read window: its slices x ``tile.crossbar.read_latency`` replaces the read noise's
+    t_read in this array's device parameters (the noise bandwidth is that of the whole MVM).
     """
 
     def __init__(self, arch: Arch, weights, *, w_max: float | None = None, seed: int = 0,
@@ -67,7 +70,7 @@ class CrossbarArray:
             raise ValueError("weights contain NaN or infinite values")
         if w_max is None:
             w_max = float(np.abs(w).max()) or 1.0
-        self.layout, self.ml, self.bp = build_layout(arch, float(w_max))
+        self.layout, ml, bp = build_layout(arch, float(w_max))
         self.w_max = float(w_max)
         self.seed = seed
         self._calls = 0
@@ -78,7 +81,9 @@ class CrossbarArray:
         self.qmax = 2 ** (bits - 1) - 1
         self.dac_bits = arch.tile.dac.bits
         self.slices = math.ceil((bits - 1) / self.dac_bits)
-        self._noise_weights = slice_noise_weights(self.qmax, self.dac_bits)
+        self.read_window = self.slices * arch.tile.crossbar.read_latency
+        self.ml = ml._replace(read_t_read=self.read_window)
+        self.bp = bp._replace(read_t_read=self.read_window)
         self.adc_amax = 2 ** (arch.tile.adc.bits - 1) - 1
         if not adc_headroom > 0:
             raise ValueError(f"adc_headroom must be positive, got {adc_headroom}")
@@ -136,46 +141,41 @@ class CrossbarArray:
         self._has_read_noise = bool(self.variance.any())
 
     # ---- MVM ------------------------------------------------------------------------------
-    def forward(self, x, *, noise: bool = True, per_column: bool = False,
-                per_element: bool = False) -> np.ndarray:
+    def forward(self, x, *, noise: bool = True, per_column: bool = False) -> np.ndarray:
         """y = x . W through DAC, devices, read noise and ADC; x (batch, rows) -> (batch, cols).
-        ``per_column`` converts every device column and input slice separately (slow, faithful);
-        ``per_element`` also draws noise per device per read (implies per_column)."""
-        return self._mvm("x", x, False, noise, per_column or per_element, per_element)
+        ``per_column`` converts every device column and input slice separately and draws each
+        device's noise itself (slow, faithful; ``mvm_columns.py``)."""
+        return self._mvm("x", x, False, noise, per_column)
 
-    def backward(self, delta, *, noise: bool = True, per_column: bool = False,
-                 per_element: bool = False) -> np.ndarray:
+    def backward(self, delta, *, noise: bool = True, per_column: bool = False) -> np.ndarray:
         """Transposed product delta . W^T; delta (batch, cols) -> (batch, rows). Same options."""
-        return self._mvm("delta", delta, True, noise, per_column or per_element, per_element)
+        return self._mvm("delta", delta, True, noise, per_column)
 
-    def _mvm(self, name, x, transpose, noise, per_column, per_element):
+    def _mvm(self, name, x, transpose, noise, per_column):
         inputs = self.shape[1] if transpose else self.shape[0]
         x = check_batch(name, x, inputs, "columns" if transpose else "rows", finite=per_column)
         key = self._next_key(_READ_NOISE)
         if per_column:
-            return self._mvm_columns(x, transpose, noise, per_element, key)
+            return self._mvm_columns(x, transpose, noise, key)
         full_scale = self.adc_headroom * math.sqrt(inputs) * self.w_max * self.qmax
         outputs = self.shape[0] if transpose else self.shape[1]
         out = np.empty((x.shape[0], outputs), np.float64)
         noise_on = bool(noise) and self._has_read_noise
         with self._blas.single_threaded():
-            finite = mvm_kernel(x, self.weights, self.variance, transpose, self.qmax,
-                                self._noise_weights, full_scale, self.adc_amax, noise_on, key,
-                                _chunks(x.shape[0]), out)
+            finite = mvm_kernel(x, self.weights, self.variance, transpose, self.qmax, full_scale,
+                                self.adc_amax, noise_on, key, _chunks(x.shape[0]), out)
         if not finite:
             self._calls -= 1  # a rejected call draws nothing: the next one gets this key
             raise ValueError(not_finite(name))
         return out
 
-    def _mvm_columns(self, x, transpose, noise, per_element, key):
+    def _mvm_columns(self, x, transpose, noise, key):
         # the slow path: numpy does its DAC and device reads (same conventions as the kernels)
         g_now, sigma = device_conductances(self.layout, self.ml, self.bp, self.state, self.t_now)
-        if not noise:
-            sigma = np.zeros_like(sigma)
         if transpose:
             g_now = np.ascontiguousarray(g_now.transpose(0, 2, 1))
             sigma = np.ascontiguousarray(sigma.transpose(0, 2, 1))
-        xq, _, scale = dac_reference(x, self.qmax, self._noise_weights)
+        xq, _, scale = dac_reference(x, self.qmax)
         g_full = np.where(self.layout.slot_binary == 1, self.bp.g_on - self.bp.g_off,
                           self.ml.g_range)
         g_full = np.tile(g_full, self.layout.sides)
@@ -183,7 +183,7 @@ class CrossbarArray:
         column_full_scale = self.adc_headroom * math.sqrt(x.shape[1]) * digit_max * g_full
         out = np.empty((x.shape[0], g_now.shape[2]), np.float64)
         mvm_columns_kernel(xq, g_now, sigma, self._coef, self._offset, self.dac_bits, self.slices,
-                           column_full_scale, self.adc_amax, per_element, key, out)
+                           column_full_scale, self.adc_amax, bool(noise), key, out)
         return out * scale[:, None] / self.qmax
 
     # ---- update ---------------------------------------------------------------------------

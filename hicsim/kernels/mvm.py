@@ -14,11 +14,11 @@ Reference: ``mvm_reference.mvm_reference``. Two parallel loops per call:
    samples per call that copy costs as much as the product), and every product covers the whole
    batch. The tasks depend on the shapes only, never on the thread count, so results do not either.
 
-Read noise in closed form: independent Gaussian noise on each device and each slice read sums to
-one Gaussian per output with variance sum_i q_i var_ij (q from the DAC, var_ij the weight's summed
-device variance, cached on the array and refreshed by every update and clock move). Exact for
-independent Gaussian noise, and it costs one extra product instead of one draw per device per
-read. The two products bound the noisy MVM to half the throughput of one float32 matmul.
+Read noise in closed form: one Gaussian 1/f draw per device per MVM, shared by all the MVM's
+input slices (``quantize.py``), sums to one Gaussian per output with variance sum_i q_i var_ij
+(q_i = xq_i^2 from the DAC, var_ij the weight's summed device variance over the MVM's read window,
+cached on the array and refreshed by every update and clock move). Exact for Gaussian device
+noise, and it costs one extra product instead of one draw per device per MVM. The two products bound the noisy MVM to half the throughput of one float32 matmul.
 
 The output noise draws are counter-based (``fast_normal.normal_row_into``: a quantile function, no
 Box-Muller), one stream per sample, so they cost little and do not depend on the thread count.
@@ -83,8 +83,8 @@ def _finish_row(y_row, v_row, z_row, noise_on, full_scale, amax, out_scale, out_
 
 
 @njit(cache=True, parallel=True)
-def mvm_kernel(x, weights, variance, transpose, qmax, noise_weights, full_scale, amax,
-               noise_on, noise_key, chunks, out):
+def mvm_kernel(x, weights, variance, transpose, qmax, full_scale, amax, noise_on, noise_key,
+               chunks, out):
     """out (batch, outputs) = ADC(DAC(x) . W + noise), W = weights or weights.T; ``chunks``: batch
     chunks of the products. The noise of output j of sample b is normal number j of stream
     mix_key(noise_key, b). Returns False if x holds a NaN or an infinity (out is then garbage)."""
@@ -94,7 +94,7 @@ def mvm_kernel(x, weights, variance, transpose, qmax, noise_weights, full_scale,
     q = np.empty((batch, inputs), np.float32)
     scale = np.empty(batch, np.float64)
     for r in prange(batch):
-        scale[r] = dac_row(x[r], qmax, noise_weights, xq[r], q[r])
+        scale[r] = dac_row(x[r], qmax, xq[r], q[r])
     blocks = col_blocks(outputs)
     for task in prange(chunks * blocks):
         c = task // blocks

@@ -5,6 +5,11 @@ then rounded to a signed integer of ``input_bits`` (sign + magnitude, |q| <= 2^(
 A DAC of ``dac_bits`` drives the magnitude in slices of ``dac_bits`` bits (bit-serial when
 dac_bits = 1), least significant first; slice s carries weight 2^(s dac_bits).
 
+Read noise: every slice of one MVM reads the same 1/f fluctuation of a device (one draw per
+device per MVM: 1/f noise over the MVM's microseconds is correlated), so the slices' noise adds
+coherently, sum_s digit_s 2^(s dac_bits) = m: input m weighs m^2 in the output noise variance,
+whatever the slicing.
+
 ADC: a signed conversion of ``adc_bits`` with full scale ``full_scale``: code =
 clip(round(v x amax / full_scale), -amax, amax), amax = 2^(adc_bits-1) - 1; clipping models
 saturation of the column. ``adc_bits = 0`` means an ideal (absent) ADC.
@@ -41,29 +46,15 @@ def slice_digit(magnitude, s, dac_bits):
     return (magnitude >> (s * dac_bits)) & ((1 << dac_bits) - 1)
 
 
-def slice_noise_weights(qmax: int, dac_bits: int) -> np.ndarray:
-    """For every input magnitude m in [0, qmax]: sum over its slices of (digit x 2^(s dac_bits))^2,
-    the weight of that input in the read-noise variance (each slice is a separate read with
-    independent noise). Equals m^2 when one slice carries the whole magnitude."""
-    table = np.zeros(qmax + 1, np.float32)
-    for m in range(qmax + 1):
-        s, rest = 0, m
-        while rest:
-            part = float((rest & ((1 << dac_bits) - 1)) << (s * dac_bits))
-            table[m] += part * part
-            rest >>= dac_bits
-            s += 1
-    return table
-
-
 _MAGNITUDE_BITS = 0x7FFFFFFF  # float32 bit pattern without its sign
 _INFINITY_BITS = 0x7F800000   # the smallest pattern of an infinity or a NaN
 
 
 @njit(cache=True)
-def dac_row(x_row, qmax, noise_weights, xq_row, q_row):
+def dac_row(x_row, qmax, xq_row, q_row):
     """Quantise one float32 input vector into signed integers ``xq_row``; ``q_row`` gets each
-    input's read-noise weight (``slice_noise_weights``). Returns the digital scale (max |x|), or
+    input's read-noise weight, its integer squared (module docstring). Returns the digital scale
+    (max |x|), or
     NaN if the vector holds a NaN or an infinity (then xq_row and q_row are zeros).
 
     The scale and the check are one integer max over the inputs' bit patterns without their
@@ -84,6 +75,6 @@ def dac_row(x_row, qmax, noise_weights, xq_row, q_row):
     gain = qmax / scale
     for i in range(x_row.shape[0]):
         xq_row[i] = np.floor(x_row[i] * gain + 0.5)
-    for i in range(x_row.shape[0]):  # an unsigned index: no negative-index wrap, 2x faster
-        q_row[i] = noise_weights[np.uint32(abs(xq_row[i]))]
+    for i in range(x_row.shape[0]):
+        q_row[i] = xq_row[i] * xq_row[i]
     return scale
