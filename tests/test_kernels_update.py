@@ -1,6 +1,8 @@
 """Update kernels: accumulation against the numpy reference, conservation on ideal devices,
 counters, conductance bounds, determinism across thread counts, bad input."""
 
+import math
+
 import numba
 import numpy as np
 import pytest
@@ -59,8 +61,10 @@ def test_accumulation_matches_reference(rule, bits, stochastic):
 
 
 @pytest.mark.parametrize("spec,sign,rule", [
-    ("hic", "differential", "hic"), ("hic", "offset", "hic"), ("hic", "differential", "mixed_precision"),
-    ("multilevel", "differential", "hic"), ("multilevel", "offset", "mixed_precision"),
+    ("hic", "differential", "hic"), ("hic", "offset", "hic"),
+    ("hic", "differential", "mixed_precision_closed_loop"),
+    ("multilevel", "differential", "hic"), ("multilevel", "offset", "mixed_precision_closed_loop"),
+    ("multilevel", "differential", "mixed_precision"),
     ("bit_sliced", "differential", "hic"), ("bit_sliced", "offset", "stochastic_pulse")])
 def test_ideal_devices_conserve_the_update(spec, sign, rule):
     """Decoded change + what the accumulators still hold = the sum of -lr x gradient, to within the
@@ -79,7 +83,8 @@ def test_ideal_devices_conserve_the_update(spec, sign, rule):
         total -= lr * gradient_reference(x, d)
     change = xb.effective_weights() - start + xb.accumulated()
     lsb = xb.step / 2 ** 6
-    tol = {"hic": updates * 0.5 * lsb, "mixed_precision": 1e-5, "stochastic_pulse": None}[rule]
+    tol = {"hic": updates * 0.5 * lsb, "mixed_precision": 1e-5, "mixed_precision_closed_loop": 1e-5,
+           "stochastic_pulse": None}[rule]
     if tol is None:  # unbiased, not exact: mean error near 0, each within the steps' spread
         err = change - total
         assert abs(err.mean()) < 0.1 * xb.step and np.abs(err).max() < 8 * xb.step
@@ -89,9 +94,11 @@ def test_ideal_devices_conserve_the_update(spec, sign, rule):
     assert np.allclose(xb.weights, w_ref, atol=1e-6)  # incremental refresh == full decode
 
 
-def test_mixed_precision_pulses_are_counted_exactly():
+@pytest.mark.parametrize("rule", ["mixed_precision", "mixed_precision_closed_loop"])
+def test_mixed_precision_pulses_are_counted_exactly(rule):
     """Ideal differential multi-level pair, one SET pulse per step, far from saturation: the SET
-    counters grow by the number of steps, and no RESET happens."""
+    counters grow by the number of steps, and no RESET happens. On ideal devices the mean SET
+    step is one level, so the open-loop scheme's pulses are the closed loop's steps."""
     arch = ideal("multilevel", **{"devices.pcm_ml.verify_iterations": 1})
     rng = np.random.default_rng(4)
     xb = CrossbarArray(arch, rng.uniform(-0.3, 0.3, (16, 12)), w_max=1.0, seed=0)
@@ -100,7 +107,7 @@ def test_mixed_precision_pulses_are_counted_exactly():
     for _ in range(10):
         x, d = exact_batch(rng, 4, 16, 12)
         chi0 = xb._chi.astype(np.float64)
-        xb.update(x, d, 2.0 * xb.step, "mixed_precision")  # desired change: -2 x gradient steps
+        xb.update(x, d, 2.0 * xb.step, rule)  # desired change: -2 x gradient steps
         steps += np.abs(np.rint(chi0 - 2.0 * gradient_reference(x, d) - xb._chi)).astype(np.int64)
     assert xb.state.set_pulses.astype(np.int64).sum() - sets0 == steps.sum() > 0
     assert not xb.state.reset_pulses.any() and not xb.state.cycles.any()
@@ -152,10 +159,13 @@ def test_update_is_deterministic_across_thread_counts():
     for threads in (1, 2):
         numba.set_num_threads(threads)
         xb = CrossbarArray(load_arch(SPECS["hic"]), w, w_max=1.0, seed=9)
-        for rule in ("hic", "stochastic_pulse", "mixed_precision"):
+        xm = CrossbarArray(load_arch(SPECS["multilevel"]), w, w_max=1.0, seed=9)
+        for rule in ("hic", "stochastic_pulse", "mixed_precision_closed_loop"):
             for x, d in batches:
                 xb.update(x, d, 0.02, rule)
-        results.append((xb.weights.copy(), xb.state.g.copy(), xb.state.cycles.copy(), xb._acc.copy()))
+                xm.update(x, d, 0.02, "mixed_precision")
+        results.append((xb.weights.copy(), xb.state.g.copy(), xb.state.cycles.copy(), xb._acc.copy(),
+                        xm.weights.copy(), xm.state.g.copy(), xm.state.cycles.copy()))
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     for a, b in zip(*results):
         assert np.array_equal(a, b)
@@ -205,3 +215,47 @@ def test_accumulator_range_follows_its_fraction_bits(fraction_bits, programmed, 
     xb.update(np.ones((1, 1)), np.ones((1, 1)), lr=-10 * xb.step, rule="hic")  # +10 steps wanted
     assert xb.effective_weights()[0, 0] == pytest.approx(programmed * xb.step, rel=1e-6)
     assert xb.accumulated()[0, 0] == pytest.approx(held * xb.step, rel=1e-6, abs=1e-12)
+
+
+def test_open_loop_mixed_precision_transfers_n_pulses_of_the_mean_step():
+    """The published scheme on the PCM preset: chi in units of the mean SET step epsilon,
+    n = trunc(chi) pulses per weight, applied open loop (no verify pulses), with no RESET while
+    the pair stays below the refresh thresholds."""
+    arch = load_arch(SPECS["multilevel"])
+    xb = CrossbarArray(arch, np.zeros((8, 6)), w_max=1.0, seed=2)
+    eps = xb.mean_set_step
+    # the PCM preset's step averaged over w in [0, 2]: 0.01 (2 + 27.235 / 2.5 (1 - e^-5)) / 2,
+    # 0.064 of the normalised range's 2 (a unit is the device's range)
+    mean_w = 0.01 * (2 + 27.235 / 2.5 * (1 - math.exp(-5))) / 2
+    assert eps / xb.layout.w_unit == pytest.approx(mean_w / 2, rel=1e-3)
+    sets0 = xb.state.set_pulses.astype(np.int64).copy()
+    x, d = np.ones((1, 8)), np.zeros((1, 6))
+    d[0, :3] = -1.0   # weights of columns 0-2 grow, 3-5 shrink
+    d[0, 3:] = 1.0
+    xb.update(x, d, 2.7 * eps, "mixed_precision")   # chi = 2.7: two pulses each, 0.7 left
+    pulses = xb.state.set_pulses.astype(np.int64) - sets0
+    assert np.all(pulses[0, :, :3] == 2) and not pulses[1, :, :3].any()
+    assert np.all(pulses[1, :, 3:] == 2) and not pulses[0, :, 3:].any()
+    assert np.allclose(xb._chi[:, :3], 0.7, atol=1e-5) and np.allclose(xb._chi[:, 3:], -0.7, atol=1e-5)
+    assert not xb.state.reset_pulses.any()
+    expected = np.tile(np.where(np.arange(6) < 3, 0.7, -0.7) * eps, (8, 1))
+    assert xb.accumulated() == pytest.approx(expected, rel=1e-4)
+
+
+def test_open_loop_refresh_moves_a_high_pair_onto_one_device():
+    """Both devices above the thresholds (0.75 and 0.25 of g_max, aihwkit's): the pair is RESET
+    and their difference re-programmed onto the larger one before the pulse train."""
+    arch = load_arch(SPECS["multilevel"])
+    xb = CrossbarArray(arch, np.zeros((1, 1)), w_max=1.0, seed=4)
+    xb.state.g[0, 0, 0], xb.state.g[1, 0, 0] = 0.9 * xb.ml.g_max, 0.5 * xb.ml.g_max
+    xb.update(np.ones((1, 1)), -np.ones((1, 1)), 1.2 * xb.mean_set_step, "mixed_precision")
+    assert xb.state.reset_pulses[:, 0, 0].tolist() == [1, 1]
+    assert xb.state.g[1, 0, 0] == 0.0
+    # 0.4 g_max re-programmed (noise aside), then one SET pulse of the mean step or so
+    assert 0.3 * xb.ml.g_max < xb.state.g[0, 0, 0] < 0.75 * xb.ml.g_max
+
+
+def test_open_loop_needs_a_differential_multilevel_pair():
+    xb = CrossbarArray(load_arch(SPECS["hic"]), np.zeros((2, 2)), w_max=1.0)
+    with pytest.raises(ValueError, match="mixed_precision_closed_loop"):
+        xb.update(np.ones((1, 2)), np.ones((1, 2)), 0.1, "mixed_precision")

@@ -155,11 +155,51 @@ def test_bad_npz_exits_2(tmp_path, capsys, arrays, message):
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("rule", ["hic", "mixed_precision", "stochastic_pulse"])
+@pytest.mark.parametrize("rule", ["hic", "mixed_precision_closed_loop", "stochastic_pulse",
+                                  "mixed_precision"])
 def test_resnet_trains_with_every_device_rule(small_digits, rule):
-    run = TrainingRun(replace(CONFIG, model="resnet", rule=rule, width=0.25), load_arch(HIC),
-                      small_digits)
+    arch = load_arch("arch_specs/pcm_multilevel.yaml" if rule == "mixed_precision" else HIC)
+    run = TrainingRun(replace(CONFIG, model="resnet", rule=rule, width=0.25), arch, small_digits)
     run.train_epoch(progress=False)
     assert np.isfinite(run.history[-1]["train_loss"])
     assert [l.name for l in run.weight_layers][:2] == ["conv1", "stage1.block1.conv1"]
     assert run.history[-1]["weights_programmed"] > 0
+
+
+def test_time_passes_during_training(small_digits):
+    """Each step advances every crossbar's clock by the step time; devices programmed during
+    training carry the step at which they were programmed."""
+    run = TrainingRun(replace(CONFIG, step_time=0.25), load_arch(HIC), small_digits)
+    run.train_epoch(progress=False)
+    assert run.steps == 10
+    for layer in run.weight_layers:
+        assert layer.store.t_now == 2.5
+        t_prog = layer.store.state.t_prog
+        assert set(np.unique(t_prog)) <= {0.25 * k for k in range(10)}
+        assert t_prog.max() > 0  # some devices were programmed after the first step
+
+
+def test_step_time_auto_is_the_engines_training_step(small_digits):
+    """The cnn's training workload (conv, pool, conv, pool, fc) with the shipped per-weight rates;
+    its simulated step is what ``auto`` takes, and it grows with the batch."""
+    from hicsim.train.models import build_model
+    from hicsim.train.step_time import simulated_step_time, training_workload
+    arch = load_arch(HIC)
+    model = build_model("cnn", small_digits.input_shape, 10, 1.0, arch, "hic", 0)
+    rates = ROOT / "workloads" / "rates" / "hic_pcm.yaml"
+    w = training_workload(model, small_digits.input_shape, 32, rates, "cnn")
+    assert [l.op for l in w.layers] == ["conv2d", "pool", "conv2d", "pool", "linear"]
+    assert [l.weights for l in w.weighted_layers] == [1 * 9 * 16, 16 * 9 * 32, 32 * 2 * 2 * 10]
+    assert w.phase == "training" and w.layers[2].input_hw == (4, 4)
+    per_weight = load_rates(rates).per_weight.set_pulses
+    assert w.layers[0].programming.set_pulses == pytest.approx(per_weight * 144)
+    step = simulated_step_time(arch, model, small_digits.input_shape, 32, rates, "cnn")
+    assert 0 < step < simulated_step_time(arch, model, small_digits.input_shape, 64, rates, "cnn")
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "inf", "nan"])
+def test_bad_step_time_is_an_input_error(tmp_path, capsys, value):
+    args = ["train", str(HIC), "--model", "mlp", "--out", str(tmp_path / "o"), "--no-progress",
+            "--step-time", value]
+    assert main(args) == 2
+    assert "--step-time" in capsys.readouterr().err

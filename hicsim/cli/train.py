@@ -13,7 +13,7 @@ from hicsim.spec import load_arch
 from hicsim.spec.errors import single
 from hicsim.train.models import MODELS
 from hicsim.train.run import RunConfig
-from hicsim.train.stores import ALL_RULES
+from hicsim.train.stores import ALL_RULES, default_rule
 from hicsim.train.study import Study, run_study
 
 
@@ -30,7 +30,8 @@ def register(sub) -> None:
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--momentum", type=float, default=0.0)
     p.add_argument("--rule", help=f"one of {', '.join(ALL_RULES)}; default: hic for a hic "
-                                  "representation, else mixed_precision")
+                                  "representation, mixed_precision for a differential multi-level "
+                                  "pair, else mixed_precision_closed_loop")
     p.add_argument("--baseline", action="store_true",
                    help="also train the same network in FP32 with the same seed")
     p.add_argument("--width", default="1", metavar="W[,W...]",
@@ -38,6 +39,10 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="tables, summary, checkpoints")
     p.add_argument("--resume", action="store_true", help="continue the checkpoints in DIR")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--step-time", default="0", metavar="SECONDS|auto",
+                   help="chip time each training step advances the devices' clock (drift and read "
+                        "noise act during training); auto: the engine's simulated step latency; "
+                        "default 0")
     p.add_argument("--threads", type=int, metavar="N",
                    help="numba threads for the crossbar kernels (default: numba's)")
     add_overrides(p)
@@ -51,19 +56,31 @@ def _widths(text: str) -> tuple[float, ...]:
         raise single("--width", f"expected comma-separated numbers such as 0.5,1,2, got {text!r}") from None
 
 
+def _step_time(text: str) -> float | str:
+    if text == "auto":
+        return text
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds >= 0 or seconds == float("inf"):
+        raise single("--step-time", f"expected seconds >= 0 or auto, got {text!r}")
+    return seconds
+
+
 def _command(args, rule: str, widths: tuple[float, ...]) -> str:
     """The canonical command line that reproduces this study (every option spelt out)."""
     words = ["hicsim", "train", args.arch, "--model", args.model, "--dataset", args.dataset,
              "--epochs", str(args.epochs), "--seed", str(args.seed), "--batch", str(args.batch),
              "--lr", f"{args.lr:g}", "--momentum", f"{args.momentum:g}", "--rule", rule,
-             "--width", ",".join(f"{w:g}" for w in widths)]
+             "--width", ",".join(f"{w:g}" for w in widths), "--step-time", args.step_time]
     words += [w for item in args.overrides for w in ("--set", item)]
     return shlex.join(words)
 
 
 def run(args) -> int:
     arch = load_arch(args.arch, overrides_of(args.overrides))
-    rule = args.rule or ("hic" if arch.tile.weights.representation == "hic" else "mixed_precision")
+    rule = args.rule or default_rule(arch)
     widths = _widths(args.width)
     if args.threads is not None:
         import numba
@@ -76,7 +93,7 @@ def run(args) -> int:
     study = Study(arch_path=args.arch, arch=arch, config=config, widths=widths,
                   baseline=args.baseline, out=Path(args.out), resume=args.resume,
                   progress=not args.no_progress and sys.stderr.isatty(),
-                  command=_command(args, rule, widths))
+                  command=_command(args, rule, widths), step_time=_step_time(args.step_time))
     try:
         run_study(study)
     except KeyboardInterrupt:

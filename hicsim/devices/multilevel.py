@@ -111,6 +111,14 @@ def set_pulse(p: MultilevelParams, g, d2d, normal):
     return p.g_min + w_new / p.set_w_span * p.g_range
 
 
+def mean_set_step(p: MultilevelParams, points: int = 2001) -> float:
+    """The device's mean SET step (siemens), averaged over its conductance range: the epsilon of
+    Nandakumar 2020's mixed-precision transfer (n = trunc(chi / epsilon) pulses), where epsilon is
+    the device's average conductance change per SET pulse."""
+    g = np.linspace(p.g_min, p.g_max, points)
+    return float(set_step_mean(p, g).mean())
+
+
 def device_to_device_factor(p: MultilevelParams, normal):
     """Per-device multiplier of dw_min, N(1, sigma_d2d) kept non-negative."""
     return np.maximum(1.0 + p.set_sigma_d2d * np.asarray(normal, dtype=np.float64), 0.0)

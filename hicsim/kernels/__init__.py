@@ -13,8 +13,9 @@ The API a trainer uses
     ``.backward(delta, **same options) -> (batch, rows)``: delta . W^T, the transposed read.
     ``.update(x, delta, lr, rule="hic") -> int``: W -= lr x^T delta through a device update rule:
         "hic" (low-precision accumulator from ``tile.accumulator``), "mixed_precision"
-        (float accumulator chi, Nandakumar 2020) or "stochastic_pulse"; returns the number of
-        weights programmed. Conductances, wear counters and effective weights change in place.
+        (float accumulator chi transferred as open-loop SET pulse trains, Nandakumar 2020),
+        "mixed_precision_closed_loop" (chi in levels, read-verified steps) or
+        "stochastic_pulse"; returns the number of weights programmed. Conductances, wear counters and effective weights change in place.
     ``.set_time(t)``: move the array clock (seconds); drift and read noise are evaluated there.
     ``.effective_weights()``, ``.accumulated()`` (update not yet programmed), ``.wear()``
         (per-device set_pulses, reset_pulses, write_erase_cycles, each (devices, rows, cols)),

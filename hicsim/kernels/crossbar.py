@@ -9,7 +9,8 @@ import numpy as np
 
 from hicsim.devices.decode import device_conductances
 from hicsim.devices.encode import encode
-from hicsim.devices.layout import KIND_NAMES, build_layout
+from hicsim.devices.layout import KIND_MULTILEVEL, KIND_NAMES, build_layout
+from hicsim.devices.multilevel import mean_set_step
 from hicsim.devices.state import DeviceState
 from hicsim.kernels.decode import decode_kernel
 from hicsim.kernels.mvm import mvm_kernel
@@ -22,7 +23,9 @@ from hicsim.kernels.update import (RULE_HIC, RULE_MIXED_PRECISION, RULE_STOCHAST
 from hicsim.spec.arch import Arch
 
 RULES = {"hic": RULE_HIC, "mixed_precision": RULE_MIXED_PRECISION,
+         "mixed_precision_closed_loop": RULE_MIXED_PRECISION,
          "stochastic_pulse": RULE_STOCHASTIC_PULSE}
+OPEN_LOOP = "mixed_precision"  # the published scheme: pulse trains of the mean step (update.py)
 # purposes of the random streams derived from (seed, call number)
 _ENCODE, _READ_NOISE, _ROUNDING, _PROGRAMMING = 1, 2, 3, 4
 
@@ -98,6 +101,7 @@ class CrossbarArray:
         self.variance = np.empty(w.shape, np.float32)    # their read-noise variance
         self._acc = np.zeros(w.shape, np.int32)          # HIC accumulator (LSBs)
         self._chi = np.zeros(w.shape, np.float32)        # mixed-precision accumulator (steps)
+        self._chi_step = self.step                       # weight per chi unit (the rule's step)
         self._decode()
 
     # ---- state and time ------------------------------------------------------------------
@@ -113,6 +117,11 @@ class CrossbarArray:
     def step(self) -> float:
         """One device step (a multi-level level or a code LSB), in weight."""
         return self.layout.step_units * self.layout.w_unit
+
+    @property
+    def mean_set_step(self) -> float:
+        """The multi-level device's mean SET step (``multilevel.mean_set_step``), in weight."""
+        return mean_set_step(self.ml) / self.ml.g_range * self.layout.w_unit
 
     def set_time(self, t_now: float) -> None:
         """Move the array clock (seconds); drift and read noise are evaluated at it."""
@@ -188,9 +197,13 @@ class CrossbarArray:
 
     # ---- update ---------------------------------------------------------------------------
     def update(self, x, delta, lr: float, rule: str = "hic") -> int:
-        """Apply W -= lr x^T delta through ``rule`` (hic | mixed_precision | stochastic_pulse);
-        returns how many weights were programmed. Counters, conductances and the effective
-        weights at ``t_now`` are updated in place."""
+        """Apply W -= lr x^T delta through ``rule``; returns how many weights were programmed.
+        Counters, conductances and the effective weights at ``t_now`` are updated in place.
+        Rules: ``hic``; ``mixed_precision``, Nandakumar 2020's open-loop scheme (chi in units of
+        the mean SET step, transferred as trains of SET pulses, with refresh) on a differential
+        multi-level pair; ``mixed_precision_closed_loop`` (the same accumulator in units of one
+        level, each step a read-verified move of one level, on any representation);
+        ``stochastic_pulse``."""
         if rule not in RULES:
             raise ValueError(f"rule must be one of {sorted(RULES)} (fp32 is FloatArray), got {rule!r}")
         if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr)):
@@ -199,14 +212,22 @@ class CrossbarArray:
         delta = check_batch("delta", delta, self.shape[1], "columns")
         if x.shape[0] != delta.shape[0]:
             raise ValueError(f"x and delta batches differ: {x.shape[0]} vs {delta.shape[0]}")
+        open_loop = rule == OPEN_LOOP
+        if open_loop and (self.layout.kind != KIND_MULTILEVEL or self.layout.sides != 2):
+            raise ValueError(f"rule {OPEN_LOOP!r} (open-loop pulse trains) needs a differential "
+                             f"pair of multi-level devices, not {self.representation} with "
+                             f"{self.layout.sides} side(s): use 'mixed_precision_closed_loop'")
+        step = self.mean_set_step if open_loop else self.step
+        if RULES[rule] == RULE_MIXED_PRECISION:
+            self._chi_step = step
         lo, hi, per_step, stochastic = self._accumulator_format(rule)
         row_counts = np.empty(self.shape[0], np.int64)
         with self._blas.single_threaded():
-            update_kernel(x, delta, -float(lr) / self.step, RULES[rule],
+            update_kernel(x, delta, -float(lr) / step, RULES[rule],
                           self._acc, self._chi, lo, hi, per_step, stochastic,
                           self._next_key(_ROUNDING), self._next_key(_PROGRAMMING), self.state,
                           self.layout, self._coef, self._offset, self.ml, self.bp, self.t_now,
-                          self.weights, self.variance, row_counts, _NO_STEPS)
+                          self.weights, self.variance, row_counts, _NO_STEPS, open_loop)
         return int(row_counts.sum())
 
     def _accumulator_format(self, rule: str):
@@ -225,7 +246,7 @@ class CrossbarArray:
     def accumulated(self) -> np.ndarray:
         """Update held in the accumulators but not yet programmed, in weight (both rules)."""
         lsb = self.step / self.accumulator.lsbs_per_step if self.accumulator else 0.0
-        return self._acc * lsb + self._chi.astype(np.float64) * self.step
+        return self._acc * lsb + self._chi.astype(np.float64) * self._chi_step
 
 
 _NO_STEPS = np.empty((0, 0), np.int32)  # update_kernel: program the devices

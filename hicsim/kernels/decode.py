@@ -12,6 +12,12 @@ from hicsim.kernels.device_ops import drift_factor, read_sigma
 
 
 @njit(cache=True)
+def device_read(p, g_prog, nu, elapsed):
+    """(drifted conductance, read-noise sigma) of a multi-level device of params ``p``."""
+    return _read(p, g_prog, g_prog / p.g_max, nu, elapsed)
+
+
+@njit(cache=True)
 def _read(p, g_prog, gh_prog, nu, elapsed):
     """(drifted conductance, read-noise sigma) of a device of params ``p``."""
     g_now = g_prog * drift_factor(nu, elapsed, p.drift_t0)

@@ -16,6 +16,14 @@ weight. What a step does to the devices:
   re-programmed to its new level.
 
 Controllers read back the programmed conductance (``st.g``), not the drifted one.
+
+``apply_pulse_train`` is the published mixed-precision transfer (Nandakumar 2020), for a
+differential pair of multi-level devices: n open-loop SET pulses on G+ (n > 0) or G- (n < 0),
+nothing read back, each pulse the device's stochastic step. Refresh: before a train, both devices
+are read (with read noise); when the larger reads above 0.75 g_max and the smaller above
+0.25 g_max, both are RESET and their difference re-programmed onto one (program-and-verify).
+The thresholds are aihwkit's (OneSidedUnitCell refresh_upper_thres / refresh_lower_thres, as its
+MixedPrecisionPCMPreset uses them for this scheme).
 """
 
 from __future__ import annotations
@@ -23,8 +31,10 @@ from __future__ import annotations
 from numba import njit
 
 from hicsim.devices.layout import KIND_HIC, KIND_MULTILEVEL
-from hicsim.kernels.device_ops import (write_binary, write_ml_program, write_ml_reset,
-                                       write_ml_set_towards)
+from hicsim.kernels.decode import device_read
+from hicsim.kernels.device_ops import (count_sets, ml_drift_nu, ml_set_pulse, write_binary,
+                                       write_ml_program, write_ml_reset, write_ml_set_towards)
+from hicsim.kernels.rng import normal
 
 
 @njit(cache=True)
@@ -150,3 +160,44 @@ def apply_steps(st, lay, ml, bp, i, j, steps, t_now, key):
             ctr = _multilevel_step(st, lay, ml, i, j, direction, t_now, key, ctr)
         else:
             ctr = _bit_sliced_step(st, lay, ml, i, j, direction, t_now, key, ctr)
+
+
+REFRESH_UPPER, REFRESH_LOWER = 0.75, 0.25  # of g_max (module docstring)
+
+
+@njit(cache=True)
+def _refresh(st, ml, i, j, t_now, key, ctr):
+    """Read both devices of the pair (with read noise); if both sit high, RESET both and
+    re-program their difference onto one. Returns the next counter."""
+    g_now, sd = device_read(ml, float(st.g[0, i, j]), float(st.nu[0, i, j]),
+                            t_now - st.t_prog[0, i, j])
+    plus = g_now + sd * normal(key, ctr)
+    g_now, sd = device_read(ml, float(st.g[1, i, j]), float(st.nu[1, i, j]),
+                            t_now - st.t_prog[1, i, j])
+    minus = g_now + sd * normal(key, ctr + 1)
+    ctr += 2
+    high, low = max(plus, minus), min(plus, minus)
+    if high > REFRESH_UPPER * ml.g_max and low > REFRESH_LOWER * ml.g_max:
+        keep = 0 if plus >= minus else 1
+        write_ml_reset(st, 1 - keep, i, j, ml, t_now)
+        half = 0.5 * (ml.g_max - ml.g_min) / (ml.levels - 1)
+        ctr = write_ml_program(st, keep, i, j, ml, t_now, ml.g_min + high - low, half, key, ctr)
+    return ctr
+
+
+@njit(cache=True)
+def apply_pulse_train(st, ml, i, j, pulses, t_now, key):
+    """Nandakumar 2020's transfer of ``pulses`` (signed) to weight (i, j) of a differential
+    multi-level pair: a refresh check, then |pulses| open-loop SET pulses on G+ or G-."""
+    ctr = _refresh(st, ml, i, j, t_now, key, 0)
+    d = 0 if pulses > 0 else 1
+    g = float(st.g[d, i, j])
+    d2d = float(st.d2d[d, i, j])
+    n = abs(pulses)
+    for _ in range(n):
+        g = ml_set_pulse(ml, g, d2d, normal(key, ctr))
+        ctr += 1
+    st.g[d, i, j] = g
+    st.nu[d, i, j] = ml_drift_nu(ml, g, normal(key, ctr))
+    st.t_prog[d, i, j] = t_now
+    count_sets(st, d, i, j, n)

@@ -16,7 +16,9 @@ Rules (``desired`` is -lr x gradient in device steps):
   +-2 steps); the update is rounded to LSBs (nearest or stochastic), added, saturated to
   [-2^(bits-1), 2^(bits-1) - 1]; n = trunc(acc / 2^f) steps are programmed and n x 2^f removed.
 - RULE_MIXED_PRECISION: Nandakumar 2020: a float accumulator chi (in steps); n = trunc(chi),
-  chi -= n.
+  chi -= n. With ``open_loop`` the step is the device's mean SET step epsilon and n is applied as
+  a train of n open-loop SET pulses (``program.apply_pulse_train``, the published scheme);
+  without it each step is a closed-loop move of one level (``program.apply_steps``).
 - RULE_STOCHASTIC_PULSE: no accumulator; n = floor(desired + u), u uniform: the expected number of
   pulses equals the desired change (aihwkit's coincidence pulse trains have the same mean).
 
@@ -33,7 +35,7 @@ from numba import njit, prange
 from hicsim.kernels.blas import sgemm
 from hicsim.kernels.decode import weight_at
 from hicsim.kernels.float_like import like
-from hicsim.kernels.program import apply_steps
+from hicsim.kernels.program import apply_pulse_train, apply_steps
 from hicsim.kernels.rng import mix_key, uniform24
 
 RULE_HIC, RULE_MIXED_PRECISION, RULE_STOCHASTIC_PULSE = 0, 1, 2
@@ -115,13 +117,17 @@ def _row_steps(rule, grad, gain, acc_row, chi_row, acc_lo, acc_hi, per_step, sto
 
 @njit(cache=True)
 def _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_now, weights,
-                 variance):
+                 variance, open_loop):
     """Program the weights of row i with non-zero steps."""
     cols = steps_row.shape[0]
     for j in range(cols):
         n = steps_row[j]
         if n != 0:
-            apply_steps(st, lay, ml, bp, i, j, n, t_now, mix_key(program_seed, i * cols + j))
+            key = mix_key(program_seed, i * cols + j)
+            if open_loop:
+                apply_pulse_train(st, ml, i, j, n, t_now, key)
+            else:
+                apply_steps(st, lay, ml, bp, i, j, n, t_now, key)
             w, v = weight_at(st, lay.slot_binary, lay.slots, coef, offset, ml, bp, i, j, t_now)
             weights[i, j] = w
             variance[i, j] = v
@@ -130,7 +136,7 @@ def _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_no
 @njit(cache=True)
 def _update_rows(r0, r1, x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stochastic,
                  round_seed, program_seed, st, lay, coef, offset, ml, bp, t_now, weights,
-                 variance, row_counts, steps_out):
+                 variance, row_counts, steps_out, open_loop):
     """Rows r0..r1 of ``update_kernel``: one gradient product, then rule and programming row by
     row."""
     batch, rows = x.shape
@@ -147,14 +153,15 @@ def _update_rows(r0, r1, x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_ste
             steps_out[i] = steps_row
         elif moved:
             _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_now,
-                         weights, variance)
+                         weights, variance, open_loop)
 
 
 @njit(cache=True, parallel=True)
 def update_kernel(x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stochastic,
                   round_seed, program_seed, st, lay, coef, offset, ml, bp, t_now, weights,
-                  variance, row_counts, steps_out):
+                  variance, row_counts, steps_out, open_loop=False):
     """x: (batch, rows) activations; delta: (batch, cols) errors; gain = -lr / step.
+    ``open_loop``: program RULE_MIXED_PRECISION's steps as open-loop SET pulse trains.
     Writes how many weights of row i were programmed into ``row_counts[i]``.
 
     ``steps_out``: empty (0, 0) to program the devices; a (rows, cols) array to receive the steps
@@ -166,4 +173,4 @@ def update_kernel(x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stoc
         r0 = blk * ROW_BLOCK
         _update_rows(r0, min(rows, r0 + ROW_BLOCK), x, delta, gain, rule, acc, chi, acc_lo,
                      acc_hi, per_step, stochastic, round_seed, program_seed, st, lay, coef,
-                     offset, ml, bp, t_now, weights, variance, row_counts, steps_out)
+                     offset, ml, bp, t_now, weights, variance, row_counts, steps_out, open_loop)

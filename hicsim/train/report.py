@@ -91,7 +91,9 @@ def summary_text(study, results: list[RunResult], finals: pd.DataFrame) -> str:
     _, ml_devices, ml_bits = multilevel_baseline_bits(study.arch)
     lines = [f"hicsim train: {c.model} on {c.dataset}, {c.epochs} epochs, batch {c.batch}, "
              f"lr {c.lr}, momentum {c.momentum}, seed {c.seed}",
-             f"command: {study.command}", "",
+             f"command: {study.command}",
+             "chip time per training step (device clock): " + ", ".join(
+                 f"{r.config.tag} {r.config.step_time:.4g} s" for r in results), "",
              "final test accuracy (inference model programmed on fresh devices in drift.csv):"]
     for r in results:
         f = finals[(finals.rule == r.config.rule) & (finals.width == r.config.width)].iloc[0]

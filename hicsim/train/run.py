@@ -1,6 +1,11 @@
 """One training run: a model on a dataset with one update rule and width, epoch by epoch, with a
 checkpoint after each epoch. The run is deterministic given its configuration: the model's
-weights and device seeds and the batch order derive from ``seed``."""
+weights and device seeds and the batch order derive from ``seed``.
+
+Time passes while the network trains: every step advances the crossbars' clock by ``step_time``
+seconds (``step_time.py``), so the devices drift and their read noise grows as they train, and
+a device programmed at step k drifts from then on. ``step_time`` 0 keeps the clock at 0 (the
+devices still read with the noise of their first read, at t0)."""
 
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ class RunConfig:
     batch: int
     lr: float
     momentum: float
+    step_time: float = 0.0  # seconds of chip time per training step
 
     @property
     def tag(self) -> str:
@@ -73,6 +79,7 @@ class TrainingRun:
             self.model.backward(grad)
             programmed += self.model.update(c.lr, c.momentum)
             self.steps += 1
+            self._advance_clock()
             loss_sum += loss * len(idx)
             correct += int((logits.argmax(axis=1) == y[idx]).sum())
             bar.set_postfix(loss=f"{loss:.3f}")
@@ -83,6 +90,12 @@ class TrainingRun:
                    weights_programmed=programmed, seconds=seconds)
         self.history.append(row)
         return row
+
+    def _advance_clock(self) -> None:
+        if self.config.step_time:
+            for layer in self.weight_layers:
+                if hasattr(layer.store, "set_time"):  # an fp32 store has no devices and no clock
+                    layer.store.set_time(self.steps * self.config.step_time)
 
     def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
         correct = 0

@@ -22,6 +22,17 @@ ALL_RULES = DEVICE_RULES + ("fp32",)
 W_MAX_STDS = 4.0
 
 
+def default_rule(arch: Arch) -> str:
+    """hic on HIC devices; the published open-loop mixed precision on a differential pair of
+    multi-level devices; its closed-loop variant on any other representation."""
+    weights = arch.tile.weights
+    if weights.representation == "hic":
+        return "hic"
+    if weights.representation == "multilevel" and weights.sign == "differential":
+        return "mixed_precision"
+    return "mixed_precision_closed_loop"
+
+
 def make_store(arch: Arch, rule: str, weights: np.ndarray, w_max: float, seed: int):
     if rule == "fp32":
         return FloatArray(weights)

@@ -14,7 +14,9 @@ from hicsim.train.data import load_dataset
 from hicsim.train.drift import drift_table
 from hicsim.train.models import MODELS
 from hicsim.train.report import RunResult, write_results
+from hicsim.train.models import build_model
 from hicsim.train.run import RunConfig, TrainingRun
+from hicsim.train.step_time import AUTO, default_rates_path, simulated_step_time
 from hicsim.train.stores import ALL_RULES
 from hicsim.train.wear import rates_file, wear_tables
 
@@ -32,6 +34,7 @@ class Study:
     resume: bool
     progress: bool
     command: str                 # the command line that reproduces this study
+    step_time: float | str = 0.0  # seconds per training step, or "auto" (the engine's latency)
 
     def runs(self) -> list[RunConfig]:
         rules = [self.config.rule] + (["fp32"] if self.baseline and self.config.rule != "fp32" else [])
@@ -59,6 +62,10 @@ def check_study(study: Study) -> None:
         raise single("--lr/--momentum", f"need lr > 0 and 0 <= momentum < 1, got {c.lr}, {c.momentum}")
     if not study.widths or min(study.widths) <= 0:
         raise single("--width", f"widths must be positive, got {list(study.widths)}")
+    if study.step_time == AUTO and c.rule != "fp32" and not default_rates_path(study.arch).exists():
+        raise single("--step-time", f"auto needs the measured programming rates of this spec in "
+                                    f"{default_rates_path(study.arch)} (run from the repository "
+                                    "root), or give the step time in seconds")
 
 
 def run_study(study: Study) -> list[RunResult]:
@@ -73,7 +80,21 @@ def run_study(study: Study) -> list[RunResult]:
     return results
 
 
+def step_time_of(study: Study, config: RunConfig, data) -> float:
+    """Seconds per step for this run: the study's figure, or with ``auto`` the engine's simulated
+    latency of one training step of this run's network (rule and width) on the study's spec."""
+    if study.step_time != AUTO:
+        return float(study.step_time)
+    if config.rule == "fp32":
+        return 0.0
+    model = build_model(config.model, data.input_shape, data.classes, config.width, study.arch,
+                        config.rule, config.seed)
+    return simulated_step_time(study.arch, model, data.input_shape, config.batch,
+                               default_rates_path(study.arch), f"{config.model}_{config.tag}")
+
+
 def _train(study: Study, config: RunConfig, data) -> TrainingRun:
+    config = replace(config, step_time=step_time_of(study, config, data))
     run = TrainingRun(config, study.arch, data)
     path = study.out / "runs" / config.tag / CHECKPOINT
     if path.exists():
