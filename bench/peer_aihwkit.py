@@ -5,7 +5,11 @@ aihwkit is an optional peer, never a dependency: it is imported lazily inside th
 ``available()`` says whether it can be. It has no wheel for Python 3.11 here and is built from its
 sdist into a separate venv (see bench/README.md).
 
-Run: python bench/peer_aihwkit.py [--threads 2] [--repeats 20] [--update-repeats 5]
+Also the device statistics side by side (issue 15): conductance mean and spread of aihwkit's
+PCMLikeNoiseModel against hicsim's sampled model and the published closed forms
+(``hicsim.devices.moments``), and a pulse train on aihwkit's PCMPresetDevice against hicsim's.
+
+Run: python bench/peer_aihwkit.py [--threads 2] [--repeats 20] [--update-repeats 5] [--no-speed]
 Counting: GMAC/s = batch x rows x cols / seconds per forward call; G device-updates/s =
 rows x cols weights per update call / seconds per update call (as in bench_kernels.py).
 """
@@ -109,16 +113,132 @@ def update_gups(rows: int = 512, cols: int = 512, batch: int = 64, repeats: int 
     return rows * cols / sec / 1e9
 
 
+TARGETS_US = (1, 5, 10, 15, 20, 25)
+TIMES = (("t0", 0.0), ("1 h", 3600.0), ("1 day", 86400.0), ("1 year", 365.25 * 86400.0))
+
+
+def conductance_statistics(devices: int = 100_000, seed: int = 0, read_noise: bool = True):
+    """Rows (target uS, time label, closed-form mean and std, hicsim's, aihwkit's), uS."""
+    torch = _torch(1, seed)
+    import numpy as np
+    from aihwkit.inference.noise.pcm import PCMLikeNoiseModel
+
+    from hicsim.devices import moments
+    from hicsim.devices import multilevel as mlm
+    from hicsim.devices.params import multilevel_params
+    from hicsim.spec import load_arch
+
+    p = multilevel_params(load_arch("arch_specs/hic_pcm.yaml").devices["pcm_ml"])
+    peer = PCMLikeNoiseModel(g_max=25.0, read_noise_scale=1.0 if read_noise else 0.0)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for target in TARGETS_US:
+        g_t = torch.full((devices,), float(target))
+        g_prog = peer.apply_programming_noise_to_conductance(g_t)
+        nu = peer.generate_drift_coefficients(g_t)
+        z = rng.standard_normal((3, devices))
+        h_prog = mlm.program(p, np.full(devices, target * 1e-6), z[0])
+        h_nu = mlm.drift_nu(p, np.full(devices, target * 1e-6), z[1])
+        for label, t in TIMES:
+            a = peer.apply_drift_noise_to_conductance(g_prog, nu, t).double().numpy()
+            h = mlm.drifted(h_prog, h_nu, t, p.drift_t0)
+            if read_noise:
+                h = h + mlm.multilevel_read_sigma(p, h_prog, h, t) * z[2]
+            mean, std = moments.conductance_moments(p, target * 1e-6, t, read_noise)
+            rows.append((target, label, mean * 1e6, std * 1e6, h.mean() * 1e6, h.std() * 1e6,
+                         a.mean(), a.std()))
+    return rows
+
+
+def _peer_pulse_tile(torch, devices: int):
+    """An aihwkit tile of ``devices`` PCMPresetDevices at w = 0 that SETs each device once per
+    update, and the update's inputs; None where this aihwkit build's C++ tile rejects torch's
+    tensors (a wheel built against another torch than the one installed)."""
+    from aihwkit.simulator.configs import SingleRPUConfig
+    from aihwkit.simulator.parameters.enums import PulseType
+    from aihwkit.simulator.presets.devices import PCMPresetDevice
+
+    cfg = SingleRPUConfig(device=PCMPresetDevice(up_down_dtod=0.0, w_max_dtod=0.0))
+    cfg.update.pulse_type = PulseType.DETERMINISTIC_IMPLICIT
+    cfg.update.desired_bl = 1
+    cfg.update.update_bl_management = False
+    cfg.update.update_management = False
+    cols = 200
+    tile = cfg.tile_class(devices // cols, cols, cfg)
+    try:
+        tile.set_weights(torch.zeros(devices // cols, cols))
+    except RuntimeError as exc:
+        print(f"  aihwkit's pulsed tile is not usable here ({exc}); its column is n/a")
+        return None
+    tile.set_learning_rate(cfg.device.dw_min)
+    return tile, torch.ones(1, cols), -torch.ones(1, devices // cols)
+
+
+def pulse_train_statistics(devices: int = 20_000, pulses: int = 40, seed: int = 0):
+    """Rows (pulse, closed-form mean and std, hicsim's, aihwkit's or None) of the normalised
+    weight w in [0, 2] of devices SET ``pulses`` times from w = 0. aihwkit: a tile of
+    PCMPresetDevice, one deterministic pulse per update per device; its device-to-device spreads
+    that hicsim does not model (up_down_dtod, w_max_dtod) are set to 0."""
+    torch = _torch(1, seed)
+    import numpy as np
+
+    from hicsim.devices import moments
+    from hicsim.devices import multilevel as mlm
+    from hicsim.devices.params import multilevel_params
+    from hicsim.spec import load_arch
+
+    p = multilevel_params(load_arch("arch_specs/hic_pcm.yaml").devices["pcm_ml"])
+    peer = _peer_pulse_tile(torch, devices)
+    rng = np.random.default_rng(seed)
+    d2d = mlm.device_to_device_factor(p, rng.standard_normal(devices))
+    g = np.full(devices, p.g_min)
+    mean, std = moments.pulse_train_moments(p, p.g_min, pulses)
+    to_w = p.set_w_span / p.g_range
+    rows = []
+    for n in range(1, pulses + 1):
+        g = mlm.set_pulse(p, g, d2d, rng.standard_normal(devices))
+        a = (None, None)
+        if peer is not None:
+            tile, x, d = peer
+            tile.update(x, d)
+            w = tile.get_weights()[0].double().numpy().ravel()
+            a = (w.mean(), w.std())
+        rows.append((n, mean[n] * to_w, std[n] * to_w, g.mean() * to_w, g.std() * to_w) + a)
+    return rows
+
+
+def print_device_statistics(seed: int = 0) -> None:
+    print("conductance (uS) of 100,000 devices: mean / std; closed form | hicsim | aihwkit")
+    for read_noise in (False, True):
+        print(f"  read noise {'on' if read_noise else 'off'}")
+        for r in conductance_statistics(seed=seed, read_noise=read_noise):
+            print(f"    g_T {r[0]:>2} uS {r[1]:>6}: {r[2]:7.3f} / {r[3]:6.3f} | {r[4]:7.3f} / "
+                  f"{r[5]:6.3f} | {r[6]:7.3f} / {r[7]:6.3f}")
+    print("pulsed SET from w = 0 (normalised range [0, 2]), 20,000 devices: mean / std; "
+          "closed form | hicsim | aihwkit")
+    for r in pulse_train_statistics(seed=seed):
+        if r[0] in (1, 2, 3, 5, 10, 20, 30, 40):
+            peer = "n/a" if r[5] is None else f"{r[5]:6.3f} / {r[6]:6.3f}"
+            print(f"    pulse {r[0]:>2}: {r[1]:6.3f} / {r[2]:6.3f} | {r[3]:6.3f} / {r[4]:6.3f} | "
+                  f"{peer}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=20, help="forward calls per timed block")
     parser.add_argument("--update-repeats", type=int, default=5, help="update calls per timed block")
+    parser.add_argument("--no-speed", action="store_true", help="device statistics only")
     args = parser.parse_args()
     if not available():
         print("aihwkit: not importable, not measured")
         return
     import aihwkit
+
+    print(f"aihwkit {aihwkit.__version__}: device statistics")
+    print_device_statistics()
+    if args.no_speed:
+        return
 
     kw = dict(threads=args.threads, repeats=args.repeats)
     print(f"aihwkit {aihwkit.__version__}, 512x512, batch 64, torch threads {args.threads}")
