@@ -54,7 +54,9 @@ def input_problem(layer, shapes: list[Shape], spatial: bool = True) -> Optional[
         return _flat(shapes, [layer.in_features * layer.tokens])
     if isinstance(layer, Matmul):
         per_head = [layer.m * layer.k] + ([] if layer.weighted else [layer.k * layer.n])
-        return _flat(shapes, [layer.heads * e for e in per_head])
+        want = [layer.heads * e for e in per_head]
+        # an attention product reads query, key and value as slices of one fused projection
+        return _flat(shapes, want) if layer.weighted else _slices(shapes, want)
     if isinstance(layer, Add):
         return _exact(shapes, [tuple(layer.shape)] * len(shapes))
     if isinstance(layer, Mul):
@@ -167,6 +169,16 @@ def _flat(got: list[Shape], want_elems: list[int]) -> Optional[str]:
     elems = [math.prod(g) for g in got]
     if elems != want_elems:
         return f"expects inputs of {want_elems} elements, producers give {elems} ({_fmt(got)})"
+    return None
+
+
+def _slices(got: list[Shape], want_elems: list[int]) -> Optional[str]:
+    """Each operand is the producer's whole output or one of equal slices of it (q, k, v of a
+    fused qkv projection)."""
+    elems = [math.prod(g) for g in got]
+    if len(elems) != len(want_elems) or any(e % w for e, w in zip(elems, want_elems)):
+        return (f"expects inputs of {want_elems} elements (or whole slices of producers), "
+                f"producers give {elems} ({_fmt(got)})")
     return None
 
 
