@@ -229,16 +229,19 @@ def test_transformer_encoder_matches_a_hand_count(tracer, norm_first):
 
 
 class Sdpa(nn.Module):
-    """Attention written out: projections, then F.scaled_dot_product_attention over 2 heads."""
+    """Attention written out: projections, then F.scaled_dot_product_attention over 2 heads.
+    (Separate projections: a fused QKV projection split three ways is not expressible, as a
+    layer reads all of its producer.)"""
 
     def __init__(self):
         super().__init__()
-        self.qkv = nn.Linear(16, 48)
+        self.q, self.k, self.v = nn.Linear(16, 16), nn.Linear(16, 16), nn.Linear(16, 16)
         self.norm = nn.LayerNorm(16)
 
     def forward(self, x):
         b, t, _ = x.shape
-        q, k, v = self.qkv(self.norm(x)).reshape(b, t, 3, 2, 8).permute(2, 0, 3, 1, 4)
+        x = self.norm(x)
+        q, k, v = (p(x).reshape(b, t, 2, 8).transpose(1, 2) for p in (self.q, self.k, self.v))
         y = F.scaled_dot_product_attention(q, k, v)                  # [B, 2, T, 8]
         s = torch.matmul(q, k.transpose(-2, -1)).softmax(-1)         # [B, 2, T, T]
         return y, F.gelu(s)
@@ -249,7 +252,7 @@ def test_sdpa_matmul_softmax_layernorm_and_gelu(tracer):
     w = trace_torch(Sdpa(), torch.randn(1, 6, 16), tracer=tracer).workload
     table = [(l.name, l.op) for l in w.layers]
     assert table == [
-        ("norm", "layernorm"), ("qkv", "linear"),
+        ("norm", "layernorm"), ("q", "linear"), ("k", "linear"), ("v", "linear"),
         ("scaled_dot_product_attention.scores", "matmul"),
         ("scaled_dot_product_attention.softmax", "softmax"),
         ("scaled_dot_product_attention.context", "matmul"),
