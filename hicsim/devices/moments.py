@@ -88,8 +88,8 @@ def conductance_moments(p: MultilevelParams, g_target: float, elapsed: float,
 
 # ---- pulsed SET (Nandakumar 2020 / aihwkit PCMPresetDevice) ----------------------------------
 
-_SET_GRID = 801       # points on the normalised range [0, w_max]; the step noise spans >= 10
-_D2D_NODES = 16       # Gauss-Hermite nodes over the device-to-device factor
+_SET_GRID = 601       # points on the normalised range [0, w_max]; the step noise spans >= 7
+_D2D_NODES = 12       # Gauss-Hermite nodes over the device-to-device factor
 
 
 def _pulse_transition(p: MultilevelParams, w: np.ndarray, d2d: float) -> np.ndarray:
