@@ -53,3 +53,13 @@ def test_cli_prints_published_simulated_and_error():
     lines = proc.stdout.splitlines()
     assert "published" in lines[1] and "simulated" in lines[1] and "error" in lines[1]
     assert sum(line.endswith(" ok") for line in lines) == len(ROWS)
+    assert "component models alone" in proc.stdout
+
+
+def test_model_context_compares_isaac_parts_with_the_models():
+    from hicsim.report.published import model_context
+    rows = {part: (given, model) for part, _, given, model in model_context(load_arch(SPECS / "isaac.yaml"))}
+    given, model = rows["ADC energy per conversion (Murmann fit)"]
+    assert given == pytest.approx(1.5625) and model == pytest.approx(0.9233, rel=1e-3)
+    given, model = rows["64 KB buffer area (SRAM model)"]
+    assert given == pytest.approx(0.083) and model == pytest.approx(0.13105, rel=1e-3)

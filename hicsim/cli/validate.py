@@ -23,9 +23,11 @@ def register(sub) -> None:
 
 def run(args) -> int:
     if args.published:
-        from hicsim.report.published import validation_rows, validation_text
-        rows = validation_rows(Path(args.arch or "arch_specs"))
+        from hicsim.report.published import context_text, validation_rows, validation_text
+        spec_dir = Path(args.arch or "arch_specs")
+        rows = validation_rows(spec_dir)
         print(validation_text(rows))
+        print(context_text(spec_dir))
         return 0 if all(abs(r["error"]) <= r["bound"] for r in rows) else 1
     if args.arch is None:
         from hicsim.spec.errors import single

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from hicsim.components import adc_area, int_add_energy, murmann_energy, sram_area
 from hicsim.costs import area_breakdown, cost_table, peak
 from hicsim.spec import load_arch
 from hicsim.spec.arch import Arch
@@ -134,4 +135,28 @@ def validation_text(rows: list[dict]) -> str:
         ok = "ok" if abs(r["error"]) <= r["bound"] else "OUT"
         lines.append(f"  {r['figure']:<38} {r['unit']:<12} {r['published']:>11.5g} {r['simulated']:>11.5g} "
                      f"{100 * r['error']:>+7.2f} %  {100 * r['bound']:.0f} % {ok}")
+    return "\n".join(lines)
+
+
+# What the component models alone give for parts whose published figure a spec quotes: context
+# for how far a best-case model sits from a real part (not validated, no bound).
+def model_context(arch: Arch) -> list[tuple[str, str, float, float]]:
+    """(part, unit, figure the spec gives, model's figure) for isaac.yaml's modelled parts."""
+    t, node, vdd = arch.tile, arch.technology.node, arch.technology.vdd
+    energy = murmann_energy(t.adc.bits, t.adc.sample_rate)
+    return [("ADC energy per conversion (Murmann fit)", "pJ", t.adc.energy * 1e12, energy * 1e12),
+            ("ADC area (survey regression)", "um^2", t.adc.area * 1e12,
+             adc_area(t.adc.bits, t.adc.sample_rate, node, energy) * 1e12),
+            ("64 KB buffer area (SRAM model)", "mm^2", t.local_buffer.area * 1e6,
+             sram_area(t.local_buffer.capacity, node) * 1e6),
+            ("shift-and-add per op (Horowitz adder)", "fJ", t.shift_add.energy * 1e15,
+             int_add_energy(t.partial_sum_bits, node, vdd) * 1e15)]
+
+
+def context_text(spec_dir: Path) -> str:
+    lines = ["isaac.yaml: the component models alone, for context (the spec gives the published "
+             "figure; not validated)",
+             f"  {'part':<40} {'unit':<6} {'published':>10} {'model':>10} {'model/published':>16}"]
+    for part, unit, given, model in model_context(load_arch(spec_dir / "isaac.yaml")):
+        lines.append(f"  {part:<40} {unit:<6} {given:>10.4g} {model:>10.4g} {model / given:>15.2f}x")
     return "\n".join(lines)
