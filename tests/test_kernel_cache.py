@@ -1,6 +1,9 @@
 """The kernel-cache guard: cached kernels survive while the kernel sources are unchanged and are
 deleted when any of them changes (numba alone would keep stale code compiled in from other files)."""
 
+import subprocess
+import sys
+
 from hicsim import kernel_cache
 
 
@@ -34,6 +37,14 @@ def test_unchanged_sources_keep_the_cache_and_a_changed_one_clears_it(tmp_path):
     assert _cached(package) == []
     assert (package / "kernels" / "__pycache__" / "mod.cpython-311.pyc").exists()  # not numba's
     assert not kernel_cache.ensure_fresh(package)
+
+
+def test_importing_hicsim_loads_no_kernel_and_touches_no_cache():
+    """The guard runs where the kernels load, not as a side effect of ``import hicsim``."""
+    code = ("import sys, hicsim; print(sorted(m for m in ('numba', 'hicsim.kernels', "
+            "'hicsim.kernel_cache', 'hicsim.generation.kernel') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_the_installed_stamp_matches_the_sources():
