@@ -148,3 +148,14 @@ def test_units_stay_busy_through_interpolated_steps(hic):
         assert some.loc[unit, "busy_cycles"] == pytest.approx(every.loc[unit, "busy_cycles"],
                                                               rel=5e-3)
         assert some.loc[unit, "operations"] == every.loc[unit, "operations"]
+
+
+def test_attention_units_add_their_area(hic):
+    from hicsim.costs import chip_area
+    base, _ = chip_area(hic)
+    with_unit = hic.model_copy(update={"chip": hic.chip.model_copy(update={
+        "activation_matmul": hic.chip.activation_matmul.model_validate(
+            {"unit": "matrix_unit", "matrix_unit": {"macs_per_cycle": 256,
+                                                    "energy_per_mac": "0.2 pJ", "area": "0.5 mm^2"}})})})
+    area, missing = chip_area(with_unit)
+    assert area - base == pytest.approx(0.5e-6) and "matrix_unit" not in missing

@@ -40,6 +40,11 @@ def area_breakdown(arch: Arch) -> tuple[dict[str, float], dict[str, str], list[s
     each, src = buffer_area(c.global_buffer, arch.technology)
     put("global_buffer", each, 1, src)
     put("vector_unit", c.vector_unit.area, 1)
+    attention = c.activation_matmul  # a matrix unit, or crossbars written at run time (arrays)
+    if attention.unit == "matrix_unit":
+        put("matrix_unit", attention.matrix_unit.area, 1)
+    elif attention.unit == "crossbars":
+        put("runtime_crossbars", xbar, attention.crossbars.crossbars)
     if t.area is not None:
         put("tile_logic", t.area, n)
     if arch.generation is not None:
