@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
+from hicsim.budget import check_fits
 from hicsim.engine import run_engine
 from hicsim.hardware.model import build_hardware
 from hicsim.mapping import map_workload
@@ -22,10 +23,12 @@ def simulate(arch: Arch | str | Path, workload: Workload | str | Path,
         arch = override_arch(arch, overrides) if overrides else arch
     else:
         arch = load_arch(arch, overrides)
+    source = workload.name if isinstance(workload, Workload) else str(workload)
     if isinstance(workload, Workload):
         workload = override_workload(workload, workload_overrides) if workload_overrides else workload
     else:
         workload = load_workload(workload, workload_overrides)
+    check_fits(workload, source)
     hw = build_hardware(arch)
     mapping = map_workload(hw, workload)
     return build_result(arch, workload, mapping, run_engine(hw, workload, mapping))

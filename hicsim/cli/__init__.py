@@ -2,13 +2,16 @@
 
 Each subcommand lives in its own module under ``hicsim.cli`` and exposes ``register(subparsers)``,
 which adds its parser and sets ``func``. Bad input anywhere becomes one message on stderr and exit
-status 2, never a traceback.
+status 2, never a traceback. A reader that goes away (``hicsim run ... | head -1``) stops what is
+printed, not the work: tables and files are still written.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import io
+import os
 import sys
 
 from hicsim.spec.errors import InputError
@@ -29,13 +32,56 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    stdout = sys.stdout
+    sys.stdout = _ReaderMayLeave(stdout)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at interpreter exit
+        return code
     except InputError as exc:
         print(f"hicsim {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"hicsim {args.command}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+    finally:
+        sys.stdout = stdout
+
+
+class _ReaderMayLeave(io.TextIOBase):
+    """Standard output that, once its reader has closed the pipe, drops what is printed instead of
+    raising BrokenPipeError into the middle of the work (which skipped writing the tables)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._reader_left()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._reader_left()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def _reader_left(self) -> None:
+        self.gone = True
+        try:  # the interpreter flushes stdout at exit: let that go nowhere, quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass

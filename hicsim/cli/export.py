@@ -14,17 +14,20 @@ error the previous file is left as it was.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Callable, NamedTuple
 
+from hicsim.atomic import check_writable
 from hicsim.spec.errors import single
 from hicsim.workload import frameworks, zoo
 from hicsim.workload.model import Workload
+from hicsim.workload.rates import load_rates, with_rates
 from hicsim.workload.scalesim import from_scalesim
 from hicsim.workload.trace import dump_workload, write_atomic
 
-# Options every source takes: they are Workload fields.
-COMMON_OPTIONS = ("batch", "input_bits", "weight_bits", "phase")
+# Options every source takes: Workload fields, and the rates a training workload needs.
+COMMON_OPTIONS = ("batch", "input_bits", "weight_bits", "phase", "rates")
 
 
 class Source(NamedTuple):
@@ -34,7 +37,7 @@ class Source(NamedTuple):
 
 SOURCES = {
     "model": Source(lambda name, opts: zoo.build(name, **opts),
-                    ("width", "num_classes", "input_size", "rates", "dataset_size")),
+                    ("width", "num_classes", "input_size", "dataset_size")),
     "scalesim": Source(lambda path, opts: from_scalesim(path, **opts), ("name",)),
     "torch": Source(lambda spec, opts: _from_torch(spec, **opts), ("input_shape", "name", "sample")),
     "onnx": Source(lambda path, opts: frameworks.from_onnx(
@@ -95,9 +98,9 @@ def register(sub) -> None:
                           help="channel-count multiplier (default 1)")
     zoo_only.add_argument("--num-classes", type=int, metavar="N",
                           help="classifier outputs (default: dataset's)")
-    zoo_only.add_argument("--rates", metavar="FILE.yaml",
-                          help="programming-rate file (from `hicsim train`); needed with "
-                               "--phase training")
+    common.add_argument("--rates", metavar="FILE.yaml",
+                        help="programming-rate file (from `hicsim train`); needed with "
+                             "--phase training")
     zoo_only.add_argument("--dataset-size", type=int, metavar="N",
                           help="training samples per epoch (per-epoch figures)")
     zoo_only.add_argument("--input-size", type=int, metavar="PX",
@@ -121,13 +124,39 @@ def workload_from(args: argparse.Namespace) -> Workload:
     given = {k: v for k, v in vars(args).items() if k in _ALL_OPTIONS and v is not None}
     for option in given.keys() - set(COMMON_OPTIONS + source.options):
         raise single(f"--{option.replace('_', '-')}", f"does not apply to --{kind}")
-    return source.build(getattr(args, kind), given)
+    _check_numbers(given)
+    if kind == "model":  # the zoo applies rates itself
+        return source.build(getattr(args, kind), given)
+    # importers build the inference graph; a training workload is that graph with measured rates
+    phase, rates = given.pop("phase", None), given.pop("rates", None)
+    workload = source.build(getattr(args, kind), given)
+    if phase == "training" or rates is not None:
+        if rates is None:
+            raise single("--rates", "--phase training needs a programming-rate file (written by "
+                                    "`hicsim train --out DIR` as DIR/rates.yaml)")
+        workload = with_rates(workload, load_rates(rates), rates)
+    return workload
+
+
+# Sanity ranges of numeric options (argparse has checked they are numbers).
+NUMBER_RANGES = {"batch": (1, 2 ** 20), "input_bits": (1, 32), "weight_bits": (1, 32),
+                 "width": (1e-3, 16.0), "num_classes": (1, 100_000), "input_size": (1, 8192),
+                 "dataset_size": (1, 10 ** 10)}
+
+
+def _check_numbers(given: dict) -> None:
+    for key, (low, high) in NUMBER_RANGES.items():
+        value = given.get(key)
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            raise single(f"--{key.replace('_', '-')}", f"must be in [{low:g}, {high:g}], got {value}")
 
 
 _ALL_OPTIONS = set(COMMON_OPTIONS).union(*(s.options for s in SOURCES.values()))
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output != "-":
+        check_writable(args.output, "-o")
     workload = workload_from(args)
     text = dump_workload(workload)
     if args.output == "-":

@@ -8,6 +8,7 @@ import pandas as pd
 
 from hicsim.report.plots import RUN_KINDS, SWEEP_KINDS, RunTables, plot_run, plot_sweep, save_figure
 from hicsim.report.plots_wear import wear_histogram
+from hicsim.atomic import check_writable
 from hicsim.spec.errors import single
 from hicsim.sweep import read_results
 
@@ -33,6 +34,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    check_writable(args.out, "-o")
     source = Path(args.source)
     if source.is_dir() and (source / "wear_histogram.csv").is_file():  # a hicsim train directory
         if (args.kind or "wear") != "wear":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from hicsim.api import simulate
+from hicsim.atomic import check_writable
 from hicsim.cli.common import add_overrides, overrides_of
 from hicsim.report.export import write_tables
 from hicsim.report.text import summary_text
@@ -24,14 +25,15 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    if args.out:
+        check_writable(args.out, "--out", directory=True)  # before the simulation, not after
     result = simulate(args.arch, args.workload, overrides_of(args.overrides),
                       overrides_of(args.workload_overrides))
-    if args.format == "json":
+    files = write_tables(result, args.out) if args.out else []  # before printing: a reader
+    if args.format == "json":                                    # that leaves cannot skip them
         print(json.dumps(result.summary, indent=2))
     else:
         print(summary_text(result))
-    if args.out:
-        files = write_tables(result, args.out)
-        if args.format == "text":
+        if files:
             print(f"  tables         {len(files)} files in {args.out}")
     return 0

@@ -4,10 +4,12 @@ and programming rates (see ``hicsim.train``)."""
 
 from __future__ import annotations
 
+import math
 import shlex
 import sys
 from pathlib import Path
 
+from hicsim.atomic import check_writable
 from hicsim.cli.common import add_overrides, overrides_of
 from hicsim.spec import load_arch
 from hicsim.spec.errors import single
@@ -51,9 +53,32 @@ def register(sub) -> None:
 
 def _widths(text: str) -> tuple[float, ...]:
     try:
-        return tuple(float(w) for w in text.split(","))
+        widths = tuple(float(w) for w in text.split(","))
     except ValueError:
         raise single("--width", f"expected comma-separated numbers such as 0.5,1,2, got {text!r}") from None
+    for w in widths:
+        if not (math.isfinite(w) and MIN_WIDTH <= w <= MAX_WIDTH):
+            raise single("--width", f"each width must be in [{MIN_WIDTH:g}, {MAX_WIDTH:g}], got {w}")
+    return widths
+
+
+# Ranges of the numeric options: seeds as numpy takes them, counts far above any digits or
+# CIFAR run on this machine, a learning rate and momentum that SGD can use.
+MIN_WIDTH, MAX_WIDTH = 1 / 64, 16.0
+WHOLE_RANGES = {"seed": (0, 2 ** 32 - 1), "epochs": (1, 10_000), "batch": (1, 65_536)}
+MAX_LR = 1e3
+
+
+def check_numbers(args) -> None:
+    """Every numeric option in its range (argparse has checked that each is a number)."""
+    for name, (low, high) in WHOLE_RANGES.items():
+        value = getattr(args, name)
+        if not low <= value <= high:
+            raise single(f"--{name}", f"must be a whole number in [{low:,}, {high:,}], got {value}")
+    if not (math.isfinite(args.lr) and 0 < args.lr <= MAX_LR):
+        raise single("--lr", f"must be a finite number in (0, {MAX_LR:g}], got {args.lr}")
+    if not (math.isfinite(args.momentum) and 0 <= args.momentum < 1):
+        raise single("--momentum", f"must be in [0, 1), got {args.momentum}")
 
 
 def _step_time(text: str) -> float | str:
@@ -79,9 +104,11 @@ def _command(args, rule: str, widths: tuple[float, ...]) -> str:
 
 
 def run(args) -> int:
+    check_numbers(args)
+    widths = _widths(args.width)
+    check_writable(args.out, "--out", directory=True)
     arch = load_arch(args.arch, overrides_of(args.overrides))
     rule = args.rule or default_rule(arch)
-    widths = _widths(args.width)
     if args.threads is not None:
         import numba
         if not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:

@@ -1,7 +1,8 @@
 """Write a Result's tables to a directory: CSV for every table, JSON for the summary.
 
-Files are written to a temporary name and renamed, so an interrupted run never leaves a
-half-written table in place of a good one, and files already in the directory are kept.
+All tables are written to a staging directory and then renamed in (``write_files_atomic``), so a
+failure at any point (a full disk, an interrupt) leaves the directory as it was: the previous
+run's tables or none, never a mix. Other files already in the directory are kept.
 """
 
 from __future__ import annotations
@@ -9,14 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hicsim.atomic import write_atomic
+from hicsim.atomic import write_files_atomic
 
 from hicsim.report.result import Result
 
 
 def write_tables(result: Result, out_dir: str | Path) -> list[Path]:
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     tables = {
         "energy_by_layer_component.csv": result.energy_by("layer", "phase", "component"),
         "actions.csv": result.actions,
@@ -33,10 +32,6 @@ def write_tables(result: Result, out_dir: str | Path) -> list[Path]:
     if not result.phases.empty:  # training runs
         tables["phases.csv"] = result.phases
         tables["wear.csv"] = result.wear
-    written = []
-    for name, df in tables.items():
-        write_atomic(out / name, df.to_csv(index=False))
-        written.append(out / name)
-    write_atomic(out / "summary.json", json.dumps(result.summary, indent=2) + "\n")
-    written.append(out / "summary.json")
-    return written
+    files = {name: df.to_csv(index=False) for name, df in tables.items()}
+    files["summary.json"] = json.dumps(result.summary, indent=2) + "\n"
+    return write_files_atomic(Path(out_dir), files)

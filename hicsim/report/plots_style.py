@@ -8,6 +8,7 @@ display the returned figure.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -15,6 +16,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from hicsim.atomic import write_atomic
 from hicsim.spec.errors import single
 
 FORMATS = (".png", ".svg", ".pdf")
@@ -87,6 +89,6 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
     p = Path(path)
     if p.suffix.lower() not in FORMATS:
         raise single(str(p), f"unknown figure format {p.suffix!r}: use one of {', '.join(FORMATS)}")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p, dpi=dpi)
-    return p
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, format=p.suffix.lower().lstrip("."))
+    return write_atomic(p, buffer.getvalue())

@@ -41,31 +41,59 @@ def _ok(df: pd.DataFrame, needed: list[str]) -> pd.DataFrame:
     return df[df["status"] == "ok"] if "status" in df.columns else df
 
 
+# Panels of one figure: more combinations of unshown parameters than this is refused.
+MAX_PANELS = 12
+
+
+def unshown_parameters(df: pd.DataFrame, shown: list[str]) -> list[str]:
+    """Swept columns (and the workload, when there are several) not in ``shown`` that take more
+    than one value: a line through the points would silently average over them."""
+    candidates = parameter_columns(df) + (["workload"] if "workload" in df.columns else [])
+    return [c for c in candidates if c not in shown and df[c].astype(str).nunique() > 1]
+
+
 def metric_vs_parameter(df: pd.DataFrame, metric: str, param: str, by: str | None = None) -> Figure:
-    """``metric`` against ``param``, one line per value of ``by``."""
+    """``metric`` against ``param``, one line per value of ``by``, and one panel per combination
+    of the other swept parameters (never an average over a parameter the plot does not show)."""
     ok = _ok(df, [metric, param] + ([by] if by else []))
-    fig, (ax,) = new_figure(8, 5)
+    facets = unshown_parameters(ok, [param] + ([by] if by else []))
+    panels = [((), ok)] if not facets else list(ok.groupby(facets, sort=True))
+    if len(panels) > MAX_PANELS:
+        raise single("--by", f"the sweep also varies {', '.join(facets)} ({len(panels)} "
+                             f"combinations): a plot of {param} would average over them; pass "
+                             f"one of them as --by, or plot a results file filtered to fewer")
+    fig, axes = new_figure(min(8 * len(panels), 20), 5, ncols=len(panels), sharey=True)
     if ok.empty:
-        message(ax, "no successful points to plot")
+        message(axes[0], f"no successful points to plot ({len(df)} point(s), none with status ok)")
         return fig
     name, unit = metric_label(metric)
     scale, unit = si_scale(ok[metric], unit)
+    for ax, (key, part) in zip(axes, panels):
+        _metric_panel(ax, part, metric, param, by, scale)
+        title = f"{name} against {param}"
+        if facets:
+            values = key if isinstance(key, tuple) else (key,)
+            title = ", ".join(f"{f} = {v}" for f, v in zip(facets, values))
+        ax.set_title(title)
+    axes[0].set_ylabel(with_unit(name, unit))
+    legend_outside(fig, axes[-1], by)
+    return fig
+
+
+def _metric_panel(ax, ok: pd.DataFrame, metric: str, param: str, by: str | None,
+                  scale: float) -> None:
     x = numeric(ok[param])
     groups = [(None, ok.index)] if by is None else list(ok.groupby(by, sort=True).groups.items())
     colour = colours([str(g) for g, _ in groups], ordered=True)
     for value, idx in groups:
-        line = pd.DataFrame({"x": x.loc[idx], "y": ok.loc[idx, metric] / scale})
-        line = line.groupby("x", sort=True)["y"].mean()  # other swept parameters: their mean
-        ax.plot(line.index, line.to_numpy(), marker="o", color=colour[str(value)],
+        # one point per x: every other swept parameter is fixed within a panel
+        line = pd.DataFrame({"x": x.loc[idx], "y": ok.loc[idx, metric] / scale}).sort_values("x")
+        ax.plot(line["x"], line["y"].to_numpy(), marker="o", color=colour[str(value)],
                 label=None if by is None else f"{value}")
     if pd.api.types.is_numeric_dtype(x):
         _value_ticks(ax, x, ok[param])
     ax.set_xlabel(param)
-    ax.set_ylabel(with_unit(name, unit))
-    ax.set_title(f"{name} against {param}")
     ax.grid(alpha=0.3)
-    legend_outside(fig, ax, by)
-    return fig
 
 
 def _value_ticks(ax, x: pd.Series, shown: pd.Series) -> None:

@@ -1,5 +1,10 @@
 """Run a sweep: load and check it, skip the points a results file already holds, run the rest,
-append each row as it finishes, and return the whole table."""
+append each row as it finishes, and return the whole table.
+
+Before any point runs: the results path is checked for writability, a Dask scheduler is reached,
+the results file is locked against a second writer, and the sweep's time is estimated. An empty
+results file is never left behind.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,16 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from hicsim.atomic import check_writable, write_error
 from hicsim.spec.errors import single
+from hicsim.sweep.budget import check_budget
 from hicsim.sweep.check import check_sweep
 from hicsim.sweep.expand import Point, expand, split_overrides
+from hicsim.sweep.lock import ResultsLock
+from hicsim.sweep.orphans import terminate_cleanly
 from hicsim.sweep.point import Task
 from hicsim.sweep.results import ResultsWriter, read_results, read_rows
-from hicsim.sweep.runners import run_tasks
+from hicsim.sweep.runners import dask_client, run_tasks
 from hicsim.sweep.spec import Sweep, load_sweep
 
 
@@ -30,27 +39,60 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, jobs:
     ``jobs``: worker processes (default all cores; 1 runs here). ``dask``: a scheduler address or
     ``distributed.Client`` instead. An existing non-empty ``out`` needs ``resume`` (run only the
     missing points) or ``force`` (start over). Raises InputError before any point runs if the sweep
-    is invalid (see ``hicsim.sweep.check``)."""
+    is invalid (see ``hicsim.sweep.check``), the results file cannot be written or is being
+    written by another sweep, or the scheduler cannot be reached."""
     if not isinstance(sweep, Sweep):
         out = out or default_results_path(sweep)
         sweep = load_sweep(sweep)
     if out is None:
         raise ValueError("out: a results file is needed when the sweep is given as a model")
+    out = Path(out)
+    check_writable(out, "--out")
     check_sweep(sweep)
     points = expand(sweep)
-    done = _finished_ids(Path(out), points, resume, force)
+    client = dask_client(dask) if dask is not None else None
+    try:
+        with terminate_cleanly(), ResultsLock(out):
+            try:
+                _run(sweep, out, points, jobs, client, resume, force, progress)
+            finally:
+                _drop_if_empty(out)
+    finally:
+        if client is not None and client is not dask:
+            client.close()
+    return read_results(out)
+
+
+def _run(sweep: Sweep, out: Path, points: list[Point], jobs, client, resume: bool, force: bool,
+         progress: bool) -> None:
+    done = _finished_ids(out, points, resume, force)
     todo = [p for p in points if p.id not in done]
+    check_budget(sweep, todo, jobs, client)
     failed = 0
-    with ResultsWriter(out) as writer, tqdm(total=len(points), initial=len(points) - len(todo),
-                                            unit="point", desc=sweep.name, disable=not progress,
-                                            dynamic_ncols=True) as bar:
-        for row in run_tasks([_task(sweep, p) for p in todo], jobs=jobs, dask=dask):
-            writer.append(row)
+    try:
+        writer = ResultsWriter(out)
+    except OSError as exc:
+        raise write_error(out, exc) from None
+    with writer, tqdm(total=len(points), initial=len(points) - len(todo), unit="point",
+                      desc=sweep.name, disable=not progress, dynamic_ncols=True) as bar:
+        for row in run_tasks([_task(sweep, p) for p in todo], jobs=jobs, dask=client):
+            try:
+                writer.append(row)
+            except OSError as exc:  # a full disk: the rows so far are whole, resume later
+                raise write_error(out, exc) from None
             failed += row["status"] != "ok"
             bar.update(1)
             if failed:
                 bar.set_postfix(failed=failed)
-    return read_results(out)
+
+
+def _drop_if_empty(out: Path) -> None:
+    """An empty results file holds nothing and would make the next run ask for --resume."""
+    try:
+        if out.is_file() and out.stat().st_size == 0:
+            out.unlink()
+    except OSError:
+        pass
 
 
 def _finished_ids(out: Path, points: list[Point], resume: bool, force: bool) -> set[str]:

@@ -1,23 +1,30 @@
 """Where points run: in this process, in a pool of worker processes, or on a Dask cluster.
 
 Every runner calls the same ``run_task`` on the same tasks and yields rows as they finish (in
-any order), so a sweep gives identical rows whichever way it runs.
+any order), so a sweep gives identical rows whichever way it runs. Pool workers die with the
+sweep (``orphans``); a Dask scheduler is reached, or refused, before the results file is touched.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Iterable, Iterator
 
 from hicsim.spec.errors import single
+from hicsim.sweep.orphans import worker_start
 from hicsim.sweep.point import Task, run_task
 
 # One thread per worker for every BLAS/OpenMP runtime: N workers on N cores must not each start
 # N threads. Set before the workers start, which is when those runtimes read them.
 SINGLE_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                      "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+# How long to try to reach a Dask scheduler before saying it cannot be reached.
+DASK_CONNECT_TIMEOUT_S = 10
+DASK_ADDRESS = re.compile(r"^(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)"
+                          r":(\d{1,5})$")
 
 
 def run_in_process(tasks: Iterable[Task]) -> Iterator[dict[str, Any]]:
@@ -37,7 +44,8 @@ def run_in_pool(tasks: list[Task], jobs: int) -> Iterator[dict[str, Any]]:
         context.set_forkserver_preload([run_task.__module__])
     else:
         context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=worker_start,
+                               initargs=(os.getpid(),))
     try:
         # A bounded window of submitted tasks: an interrupt cancels little work in flight.
         pending, queue = set(), iter(tasks)
@@ -49,35 +57,55 @@ def run_in_pool(tasks: list[Task], jobs: int) -> Iterator[dict[str, Any]]:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
+    except BaseException:  # an interrupt, SIGTERM, or the consumer gone: stop the workers now,
+        _kill_workers(pool)  # rather than wait for the points they are running
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_on_dask(tasks: list[Task], cluster: Any) -> Iterator[dict[str, Any]]:
-    """``cluster`` is a scheduler address (``tcp://host:8786``) or a ``distributed.Client``.
-    Dask's nanny already starts workers with one BLAS/OpenMP thread each."""
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.kill()
+
+
+def dask_client(cluster: Any):
+    """A connected ``distributed.Client`` for ``cluster`` (an address such as
+    ``tcp://host:8786``, or a Client, returned as is); an InputError if the address is malformed
+    or the scheduler cannot be reached within DASK_CONNECT_TIMEOUT_S."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise single("--dask", "needs the optional dependency: pip install 'hicsim[dask]'") from None
-    own = not isinstance(cluster, Client)
+    if isinstance(cluster, Client):
+        return cluster
+    text = str(cluster)
+    match = DASK_ADDRESS.match(text)
+    if match is None or not 1 <= int(match.group(4)) <= 65535:
+        raise single("--dask", f"{text!r} is not a scheduler address: expected tcp://HOST:PORT "
+                               "(or tls://HOST:PORT), e.g. tcp://127.0.0.1:8786")
     try:
-        client = Client(cluster) if own else cluster
-    except OSError as exc:
-        raise single("--dask", f"cannot reach the scheduler at {cluster}: {exc}") from None
-    try:
-        futures = client.map(run_task, tasks, pure=False)
-        for future, row in as_completed(futures, with_results=True):
-            future.release()
-            yield row
-    finally:
-        if own:
-            client.close()
+        return Client(text, timeout=DASK_CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError) as exc:
+        raise single("--dask", f"cannot reach the scheduler at {text} within "
+                               f"{DASK_CONNECT_TIMEOUT_S} s ({type(exc).__name__}: {exc})") from None
+
+
+def run_on_dask(tasks: list[Task], client: Any) -> Iterator[dict[str, Any]]:
+    """Run on a connected ``distributed.Client`` (see ``dask_client``). Dask's nanny already
+    starts workers with one BLAS/OpenMP thread each."""
+    from distributed import as_completed
+
+    futures = client.map(run_task, tasks, pure=False)
+    for future, row in as_completed(futures, with_results=True):
+        future.release()
+        yield row
 
 
 def run_tasks(tasks: list[Task], jobs: int | None = None, dask: Any = None) -> Iterator[dict[str, Any]]:
-    """Rows of ``tasks`` as they finish: on Dask when ``dask`` is given, else ``jobs`` processes
-    (default: all cores; 1 runs in this process)."""
+    """Rows of ``tasks`` as they finish: on Dask when ``dask`` (a connected client) is given,
+    else ``jobs`` processes (default: all cores; 1 runs in this process)."""
     if dask is not None:
         return run_on_dask(tasks, dask)
     jobs = jobs or os.cpu_count() or 1

@@ -65,8 +65,13 @@ class Span(_Strict):
         return self
 
 
+# More points than this is days of simulation at any point rate measured (bench_sweep), and
+# expanding them alone costs memory: a slip such as samples: 1000000000 is refused at load time.
+MAX_POINTS = 100_000
+
+
 class Random(_Strict):
-    samples: int = Field(ge=1)
+    samples: int = Field(ge=1, le=MAX_POINTS)
     seed: int = 0
     params: Dict[str, Union[Choices, Span]] = Field(min_length=1)
 
@@ -106,6 +111,13 @@ class SweepFile(_Strict):
         twice = sorted({p for p in paths if paths.count(p) > 1} | (set(paths) & set(self.fixed)))
         if twice:
             raise ValueError(f"paths set in more than one place (grid, random, fixed): {twice}")
+        points = len(self.workloads) * (self.random.samples if self.random else 1)
+        for axis in self.grid.values():
+            points *= len(next(iter(axis.values()))) if isinstance(axis, dict) else len(axis)
+        if points > MAX_POINTS:
+            raise ValueError(f"{points:,} points (workloads x grid axes x random.samples) is more "
+                             f"than the {MAX_POINTS:,} a sweep accepts: shorten grid axes or lower "
+                             "random.samples")
         return self
 
 

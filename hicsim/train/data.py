@@ -7,12 +7,15 @@ C in {1, 3, 4} (channels last, as CIFAR-10 ships) or (N, C, H, W).
 
 from __future__ import annotations
 
+import itertools
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from hicsim.spec.errors import single
+from hicsim.train.npz_check import check_npz
 
 BUILTIN = ("digits",)
 DIGITS_TEST_FRACTION = 0.2
@@ -61,13 +64,14 @@ def _digits() -> Dataset:
 
 def _npz(path: Path) -> Dataset:
     source = str(path)
+    check_npz(path, NPZ_KEYS)  # keys, dtypes and memory from the headers, before loading
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in NPZ_KEYS if k not in f.files]
             if missing:
                 raise single(source, f"missing arrays: {', '.join(missing)} (needs {', '.join(NPZ_KEYS)})")
             arrays = {k: f[k] for k in NPZ_KEYS}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise single(source, f"not a readable .npz file ({exc})") from None
     x_train, x_test = (_images(source, k, arrays[k]) for k in ("x_train", "x_test"))
     if x_train.shape[1:] != x_test.shape[1:]:
@@ -78,9 +82,13 @@ def _npz(path: Path) -> Dataset:
     classes = int(max(y_train.max(), y_test.max())) + 1
     if classes < 2:
         raise single(source, "labels need at least two classes", "y_train")
-    unseen = sorted(set(range(classes)) - set(np.unique(y_train).tolist()))
-    if unseen:
-        raise single(source, f"classes {unseen} never occur in training labels", "y_train")
+    present = set(np.unique(y_train).tolist())
+    if classes > len(present):  # the first few missing classes; never a set of all `classes`
+        unseen = list(itertools.islice((c for c in range(classes) if c not in present), 5))
+        raise single(source, f"labels go up to {classes - 1}, but classes {unseen}"
+                             f"{' ...' if classes - len(present) > 5 else ''} never occur in "
+                             "training labels (labels must be 0 .. classes-1, each present)",
+                     "y_train")
     return Dataset(path.stem, x_train, y_train, x_test, y_test, classes)
 
 

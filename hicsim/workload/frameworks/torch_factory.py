@@ -47,7 +47,10 @@ def from_torch_factory(spec: str, input_shape: Sequence[int] | None = None,
     sample batch in ``sample`` (``.npy``, batch axis first) with per-layer operand statistics."""
     options.setdefault("name", spec.partition(":")[2])
     if sample is None:
-        example = torch.randn(*input_shape, generator=torch.Generator().manual_seed(EXAMPLE_SEED))
+        # One sample is traced (a batch of 64 ImageNet images needs 4.5 GB to trace, one 0.9 GB):
+        # every shape is per sample, and the batch is a workload field.
+        options.setdefault("batch", input_shape[0])
+        example = torch.randn(1, *input_shape[1:], generator=torch.Generator().manual_seed(EXAMPLE_SEED))
         return trace_torch(load_factory(spec), example, **options).workload
     try:
         batch = np.load(sample, allow_pickle=False)
