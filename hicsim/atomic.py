@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -79,36 +80,51 @@ def check_writable(path: str | Path, option: str, directory: bool = False) -> No
     """Refuse, before any work, an output ``path`` that could not be written: an existing path of
     the wrong kind, a name too long, or a directory to write in that is not a writable directory
     (read-only file system, no permission)."""
-    p = Path(path)
     if not str(path):
         raise single(option, "empty output path")
-    if p.exists() and directory != p.is_dir():
-        raise single(str(p), f"{option}: " + ("exists and is not a directory" if directory
-                                              else "is a directory, expected a file name"))
-    longest = _name_max(p) - TEMP_OVERHEAD
+    p = Path(path)
+    where = _existing_parent(p)
+    longest = _name_max(where) - TEMP_OVERHEAD
     for part in p.parts:
         if len(os.fsencode(part)) > longest:
             raise single(str(p), f"{option}: the name {part[:32]!r}... is longer than this file "
                                  f"system allows ({longest} bytes with a temporary suffix)")
-    where = p if p.is_dir() else _existing_parent(p)
-    if not where.is_dir():
+    kind = _kind(p, option)
+    if kind is not None and directory != (kind == "dir"):
+        raise single(str(p), f"{option}: " + ("exists and is not a directory" if directory
+                                              else "is a directory, expected a file name"))
+    where = p if kind == "dir" else where
+    if _kind(where, option) != "dir":
         raise single(str(p), f"{option}: {where} is not a directory")
     if not os.access(where, os.W_OK | os.X_OK):
         why = "is on a read-only file system" if _read_only(where) else "is not writable"
         raise single(str(p), f"{option}: {where} {why}")
 
 
+def _kind(p: Path, option: str) -> str | None:
+    """'dir', 'file' (anything else that exists) or None; an unreadable path is an InputError."""
+    try:
+        return "dir" if stat.S_ISDIR(os.stat(p).st_mode) else "file"
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise single(str(p), f"{option}: {exc.strerror or exc}") from None
+
+
 def _existing_parent(p: Path) -> Path:
     """The nearest ancestor of ``p`` that exists (the directory its outputs would be made in)."""
     for a in p.absolute().parents:
-        if a.exists():
+        try:
+            os.stat(a)
             return a
+        except OSError:
+            continue
     return Path(p.absolute().anchor)
 
 
-def _name_max(p: Path) -> int:
+def _name_max(directory: Path) -> int:
     try:
-        return os.pathconf(p if p.is_dir() else _existing_parent(p), "PC_NAME_MAX")
+        return os.pathconf(directory, "PC_NAME_MAX")
     except (OSError, ValueError):
         return 255
 
