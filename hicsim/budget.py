@@ -4,8 +4,9 @@ after minutes and gigabytes.
 
 The engine starts one SimPy process per (layer, sample) and per decode step or training pass,
 so its memory grows with ``batch x layers x passes``. Measured with ``bench/bench_engine_memory.py``
-(resnet32_cifar10, 51 layers, batch 1 to 256, peak RSS): about 3.4 KB per (layer, sample) above a
-base of about 210 MB (imports, compiled kernels). ``ENGINE_BYTES_PER_EVENT`` rounds that up.
+(resnet32_cifar10, 50 layers, batch 1, 64 and 256, peak RSS of each run in a fresh process):
+3.47 KiB per (layer, sample) above a base of 99 MiB (the ``hicsim run`` CLI measured 206 MB at
+batch 1 with /usr/bin/time). ``ENGINE_BYTES_PER_EVENT`` and ``ENGINE_BASE_BYTES`` round both up.
 """
 
 from __future__ import annotations

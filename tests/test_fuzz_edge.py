@@ -129,12 +129,12 @@ def prop_workload_shapes(tmp_path_factory, data):
     broken = data.draw(st.booleans())
     if broken:
         i, key = data.draw(st.sampled_from(SHAPE_KEYS))
-        delta = data.draw(st.sampled_from([-1, 1, 7]))
+        delta = data.draw(st.integers(-3, 24).filter(bool))
         layer = doc["layers"][i]
         layer[key] = ([v + delta for v in layer[key]] if isinstance(layer[key], list)
                       else layer[key] + delta)
     else:
-        doc["batch"] = data.draw(st.integers(1, 4))
+        doc["batch"] = data.draw(st.integers(1, 16))
     path = tmp_path_factory.mktemp("wl") / "net.yaml"
     path.write_text(yaml.safe_dump(doc))
     code, out, err = invoke(["run", str(ROOT / "arch_specs" / "hic_pcm.yaml"), str(path),
@@ -266,7 +266,8 @@ def _in_range(option: str, text: str) -> bool | None:
 
 def prop_cli_options(tmp_path_factory, data):
     option = data.draw(st.sampled_from(sorted(TRAIN_RANGES)))
-    value = data.draw(NUMBERS)
+    value = data.draw(st.one_of(NUMBERS, st.integers(-2 ** 40, 2 ** 40).map(str),
+                                st.floats(allow_nan=True, allow_infinity=True).map(repr)))
     out = tmp_path_factory.mktemp("train") / "o"
     # an unknown model: with every number in range the run stops there, after the checks
     argv = ["train", str(ROOT / "arch_specs" / "hic_pcm.yaml"), "--model", "nosuchmodel",
@@ -291,7 +292,8 @@ def prop_output_paths(tmp_path_factory, data):
     d = tmp_path_factory.mktemp("out")
     (d / "file.txt").write_text("mine\n")
     (d / "dir").mkdir()
-    name = data.draw(NAME)
+    name = data.draw(st.one_of(NAME, st.text(st.sampled_from("ab/._- xü"), min_size=1, max_size=12),
+                               st.integers(200, 300).map(lambda n: "y" * n)))
     target = str(d / name) if name else ""
     before = sorted(p.name for p in d.iterdir())
     code, _, err = invoke(["export", "--model", "vgg8_cifar10", "-o", target])
@@ -306,9 +308,9 @@ def prop_output_paths(tmp_path_factory, data):
 # ---- wiring: each property as a default test and a slow one ---------------------------------
 
 PROPERTIES = {  # name: (property, default cases, slow cases)
-    "spec_values": (prop_spec_values, 80, 500),
+    "spec_values": (prop_spec_values, 80, 600),
     "yaml_text": (prop_yaml_text, 60, 400),
-    "workload_shapes": (prop_workload_shapes, 25, 200),
+    "workload_shapes": (prop_workload_shapes, 25, 150),
     "scalesim": (prop_scalesim, 40, 300),
     "sweeps": (prop_sweeps, 12, 80),
     "npz": (prop_npz, 50, 300),
