@@ -120,3 +120,26 @@ def test_sweep_point_count_is_bounded(tmp_path, capsys):
 def test_export_numbers_are_checked(capsys, argv, message):
     code, err = cli(capsys, "export", *argv)
     assert code == 2 and message in err, err
+
+
+def test_export_training_from_torch_takes_rates_from_a_file(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("torch")
+    (tmp_path / "tnet.py").write_text(
+        "from torch import nn\n"
+        "def small():\n"
+        "    return nn.Sequential(nn.Flatten(), nn.Linear(12, 6), nn.ReLU(), nn.Linear(6, 2))\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    base = ["export", "--torch", "tnet:small", "--input-shape", "64,3,2,2"]
+    code, err = cli(capsys, *base, "--phase", "training", "-o", "t.yaml")
+    assert code == 2 and "--rates: --phase training needs a programming-rate file" in err
+    assert not (tmp_path / "t.yaml").exists()
+    rates = str(ROOT / "workloads" / "rates" / "hic_pcm.yaml")
+    code, err = cli(capsys, *base, "--phase", "training", "--rates", rates, "--batch", "8",
+                    "-o", "t.yaml")
+    assert code == 0, err
+    from hicsim.workload import load_workload
+    w = load_workload(tmp_path / "t.yaml")
+    assert (w.phase, w.batch) == ("training", 8)  # --batch apart from the traced sample
+    per_weight = 0.8916642106297278 * 8 / 32  # the file's set pulses per weight, at batch 8
+    assert w.layers[0].programming.set_pulses == pytest.approx(per_weight * 12 * 6, rel=1e-12)
