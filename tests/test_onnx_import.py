@@ -208,7 +208,7 @@ class _Graph:
                                        self.const([0, T, D], np.int64)])
         x = self.layernorm(self.node("Add", [x, self.linear(merged, f"{a}.out_proj", D, D)],
                                      f"{p}.add"), f"{p}.norm1")
-        h = self.gelu(self.linear(x, f"{p}.linear1", D, HIDDEN), f"{p}.activation")
+        h = self.gelu(self.linear(x, f"{p}.linear1", D, HIDDEN), f"{p}.gelu")
         y = self.node("Add", [x, self.linear(h, f"{p}.linear2", HIDDEN, D)], f"{p}.add_2")
         return self.layernorm(y, f"{p}.norm2")
 
@@ -236,6 +236,24 @@ def test_transformer_encoder_matches_a_hand_count(tmp_path, decomposed):
     assert layers["encoder.layers.0.add"].inputs == ["input", "encoder.layers.0.self_attn.out_proj"]
     assert layers["encoder.layers.1.self_attn.scores"].inputs == [
         "encoder.layers.1.self_attn.q_proj", "encoder.layers.1.self_attn.k_proj"]
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_torch_exported_transformer_encoder_matches_the_torch_import(tmp_path, norm_first):
+    # PyTorch's exporter writes each attention as one fused [32, 96] input projection split into
+    # q, k and v on a sequence-first layout; the import must give from_torch's layers.
+    torch = pytest.importorskip("torch")
+    from torch_transformers import SmallEncoder
+    from hicsim.workload.frameworks import trace_torch
+    model, x = SmallEncoder(norm_first).eval(), torch.randn(2, T, D)
+    path = tmp_path / "encoder.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter is deprecated, not gone
+        torch.onnx.export(model, (x,), path, dynamo=False)
+    imported = from_onnx(path, batch=2)
+    traced = trace_torch(model, x, tracer="hooks").workload
+    assert layer_rows(imported) == layer_rows(traced) == encoder_hand_count(T, norm_first)
+    assert [l.inputs for l in imported.layers] == [l.inputs for l in traced.layers]
 
 
 def test_batch_norms_and_biases_are_carried_by_weighted_layers(tmp_path):

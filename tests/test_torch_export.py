@@ -186,7 +186,7 @@ def test_importing_hicsim_does_not_import_torch_or_onnx():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-from torch_transformers import vit_b_16  # noqa: E402
+from torch_transformers import SmallEncoder, vit_b_16  # noqa: E402
 from transformer_counts import encoder_hand_count, layer_rows  # noqa: E402
 
 
@@ -198,25 +198,10 @@ def test_vit_b16_matches_the_zoo_layer_for_layer(tracer):
     assert_same_layers(without_biases(traced.workload), zoo.build("vit_b16_imagenet"))
 
 
-class Encoder(nn.Module):
-    """A small nn.TransformerEncoder inside a model (as a model uses it; torch.fx cannot trace
-    the encoder's own forward, but treats it as one op inside another module)."""
-
-    def __init__(self, norm_first: bool):
-        super().__init__()
-        layer = nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, dropout=0.0,
-                                           activation="gelu", batch_first=True,
-                                           norm_first=norm_first)
-        self.encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
-
-    def forward(self, x):
-        return self.encoder(x)
-
-
 @pytest.mark.parametrize("norm_first", [False, True])
 @pytest.mark.parametrize("tracer", ["fx", "hooks"])
 def test_transformer_encoder_matches_a_hand_count(tracer, norm_first):
-    w = trace_torch(Encoder(norm_first).eval(), torch.randn(2, 10, 32), tracer=tracer).workload
+    w = trace_torch(SmallEncoder(norm_first).eval(), torch.randn(2, 10, 32), tracer=tracer).workload
     assert layer_rows(w) == encoder_hand_count(10, norm_first)
     layers = {l.name: l for l in w.layers}
     # Residual adds read the block input and the attention output.

@@ -1,4 +1,4 @@
-"""Transformers in plain PyTorch for the importer tests: ViT-B/16 module for module as
+"""Transformers in plain PyTorch for the importer tests: a small nn.TransformerEncoder, and ViT-B/16 module for module as
 torchvision's ``vit_b_16`` (torchvision does not import beside torch 2.13.0 here, so the tests
 build it from its definition: Dosovitskiy et al. 2021, torchvision.models.vision_transformer)."""
 
@@ -6,6 +6,22 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+
+
+class SmallEncoder(nn.Module):
+    """A 2-layer nn.TransformerEncoder (width 32, 4 heads, feed-forward 64, GELU) inside a model
+    (as a model uses it; torch.fx cannot trace the encoder's own forward, but treats it as one op
+    inside another module)."""
+
+    def __init__(self, norm_first: bool):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, dropout=0.0,
+                                           activation="gelu", batch_first=True,
+                                           norm_first=norm_first)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+
+    def forward(self, x):
+        return self.encoder(x)
 
 
 class EncoderBlock(nn.Module):

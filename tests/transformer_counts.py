@@ -35,7 +35,7 @@ def encoder_hand_count(tokens: int, norm_first: bool, keys_transposed: bool = Tr
                                                            "m": tokens, "k": tokens, "n": 8}),
                      lin("self_attn.out_proj", 32, 32)]
         ff = [lin("linear1", 32, 64),
-              (f"{p}.activation", "gelu", {"tokens": tokens, "features": 64}),
+              (f"{p}.gelu", "gelu", {"tokens": tokens, "features": 64}),
               lin("linear2", 64, 32)]
         if norm_first:
             rows += [norm("norm1"), *attention, add("add"), norm("norm2"), *ff, add("add_2")]

@@ -47,16 +47,17 @@ def classify(ops: set[str], scaled: bool) -> Optional[str]:
     return None
 
 
-def find_regions(nodes, constants: dict, is_static, rank_of) -> list[Region]:
+def find_regions(nodes, constants: dict, is_static, rank_of,
+                 skip: frozenset[int] | set[int] = frozenset()) -> list[Region]:
     """Every fusable region, in graph order; a node belongs to at most one. ``constants``:
     known constant values by tensor; ``is_static(tensor)``: a constant; ``rank_of(tensor)``: its
-    rank (None if unknown)."""
+    rank (None if unknown); ``skip``: nodes already taken (an attention module's)."""
     fusable = [_fusable(node, constants, rank_of) for node in nodes]
     consumers: dict[str, list[int]] = {}
     for i, node in enumerate(nodes):
         for name in node.input:
             consumers.setdefault(name, []).append(i)
-    taken: set[int] = set()
+    taken: set[int] = set(skip)
     regions = []
     for i, node in enumerate(nodes):
         if i in taken or not fusable[i]:

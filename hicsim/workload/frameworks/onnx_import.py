@@ -1,7 +1,8 @@
 """Import an ONNX graph as a workload: Conv, Gemm, MatMul (of a weight or of two activations,
 with heads), Add/Sub/Sum, Mul, Concat and 2-D pooling (MaxPool, AveragePool, the global pools,
 ReduceMean over H and W) become layers; so do Softmax, LayerNormalization, Gelu and their
-decomposed forms (``onnx_fusion``).
+decomposed forms (``onnx_fusion``), and PyTorch's export of ``nn.MultiheadAttention`` with its
+fused input projection (``onnx_attention``).
 
 Shapes come from ONNX shape inference; ``input_shape`` fixes symbolic input dimensions first.
 A tensor computed only from initializers, constants and shapes is a constant, not an activation
@@ -22,7 +23,8 @@ import onnx
 from onnx import helper, numpy_helper, shape_inference
 
 from hicsim.spec.errors import InputError, single
-from hicsim.workload.frameworks import fields
+from hicsim.workload.frameworks import attention_layers, fields
+from hicsim.workload.frameworks.onnx_attention import Attention, find_attention
 from hicsim.workload.frameworks.onnx_fusion import find_regions
 from hicsim.workload.frameworks.onnx_names import LayerNames
 from hicsim.workload.frameworks.recorder import Recorder
@@ -98,13 +100,17 @@ class _Importer:
         recorder.network_input(x.name, self._per_sample(x.name))
 
     def run(self) -> None:
-        plan = [(node, self._dynamic(node)) for node in self.graph.node]
         self._mark_constants()
+        plan = [(node, self._dynamic(node)) for node in self.graph.node]
+        attention = find_attention(self.graph.node, lambda t: t in self.static, self.shapes)
+        in_attention = {i for a in attention for i in a.nodes}
         regions = find_regions(self.graph.node, self.constants, lambda t: t in self.static,
-                               lambda t: len(self.shapes[t]) if t in self.shapes else None)
-        # Transformer ops (whole or decomposed) are one layer each, at their last node.
-        fused = {i: None for r in regions for i in r.nodes}
-        fused.update({r.nodes[-1]: r for r in regions})
+                               lambda t: len(self.shapes[t]) if t in self.shapes else None,
+                               skip=in_attention)
+        # Transformer ops (whole or decomposed) are one layer each, at their last node; an
+        # exported attention module is its layers, at its last node.
+        fused = {i: None for r in (*regions, *attention) for i in r.nodes}
+        fused.update({r.nodes[-1]: r for r in (*regions, *attention)})
         layer_nodes = [n.name for i, (n, dyn) in enumerate(plan) if i not in fused and dyn
                        and self._makes_layer(n, dyn)]
         layer_nodes += [self.graph.node[r.nodes[-1]].name for r in regions]
@@ -112,7 +118,9 @@ class _Importer:
         for i, (node, dynamic) in enumerate(plan):
             if i in fused:
                 region = fused[i]
-                if region is not None:
+                if isinstance(region, Attention):
+                    self._attention(region)
+                elif region is not None:
                     self._fused(region, names.name(node.name, region.kind))
             elif not dynamic:
                 self._constant(node)
@@ -140,6 +148,15 @@ class _Importer:
                         else fields.tokens(shape))
         self.rec.layer(name, region.kind, layer_fields, [region.root], region.output,
                        self._per_sample(region.output))
+
+    def _attention(self, a: Attention) -> None:
+        shape = self._per_sample(a.root)
+        tokens = shape[0] if len(shape) == 2 else 1
+        # A fused input projection means query, key and value all have the embedding's width.
+        plan = attention_layers.multihead(a.embed, a.embed, a.embed, a.embed, a.heads, tokens)
+        keys = iter(f"{a.output}#{suffix}" for suffix, *_ in plan)
+        attention_layers.record(self.rec, a.name, plan, dict(src=a.root), a.output,
+                                lambda: next(keys))
 
     def _dynamic(self, node) -> list[str]:
         """The node's activation inputs (none: it computes a constant)."""

@@ -20,9 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from hicsim.workload.frameworks import fields
-from hicsim.workload.frameworks.recorder import LAYER
-from hicsim.workload.shapes import output_shape
+from hicsim.workload.frameworks import attention_layers
 
 ATTENTION_MODULES = (nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder)
 # An encoder layer's activation function: its layer kind, or None when it is compute-free.
@@ -46,9 +44,7 @@ class AttentionExpander:
     def layer(self, name: str, op: str, layer_fields: dict, srcs: list, out=None) -> object:
         """Record one layer; returns the key of its output (``out`` when given)."""
         out = self._key() if out is None else out
-        # The layer's own output shape: the framework never shows this tensor.
-        probe = dict(name="probe", op=op, inputs=["src"] * len(srcs), **layer_fields)
-        shape = output_shape(LAYER.validate_python(probe))
+        shape = attention_layers.layer_output_shape(op, layer_fields, len(srcs))
         self.rec.layer(name, op, layer_fields, srcs, out, shape)
         return out
 
@@ -72,28 +68,19 @@ class AttentionExpander:
                 self.norm(f"{name}.norm", m.norm, key, tokens, out_key)
 
     def multihead(self, name: str, m: nn.MultiheadAttention, src, tokens: int, out=None):
-        e, heads = m.embed_dim, m.num_heads
-        head = e // heads
-        proj = dict(tokens=tokens) if tokens > 1 else {}
-        q = self.layer(f"{name}.q_proj", "linear", dict(in_features=e, out_features=e, **proj), [src])
-        k = self.layer(f"{name}.k_proj", "linear", dict(in_features=m.kdim, out_features=e, **proj),
-                       [src])
-        v = self.layer(f"{name}.v_proj", "linear", dict(in_features=m.vdim, out_features=e, **proj),
-                       [src])
-        context = self.attention(name, q, k, v, heads, tokens, tokens, head)
-        return self.layer(f"{name}.out_proj", "linear",
-                          dict(in_features=e, out_features=m.out_proj.out_features, **proj),
-                          [context], out)
+        plan = attention_layers.multihead(m.embed_dim, m.kdim, m.vdim, m.out_proj.out_features,
+                                          m.num_heads, tokens)
+        return self._plan(name, plan, dict(src=src), out)
 
     def attention(self, name: str, q, k, v, heads: int, tokens: int, context: int, head: int,
                   out=None):
         """softmax(Q K^T / sqrt(d)) V with ``heads`` heads of ``head`` elements."""
-        scores = self.layer(f"{name}.scores", "matmul", _heads(dict(
-            m=tokens, k=head, n=context, rhs="activation", rhs_transposed=True), heads), [q, k])
-        weights = self.layer(f"{name}.softmax", "softmax",
-                             fields.softmax((heads, tokens, context), scale=True), [scores])
-        return self.layer(f"{name}.context", "matmul", _heads(dict(
-            m=tokens, k=context, n=head, rhs="activation"), heads), [weights, v], out)
+        plan = attention_layers.attention_products(heads, tokens, context, head)
+        return self._plan(name, plan, dict(q=q, k=k, v=v), out)
+
+    def _plan(self, name: str, plan, keys: dict, out):
+        return attention_layers.record(self.rec, name, plan, keys,
+                                       self._key() if out is None else out, self._key)
 
     def encoder_layer(self, name: str, m: nn.TransformerEncoderLayer, src, tokens: int, dim: int,
                       out=None):
@@ -119,7 +106,11 @@ class AttentionExpander:
                        dict(in_features=m.linear1.in_features, out_features=hidden, **proj), [src])
         kind = _activation_kind(m.activation)
         if kind is not None:
-            x = self.layer(f"{name}.activation", kind, dict(tokens=tokens, features=hidden), [x])
+            # A module is named as an attribute; a function (activation="gelu") as a call the
+            # layer makes, as PyTorch's ONNX export scopes it.
+            module = isinstance(m.activation, nn.Module)
+            called = f"{name}.activation" if module else f"{name}.{kind}"
+            x = self.layer(called, kind, dict(tokens=tokens, features=hidden), [x])
         return self.layer(f"{name}.linear2", "linear",
                           dict(in_features=hidden, out_features=m.linear2.out_features, **proj), [x])
 
@@ -131,10 +122,6 @@ class AttentionExpander:
     def add(self, name: str, srcs: list, tokens: int, dim: int, out=None):
         return self.layer(name, "add", dict(shape=(tokens, dim) if tokens > 1 else (dim,)),
                           srcs, out)
-
-
-def _heads(layer_fields: dict, heads: int) -> dict:
-    return dict(layer_fields, heads=heads) if heads > 1 else layer_fields
 
 
 def _batch_first(m: nn.MultiheadAttention) -> None:
