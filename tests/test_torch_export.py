@@ -137,9 +137,13 @@ def test_trace_records_stats_of_each_weighted_layers_input():
     x = torch.randn(4, 3, 5, 5)
     traced = trace_torch(model, x, stats=True, input_bits=4)
     assert set(traced.stats) == {"0", "2"}
-    assert traced.stats["0"] == operand_stats(x.numpy(), 4)
+    first, second = (model[i].weight.detach().numpy() for i in (0, 2))
+    assert traced.stats["0"] == operand_stats(x.numpy(), 4, first)
     relu_out = torch.relu(model[0](x)).detach().numpy()
-    assert traced.stats["2"] == operand_stats(relu_out, 4)
+    assert traced.stats["2"] == operand_stats(relu_out, 4, second)
+    # the weights' mean share of the range, from the real weights: mean |w| / max |w|
+    assert traced.stats["2"].weight_fraction == pytest.approx(
+        np.abs(second).mean() / np.abs(second).max(), rel=1e-6)
     assert not traced.stats["2"].signed
     workload = with_stats(traced.workload, traced.stats)
     assert workload.layers[1].stats == traced.stats["2"]
@@ -147,8 +151,10 @@ def test_trace_records_stats_of_each_weighted_layers_input():
 
 def test_cli_exports_a_module_factory(tmp_path, monkeypatch, capsys):
     (tmp_path / "mynet.py").write_text(textwrap.dedent("""
+        import torch
         from torch import nn
         def small():
+            torch.manual_seed(0)
             return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                                  nn.Flatten(), nn.Linear(8 * 4 * 4, 10))
     """))
@@ -170,6 +176,11 @@ def test_cli_exports_a_module_factory(tmp_path, monkeypatch, capsys):
     w = load_workload(tmp_path / "stats.yaml")
     assert w.batch == 4 and all(l.stats is not None for l in w.weighted_layers)
     assert 0 < w.layers[-1].stats.input_density < 1  # after ReLU and pooling: some zeros
+    # and the weights' mean |w| / max |w|, computed by numpy on the same (seeded) weights
+    import mynet
+    weights = [m.weight.detach().numpy() for m in mynet.small() if hasattr(m, "weight")]
+    assert [l.stats.weight_fraction for l in w.weighted_layers] == \
+        [pytest.approx(np.abs(v).mean() / np.abs(v).max(), rel=1e-6) for v in weights]
     (tmp_path / "bad.npy").write_text("not an array")
     assert main(["export", "--torch", "mynet:small", "--sample", "bad.npy"]) == 2
 

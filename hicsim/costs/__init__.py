@@ -4,8 +4,10 @@
 from hicsim.costs.adc import adc_conversion_energy, adc_conversion_time
 from hicsim.costs.area import area_breakdown, chip_area
 from hicsim.costs.peak import Peak, peak, peak_rates
+from hicsim.costs.reads import layer_device_reads
 from hicsim.costs.static import static_power
 from hicsim.costs.table import category_of, cost_table, costed_actions
 
 __all__ = ["adc_conversion_energy", "adc_conversion_time", "area_breakdown", "chip_area", "Peak",
-           "peak", "peak_rates", "static_power", "category_of", "cost_table", "costed_actions"]
+           "peak", "peak_rates", "static_power", "category_of", "cost_table", "costed_actions",
+           "layer_device_reads"]

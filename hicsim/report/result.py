@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hicsim.costs import area_breakdown, category_of, costed_actions, peak, static_power
+from hicsim.costs import (area_breakdown, category_of, costed_actions, layer_device_reads, peak,
+                          static_power)
 from hicsim.engine.run import EngineResult
 from hicsim.mapping.place import Mapping
 from hicsim.report.training import phase_table, training_summary, wear_table
@@ -96,12 +97,15 @@ class Result:
 
 def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: EngineResult) -> Result:
     costs = {key: energy for key, (energy, _) in costed_actions(arch).items()}
+    layer_reads = layer_device_reads(arch, workload)
     rows = []
     for (layer, phase, component, action), count in engine.ledger.counts.items():
         try:
             unit_cost = costs[(component, action)]
         except KeyError:
             raise RuntimeError(f"no cost for action {component}.{action}: add it to the cost table")
+        if action == "read" and (layer, component) in layer_reads:
+            unit_cost = layer_reads[(layer, component)][0]
         rows.append((layer, phase, component, action, category_of(component, action, phase, arch.devices),
                      count, unit_cost, count * unit_cost))
     rows += _static_rows(arch, engine.cycles)
@@ -223,6 +227,8 @@ def _physical_summary(r: Result, arch: Arch, workload: Workload) -> dict:
     power, power_source = static_power(arch)
     sources.update({f"{c}.static": src for c, src in power_source.items()})
     sources.update({f"{c}.area": src for c, src in area_source.items()})
+    sources.update({f"{c}.read@{layer}": src
+                    for (layer, c), (_, src) in layer_device_reads(arch, workload).items()})
     return {
         "area_mm2": chip_area * 1e6,
         "area_by_component_mm2": {k: v * 1e6 for k, v in sorted(area.items(), key=lambda kv: -kv[1])},

@@ -1,11 +1,12 @@
 """Operand statistics of a weighted layer's inputs (schema part; computed by the exporters in
 ``hicsim.workload.frameworks.stats``). The engine uses them to skip the DAC conversions and
-device reads of zero input bits: the energy of an analog read depends on the data.
+device reads of zero input bits, and the costs take each device's mean conductance from the
+weights' ``weight_fraction`` when it is given: the energy of an analog read depends on the data.
 """
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -19,6 +20,11 @@ class OperandStats(Strict):
     scale: float = Field(ge=0, description="full-scale input: the largest |x| in the batch")
     input_density: float = Field(ge=0, le=1, description="fraction of inputs with a non-zero code")
     histogram: List[NonNegativeInt] = Field(description="count of each magnitude code, 0 first")
+    weight_fraction: Optional[float] = Field(
+        default=None, ge=0, le=1,
+        description="mean |w| / max |w| over the layer's weights: the mean share of a device's "
+                    "conductance range the weights' magnitudes sit at (the crossbar read energy "
+                    "uses it in place of tile.crossbar.weight_mean_fraction)")
 
     @model_validator(mode="after")
     def _check(self):

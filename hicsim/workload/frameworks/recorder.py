@@ -97,9 +97,10 @@ class Recorder:
 
     # -- layers -----------------------------------------------------------------------------
     def layer(self, name: str, op: str, fields: dict, srcs: Sequence[Hashable], out: Hashable,
-              out_shape: Sequence[int], sample=None) -> Optional[str]:
+              out_shape: Sequence[int], sample=None, weights=None) -> Optional[str]:
         """Append a layer reading ``srcs`` and writing ``out``; ``sample`` (the input values over
-        the sample batch, weighted layers only) gives operand statistics when asked for."""
+        the sample batch, weighted layers only) gives operand statistics when asked for, and
+        ``weights`` (the layer's weight values) their ``weight_fraction``."""
         producers = [self._tensors[s].producer for s in srcs]
         name = self._unique(name)
         data = dict(name=name, op=op, **fields)
@@ -126,7 +127,7 @@ class Recorder:
         if op == "pool" and srcs[0] in self._pending_norms:  # per channel: the norm passes on
             self._pending_norms[out] = self._pending_norms[srcs[0]]
         if self.want_stats and sample is not None and layer.weighted:
-            self.stats[name] = operand_stats(sample, self.input_bits)
+            self.stats[name] = operand_stats(sample, self.input_bits, weights)
         return name
 
     def unsupported(self, where: str, what: str, srcs: Sequence[Hashable] = (),

@@ -144,11 +144,11 @@ class TorchEmitter:
                        if isinstance(m.padding, str) else m.padding)
             self._layer(name, "conv2d", fields.conv2d(per_sample(x), m.out_channels,
                         m.kernel_size, m.stride, padding, m.dilation, m.groups,
-                        bias=m.bias is not None), [x], out, x)
+                        bias=m.bias is not None), [x], out, x, m.weight)
         elif isinstance(m, nn.Linear):
             self._layer(name, "linear", fields.linear(per_sample(x), m.in_features,
                                                       m.out_features, bias=m.bias is not None),
-                        [x], out, x)
+                        [x], out, x, m.weight)
         elif type(m) in POOL_MODULES:
             if getattr(m, "dilation", 1) not in (1, (1, 1)):
                 raise ValueError("dilated pooling")
@@ -225,7 +225,7 @@ class TorchEmitter:
         elif self.rec.is_activation(id(lhs)) and rhs.dim() == 2:
             # A static right operand is a weight matrix: a linear layer over lhs's rows.
             self._layer(name, "linear", fields.linear(per_sample(lhs), *rhs.shape), [lhs], out,
-                        lhs)
+                        lhs, rhs)
         else:
             raise ValueError("matmul with a constant left operand or a batched weight")
 
@@ -236,13 +236,14 @@ class TorchEmitter:
         bias = _arg(args, kwargs, 2, "bias", None) is not None
         if kind == "linear":
             self._layer(name, "linear", fields.linear(per_sample(x), weight.shape[1],
-                                                      weight.shape[0], bias=bias), [x], out, x)
+                                                      weight.shape[0], bias=bias), [x], out, x,
+                        weight)
             return
         groups = _arg(args, kwargs, 6, "groups", 1)
         self._layer(name, "conv2d", fields.conv2d(
             per_sample(x), weight.shape[0], tuple(weight.shape[2:]),
             _arg(args, kwargs, 3, "stride", 1), _arg(args, kwargs, 4, "padding", 0),
-            _arg(args, kwargs, 5, "dilation", 1), groups, bias=bias), [x], out, x)
+            _arg(args, kwargs, 5, "dilation", 1), groups, bias=bias), [x], out, x, weight)
 
     def _token_op(self, owner, kind, args, kwargs, tensors, srcs, out) -> bool:
         """Learned tensors read as tokens: one as large as the activation added to it (position
@@ -287,12 +288,14 @@ class TorchEmitter:
         return True
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _layer(self, name, op, layer_fields, srcs, out, sample_of=None) -> None:
-        sample = (sample_of.detach().float().cpu().numpy()
-                  if sample_of is not None and self.rec.want_stats else None)
+    def _layer(self, name, op, layer_fields, srcs, out, sample_of=None, weight=None) -> None:
+        def values(t):
+            return t.detach().float().cpu().numpy() if t is not None and self.rec.want_stats else None
+
+        sample, weights = values(sample_of), values(weight)
         self._keep(out)
         self.rec.layer(name, op, layer_fields, [id(s) for s in srcs], id(out), per_sample(out),
-                       sample)
+                       sample, weights)
 
     def _guard(self, name: str, srcs: list, out: torch.Tensor, build: Callable[[], None]) -> None:
         """Run ``build``; a ValueError means the op is one the schema cannot express."""
