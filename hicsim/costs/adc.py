@@ -8,7 +8,7 @@ spec that quotes a published converter still responds to its resolution.
 
 from __future__ import annotations
 
-from hicsim.components import adc_area, murmann_energy, sar_conversion_time
+from hicsim.components import adc_area, murmann_energy, sar_conversion_time, sar_sample_rate
 from hicsim.spec.arch import Adc
 
 MODEL_ENERGY = "model: Murmann survey fit (Accelergy ADC plug-in)"
@@ -21,7 +21,7 @@ def adc_conversion_time(adc: Adc) -> float:
 
 
 def _model_energy(adc: Adc, bits: int) -> float:
-    return murmann_energy(bits, 1.0 / sar_conversion_time(bits, adc.sample_rate, adc.rating_bits))
+    return murmann_energy(bits, sar_sample_rate(bits, adc.sample_rate, adc.rating_bits))
 
 
 def adc_conversion_energy(adc: Adc) -> tuple[float, str]:
@@ -35,7 +35,7 @@ def adc_conversion_energy(adc: Adc) -> tuple[float, str]:
 
 
 def _model_area(adc: Adc, bits: int, node: float) -> float:
-    rate = 1.0 / sar_conversion_time(bits, adc.sample_rate, adc.rating_bits)
+    rate = sar_sample_rate(bits, adc.sample_rate, adc.rating_bits)
     return adc_area(bits, rate, node, murmann_energy(bits, rate))
 
 
