@@ -150,3 +150,15 @@ def test_cli_validate_and_bad_input_exit_2_without_traceback(tmp_path):
     assert "tile.adc.bits" in bad.stderr and str(HIC) in bad.stderr
     schema = cli("schema")
     assert schema.returncode == 0 and json.loads(schema.stdout)["title"] == "Arch"
+
+
+def test_overrides_never_edit_the_callers_values():
+    """A section set by one override and refined by a later one under the same path: the result
+    has both, and the caller's dict (and the section in it) is unchanged."""
+    from hicsim.spec.load import apply_overrides
+    section = {"bits": 8, "rounding": "nearest"}
+    overrides = {"tile.accumulator": section, "tile.accumulator.bits": 4}
+    out = apply_overrides({"tile": {}}, overrides, "x.yaml")
+    assert out["tile"]["accumulator"] == {"bits": 4, "rounding": "nearest"}
+    assert section == {"bits": 8, "rounding": "nearest"}
+    assert overrides["tile.accumulator"] is section

@@ -147,12 +147,12 @@ def apply_overrides(data: dict, overrides: Mapping[str, Any], source: str) -> di
                 if idx is None:
                     raise single(source, f"no item {key!r} in this list", ".".join(keys[: i + 1]))
                 if last:
-                    node[idx] = value
+                    node[idx] = copy.deepcopy(value)  # later overrides must not edit the caller's
                 else:
                     node = node[idx]
             elif isinstance(node, dict):
                 if last:
-                    node[key] = value
+                    node[key] = copy.deepcopy(value)
                 else:
                     if not isinstance(node.get(key), (dict, list)):
                         node[key] = {}  # a section left out (or null): the override creates it
