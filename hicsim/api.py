@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from hicsim.budget import check_fits
 from hicsim.engine import run_engine
+from hicsim.engine.progress import LayerCallback
 from hicsim.hardware.model import build_hardware
 from hicsim.mapping import map_workload
 from hicsim.report.result import Result, build_result
@@ -16,9 +17,12 @@ from hicsim.workload import Workload, load_workload, override_workload
 
 def simulate(arch: Arch | str | Path, workload: Workload | str | Path,
              overrides: Mapping[str, Any] | None = None,
-             workload_overrides: Mapping[str, Any] | None = None) -> Result:
+             workload_overrides: Mapping[str, Any] | None = None,
+             on_layer: LayerCallback | None = None) -> Result:
     """Simulate ``workload`` on ``arch`` (models or YAML paths), with optional dotted-path
-    overrides of the spec (``{'tile.adc.bits': 6}``) and of the workload (``{'batch': 8}``)."""
+    overrides of the spec (``{'tile.adc.bits': 6}``) and of the workload (``{'batch': 8}``).
+    ``on_layer(name, index, count, cycle)``, if given, is called as each layer completes, in
+    layer order with non-decreasing simulated cycles (``hicsim.engine.progress``)."""
     if isinstance(arch, Arch):
         arch = override_arch(arch, overrides) if overrides else arch
     else:
@@ -31,4 +35,4 @@ def simulate(arch: Arch | str | Path, workload: Workload | str | Path,
     check_fits(workload, source)
     hw = build_hardware(arch)
     mapping = map_workload(hw, workload)
-    return build_result(arch, workload, mapping, run_engine(hw, workload, mapping))
+    return build_result(arch, workload, mapping, run_engine(hw, workload, mapping, on_layer))

@@ -7,6 +7,7 @@ import json
 from hicsim.api import simulate
 from hicsim.atomic import check_writable
 from hicsim.cli.common import add_overrides, overrides_of
+from hicsim.cli.progress import LayerProgress
 from hicsim.report.export import write_tables
 from hicsim.report.text import summary_text
 
@@ -27,8 +28,12 @@ def register(sub) -> None:
 def run(args) -> int:
     if args.out:
         check_writable(args.out, "--out", directory=True)  # before the simulation, not after
-    result = simulate(args.arch, args.workload, overrides_of(args.overrides),
-                      overrides_of(args.workload_overrides))
+    progress = LayerProgress()  # draws on stderr only on a terminal, after about 2 s
+    try:
+        result = simulate(args.arch, args.workload, overrides_of(args.overrides),
+                          overrides_of(args.workload_overrides), on_layer=progress)
+    finally:
+        progress.close()
     files = write_tables(result, args.out) if args.out else []  # before printing: a reader
     if args.format == "json":                                    # that leaves cannot skip them
         print(json.dumps(result.summary, indent=2))

@@ -9,6 +9,7 @@ from simpy.core import EmptySchedule
 
 from hicsim.engine.chip import Chip
 from hicsim.engine.ledger import Ledger
+from hicsim.engine.progress import LayerCallback, watch_layers
 from hicsim.engine.sequence import Stages, start_sequence
 from hicsim.engine.timing import Timing
 from hicsim.engine.training import TrainingFlow
@@ -36,7 +37,9 @@ class EngineResult:
     stages: Stages | None = None  # inference: where the prefill and each decode step end
 
 
-def run_engine(hw: Hardware, workload: Workload, mapping: Mapping) -> EngineResult:
+def run_engine(hw: Hardware, workload: Workload, mapping: Mapping,
+               on_layer: LayerCallback | None = None) -> EngineResult:
+    """``on_layer(name, index, count, cycle)`` is called as each layer completes (progress)."""
     env = simpy.Environment()
     ledger = Ledger()
     timing = Timing(hw)
@@ -48,6 +51,8 @@ def run_engine(hw: Hardware, workload: Workload, mapping: Mapping) -> EngineResu
         flow.start()
     else:
         flow, stages = start_sequence(env, hw, workload, mapping, chip, ledger, timing)
+    if on_layer is not None:
+        watch_layers(flow, on_layer)
     events = 0
     while True:
         try:
