@@ -143,3 +143,31 @@ def test_area_plot_shows_every_component_of_the_breakdown(result, tmp_path):
     read = RunTables.read(tmp_path / "run").area
     assert list(read["component"]) == list(area["component"])
     assert list(read["area_mm2"]) == pytest.approx(list(area["area_mm2"]), rel=1e-12)
+
+
+def texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def test_empty_run_panels_say_why():
+    # Resident inference programs no device: both panels of the wear plot say so.
+    resident = RunTables.of(simulate(HIC, ROOT / "workloads" / "vgg8_cifar10.yaml",
+                                     {"chip.tiles": 4096}))
+    assert not resident.actions["action"].isin(["set_pulse", "devices_written"]).any()
+    why = "no device was programmed in this run\n(inference with the weights resident)"
+    assert [texts(ax) for ax in plot_run(resident, "wear").axes] == [[why], [why]]
+    # A level that moved no bytes is named so in the legend; no traffic at all is said on the axes.
+    timeline = resident.timeline.assign(dram=0.0)
+    fig = plot_run(RunTables(resident.actions, resident.layers, resident.units, timeline,
+                             resident.latency_s), "bandwidth")
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "dram (no traffic at this level)" in legend and "global_buffer" in legend
+    levels = [c for c in timeline.columns if c not in ("start_s", "width_s")]
+    silent = timeline.assign(**{c: 0.0 for c in levels})
+    fig = plot_run(RunTables(resident.actions, resident.layers, resident.units, silent,
+                             resident.latency_s), "bandwidth")
+    assert texts(fig.axes[0]) == ["no memory traffic recorded (every level moved 0 bytes)"]
+    # No energy: both the per-layer and the total panel say so.
+    fig = plot_run(RunTables(resident.actions.iloc[:0], resident.layers, resident.units,
+                             timeline, resident.latency_s), "energy")
+    assert [texts(ax) for ax in fig.axes] == [["no energy recorded"], ["no energy recorded"]]

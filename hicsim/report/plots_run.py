@@ -77,6 +77,7 @@ def energy_breakdown(actions: pd.DataFrame, layers: pd.DataFrame | None = None) 
                                      width_ratios=[4, 1])
     if table.empty:
         message(ax, "no energy recorded")
+        message(ax_total, "no energy recorded")
         return fig
     scale, unit = si_scale(table.sum(axis=1), "J")
     total_scale, total_unit = si_scale([table.values.sum()], "J")
@@ -115,6 +116,8 @@ def latency_breakdown(layers: pd.DataFrame, units: pd.DataFrame, latency_s: floa
     y = np.arange(len(layers))
     left = np.zeros(len(layers))
     kinds = [k for k in LATENCY_COLOURS if f"{k}_cycles" in layers and layers[f"{k}_cycles"].any()]
+    if not kinds:
+        message(ax, "no layer time recorded" if len(layers) else "no layers in this run")
     for kind in kinds:
         colour = LATENCY_COLOURS[kind]
         width = layers[f"{kind}_cycles"].to_numpy(dtype=float) * cycle_s / scale
@@ -126,6 +129,8 @@ def latency_breakdown(layers: pd.DataFrame, units: pd.DataFrame, latency_s: floa
     ax.set_title("Layer time by kind (critical unit; stall = rest of the layer's span)")
     ax.grid(axis="x", alpha=0.3)
     busy = units.groupby("kind")["busy_cycles"].agg(["max", "mean"]).sort_values("max")
+    if not busy["max"].any():
+        message(ax_units, "no unit was busy in this run")
     busy = busy * cycle_s / scale
     yk = np.arange(len(busy))
     labels = [UNIT_ROLES.get(k, k) for k in busy.index]
@@ -149,12 +154,17 @@ def bandwidth_timeline(timeline: pd.DataFrame) -> Figure:
         message(ax, "no memory traffic recorded")
         return fig
     bw = timeline[levels].div(timeline["width_s"], axis=0)
+    if not bw.to_numpy().any():
+        message(ax, "no memory traffic recorded (every level moved 0 bytes)")
+        return fig
     tscale, tunit = si_scale(timeline["start_s"] + timeline["width_s"], "s")
     bscale, bunit = si_scale(bw.to_numpy().ravel(), "B/s")
     edges = np.append(timeline["start_s"], timeline["start_s"].iloc[-1] + timeline["width_s"].iloc[-1])
     colour = colours(levels)
     for level in levels:
-        ax.stairs(bw[level] / bscale, edges / tscale, label=level, color=colour[level], lw=1.8)
+        idle = not bw[level].any()  # drawn flat at zero; the legend says why
+        ax.stairs(bw[level] / bscale, edges / tscale, color=colour[level], lw=1.8,
+                  label=f"{level} (no traffic at this level)" if idle else level)
     ax.set_xlabel(with_unit("time", tunit))
     ax.set_ylabel(with_unit("bandwidth", bunit))
     ax.set_title("Bandwidth per memory level over time")
@@ -170,8 +180,9 @@ def write_erase(actions: pd.DataFrame, layers: pd.DataFrame | None = None) -> Fi
     fig, (ax_pulses, ax_written) = new_figure(11, 2.0 + 0.22 * max(rows["layer"].nunique(), 4),
                                               ncols=2, sharey=True)
     if rows.empty:
-        message(ax_pulses, "no device was programmed in this run\n(weights resident, inference)")
-        message(ax_written, "")
+        why = "no device was programmed in this run\n(inference with the weights resident)"
+        message(ax_pulses, why)
+        message(ax_written, why)
         return fig
     rows = rows.assign(kind=rows["component"] + " " + rows["action"].str.replace("_", " "))
     table = rows.pivot_table(index="layer", columns="kind", values="count", aggfunc="sum",
@@ -182,6 +193,9 @@ def write_erase(actions: pd.DataFrame, layers: pd.DataFrame | None = None) -> Fi
     written = [c for c in table.columns if c.endswith("devices written")]
     colour = colours(table.columns)
     for ax, cols, what in ((ax_pulses, pulses, "pulses"), (ax_written, written, "devices written")):
+        if not cols:
+            message(ax, f"no {what} counted in this run")
+            continue
         scale, _ = si_scale(table[cols].sum(axis=1), "")
         prefix = {1e3: "thousands of ", 1e6: "millions of ", 1e9: "billions of "}.get(scale, "")
         left = np.zeros(len(table))
