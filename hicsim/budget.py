@@ -23,6 +23,17 @@ ENGINE_BYTES_PER_EVENT = 4 * 2**10
 MEMORY_SHARE = 0.75
 # Passes over the layers per sample: a training step runs forward, backward and update.
 TRAINING_PASSES = 3
+# Wall time of one simulation, planned before a sweep runs: POINT_BASE_S + SECONDS_PER_EVENT per
+# engine event (``engine_events``: (layer, sample) x passes x stages). Measured on this project's
+# 2-core machine with ``bench/bench_point_time.py`` (simulate from YAML, python 3.11):
+# resnet18_imagenet, vgg8_cifar10, mobilenetv2_cifar10 on hermes_core, hic_pcm, pcm_multilevel at
+# batch 1 and 16 took 26 ms to 1.3 s over two runs; the slowest per event at batch 16 was 4.1 ms
+# and 2.4 ms (vgg8 on hermes_core), the slowest point at batch 1 212 ms and 121 ms (mobilenetv2
+# on hermes_core, 64 layers). The constants round those up, so the estimate is an upper bound for
+# the shipped specs, not a prediction: a point usually takes less.
+POINT_BASE_S = 0.1
+SECONDS_PER_EVENT = 5e-3
+DEFAULT_MAX_HOURS = 24.0
 
 
 def machine_memory() -> int:
@@ -59,6 +70,18 @@ def workload_estimate(workload) -> Estimate:
     decode = getattr(workload, "decode", None)
     steps = len(decode.steps_to_simulate()) if decode is not None else None
     return engine_estimate(len(workload.layers), workload.batch, workload.phase, steps)
+
+
+def engine_seconds(estimate: Estimate) -> float:
+    """Planned wall time of one simulation (an upper bound, see ``SECONDS_PER_EVENT``)."""
+    return POINT_BASE_S + SECONDS_PER_EVENT * estimate.events
+
+
+def duration(seconds: float) -> str:
+    for unit, scale in (("h", 3600), ("min", 60)):
+        if seconds >= scale:
+            return f"{seconds / scale:,.1f} {unit}"
+    return f"{seconds:.1f} s"
 
 
 def memory_problem(estimate: Estimate, copies: int = 1, what: str = "the simulation") -> Optional[str]:

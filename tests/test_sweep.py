@@ -174,3 +174,23 @@ def test_shipped_sweeps_are_valid_design_studies(path):
 
 def test_shipped_sweeps_exist():
     assert len(SHIPPED_SWEEPS) >= 2
+
+
+def test_a_sweep_planned_over_max_hours_is_refused_before_any_point(tmp_path, capsys):
+    from hicsim.budget import POINT_BASE_S, SECONDS_PER_EVENT
+    path, out = write_sweep(tmp_path), tmp_path / "r.jsonl"
+    layers, batch = len(SMALL_NET["layers"]), SMALL_NET.get("batch", 1)
+    planned = 6 * (POINT_BASE_S + SECONDS_PER_EVENT * layers * batch)  # 6 points, one worker
+    hours = planned / 3600
+    code = main(["sweep", str(path), "-o", str(out), "-j", "1", "--max-hours", f"{hours * 0.99!r}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--max-hours" in err and "Traceback" not in err
+    assert f"6 point(s) on 1 worker(s): at most about {planned:.1f} s" in err
+    assert not out.exists()
+    code = main(["sweep", str(path), "-o", str(out), "-j", "1", "--max-hours", f"{hours * 1.01!r}"])
+    err = capsys.readouterr().err
+    assert code == 0 and f"t: 6 point(s) on 1 worker(s): at most about {planned:.1f} s" in err
+    assert len(read_results(out)) == 6
+    with pytest.raises(SystemExit) as exit_:  # argparse refuses the option itself
+        main(["sweep", str(path), "--max-hours", "nan"])
+    assert exit_.value.code == 2 and "--max-hours: must be in (0, 8760]" in capsys.readouterr().err

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from hicsim.budget import DEFAULT_MAX_HOURS
 from hicsim.sweep import default_results_path, run_sweep
+
+MAX_HOURS_CEILING = 24 * 365  # a year: beyond it the bound means nothing
 
 
 def register(sub) -> None:
@@ -23,7 +26,11 @@ def register(sub) -> None:
     again.add_argument("--resume", action="store_true",
                        help="keep the rows already in the results file, run only missing points")
     again.add_argument("--force", action="store_true", help="discard an existing results file")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress bar and no printed time estimate")
+    p.add_argument("--max-hours", type=_hours, default=DEFAULT_MAX_HOURS, metavar="H",
+                   help="refuse a sweep planned to take longer (default %(default)g; the plan is "
+                        "an upper bound from layers x batch, see hicsim.budget)")
     p.set_defaults(func=run)
 
 
@@ -34,10 +41,18 @@ def _positive(text: str) -> int:
     return n
 
 
+def _hours(text: str) -> float:
+    h = float(text)
+    if not 0 < h <= MAX_HOURS_CEILING:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be in (0, {MAX_HOURS_CEILING:g}], got {text}")
+    return h
+
+
 def run(args) -> int:
     out = args.out or default_results_path(args.sweep)
     df = run_sweep(args.sweep, out, jobs=args.jobs, dask=args.dask, resume=args.resume,
-                   force=args.force, progress=args.progress)
+                   force=args.force, progress=args.progress,
+                   max_hours=args.max_hours)
     failed = df[df["status"] != "ok"] if not df.empty else df
     print(f"{len(df)} points in {out} ({len(df) - len(failed)} ok, {len(failed)} failed)")
     for _, row in failed.head(5).iterrows():

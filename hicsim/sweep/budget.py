@@ -1,16 +1,19 @@
-"""A sweep's size and memory, checked before any point runs (see ``hicsim.budget``).
+"""A sweep's size, memory and wall time, checked before any point runs (see ``hicsim.budget``).
 
 Memory: every worker simulates one point at a time, so the largest point's engine estimate times
 the number of workers must fit. Points on a Dask cluster run on other machines and are not
-checked here. The number of points is bounded in the sweep file's schema (``spec.MAX_POINTS``).
+checked here. Wall time: the points' planned seconds (``budget.engine_seconds``, an upper bound
+measured on the shipped specs) shared over the workers must stay under ``--max-hours``; on Dask
+the number of workers is the cluster's and the time is not checked. The number of points is bounded in the sweep file's schema (``spec.MAX_POINTS``).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
-from hicsim.budget import engine_estimate, largest_batch, memory_problem
+from hicsim.budget import duration, engine_estimate, engine_seconds, largest_batch, memory_problem
 from hicsim.spec.errors import single
 from hicsim.sweep.expand import Point
 from hicsim.sweep.spec import WORKLOAD_PREFIX, Sweep
@@ -18,10 +21,12 @@ from hicsim.sweep.spec import WORKLOAD_PREFIX, Sweep
 BATCH = WORKLOAD_PREFIX + "batch"
 
 
-def check_budget(sweep: Sweep, todo: list[Point], jobs: int | None, client: Any) -> None:
+def check_budget(sweep: Sweep, todo: list[Point], jobs: int | None, client: Any,
+                 max_hours: float, say: bool = True) -> None:
     if client is not None or not todo:
         return
     workers = 1 if len(todo) == 1 else min(jobs or os.cpu_count() or 1, len(todo))
+    check_time(sweep, todo, workers, max_hours, say)
     worst = max(todo, key=lambda p: _estimate(sweep, p).bytes)
     estimate = _estimate(sweep, worst)
     problem = memory_problem(estimate, workers, f"point {worst.index} ({worst.workload})")
@@ -43,3 +48,17 @@ def _estimate(sweep: Sweep, point: Point):
     layers = data.get("layers") or []
     return engine_estimate(len(layers), batch if isinstance(batch, int) else 1,
                            str(data.get("phase", "inference")))
+
+
+def check_time(sweep: Sweep, todo: list[Point], workers: int, max_hours: float, say: bool) -> float:
+    """Planned wall time in seconds; refused at ``--max-hours`` if above it."""
+    seconds = sum(engine_seconds(_estimate(sweep, p)) for p in todo) / workers
+    what = (f"{len(todo):,} point(s) on {workers} worker(s): at most about {duration(seconds)} "
+            f"(planned from layers x batch, measured per engine event)")
+    if seconds > max_hours * 3600:
+        raise single("--max-hours", f"the sweep would take {what}, over the bound of "
+                                    f"{max_hours:g} h: raise --max-hours, or run fewer points "
+                                    f"or more workers (-j)")
+    if say:
+        print(f"{sweep.name}: {what}", file=sys.stderr)
+    return seconds

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from hicsim.atomic import check_writable, write_error
 from hicsim.spec.errors import single
+from hicsim.budget import DEFAULT_MAX_HOURS
 from hicsim.sweep.budget import check_budget
 from hicsim.sweep.check import check_sweep
 from hicsim.sweep.expand import Point, expand, split_overrides
@@ -33,14 +34,15 @@ def default_results_path(sweep_path: str | Path) -> Path:
 
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, jobs: int | None = None,
               dask: Any = None, resume: bool = False, force: bool = False,
-              progress: bool = True) -> pd.DataFrame:
+              progress: bool = True, max_hours: float = DEFAULT_MAX_HOURS) -> pd.DataFrame:
     """Run every point of ``sweep`` not yet in ``out`` and return all rows, sorted by point.
 
     ``jobs``: worker processes (default all cores; 1 runs here). ``dask``: a scheduler address or
     ``distributed.Client`` instead. An existing non-empty ``out`` needs ``resume`` (run only the
     missing points) or ``force`` (start over). Raises InputError before any point runs if the sweep
     is invalid (see ``hicsim.sweep.check``), the results file cannot be written or is being
-    written by another sweep, or the scheduler cannot be reached."""
+    written by another sweep, the scheduler cannot be reached, or the planned wall time is over
+    ``max_hours`` (``hicsim.sweep.budget``; the plan is printed to stderr with ``progress``)."""
     if not isinstance(sweep, Sweep):
         out = out or default_results_path(sweep)
         sweep = load_sweep(sweep)
@@ -54,7 +56,7 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, jobs:
     try:
         with terminate_cleanly(), ResultsLock(out):
             try:
-                _run(sweep, out, points, jobs, client, resume, force, progress)
+                _run(sweep, out, points, jobs, client, resume, force, progress, max_hours)
             finally:
                 _drop_if_empty(out)
     finally:
@@ -64,10 +66,10 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, jobs:
 
 
 def _run(sweep: Sweep, out: Path, points: list[Point], jobs, client, resume: bool, force: bool,
-         progress: bool) -> None:
+         progress: bool, max_hours: float) -> None:
     done = _finished_ids(out, points, resume, force)
     todo = [p for p in points if p.id not in done]
-    check_budget(sweep, todo, jobs, client)
+    check_budget(sweep, todo, jobs, client, max_hours, say=progress)
     failed = 0
     try:
         writer = ResultsWriter(out)
