@@ -12,6 +12,7 @@ import pytest
 from hicsim.cli import main
 from hicsim.devices.ideal import ideal_device_overrides
 from hicsim.spec import load_arch
+from hicsim.spec.errors import InputError
 from hicsim.train.data import Dataset, load_dataset
 from hicsim.train.run import RunConfig, TrainingRun
 from hicsim.train.wear import rates_file, training_wear
@@ -203,3 +204,27 @@ def test_bad_step_time_is_an_input_error(tmp_path, capsys, value):
             "--step-time", value]
     assert main(args) == 2
     assert "--step-time" in capsys.readouterr().err
+
+
+def test_training_time_is_planned_from_a_timed_batch_and_bounded(tmp_path, capsys, monkeypatch):
+    from hicsim.train import time_plan
+    from hicsim.train.data import load_dataset
+    data = load_dataset("digits")
+    configs = [RunConfig("mlp", "digits", r, 0.25, 3, 0, 32, 0.1, 0.0) for r in ("hic", "fp32")]
+    monkeypatch.setattr(time_plan, "seconds_per_sample", lambda c, a, d: (2e-3, 5e-4))
+    planned = 2 * 3 * (2e-3 * len(data.x_train) + 5e-4 * len(data.x_test))
+    assert time_plan.check_time(configs, None, data, 1.0, say=False) == pytest.approx(planned)
+    with pytest.raises(InputError, match="--max-hours"):
+        time_plan.check_time(configs, None, data, planned / 3600 * 0.99)
+    monkeypatch.undo()
+    # The CLI: refused before any epoch, naming the option; the real timing runs on one batch.
+    out = tmp_path / "o"
+    args = ["train", str(HIC), "--model", "mlp", "--epochs", "2", "--width", "0.25",
+            "--out", str(out), "--no-progress"]
+    assert main(args + ["--max-hours", "1e-9"]) == 2
+    err = capsys.readouterr().err
+    assert "--max-hours" in err and f"1 run(s) x 2 epoch(s) x {len(data.x_train):,} samples" in err
+    assert not (out / "runs").exists()
+    assert main(args + ["--epochs", "1"]) == 0
+    assert f"hicsim train: 1 run(s) x 1 epoch(s) x {len(data.x_train):,} samples: about" in \
+        capsys.readouterr().err

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from hicsim.budget import DEFAULT_MAX_HOURS
+from hicsim.cli.common import add_max_hours
 from hicsim.sweep import default_results_path, run_sweep
-
-MAX_HOURS_CEILING = 24 * 365  # a year: beyond it the bound means nothing
 
 
 def register(sub) -> None:
@@ -28,9 +26,7 @@ def register(sub) -> None:
     again.add_argument("--force", action="store_true", help="discard an existing results file")
     p.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress bar and no printed time estimate")
-    p.add_argument("--max-hours", type=_hours, default=DEFAULT_MAX_HOURS, metavar="H",
-                   help="refuse a sweep planned to take longer (default %(default)g; the plan is "
-                        "an upper bound from layers x batch, see hicsim.budget)")
+    add_max_hours(p, "a sweep", "an upper bound from layers x batch, see hicsim.budget")
     p.set_defaults(func=run)
 
 
@@ -39,13 +35,6 @@ def _positive(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
     return n
-
-
-def _hours(text: str) -> float:
-    h = float(text)
-    if not 0 < h <= MAX_HOURS_CEILING:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be in (0, {MAX_HOURS_CEILING:g}], got {text}")
-    return h
 
 
 def run(args) -> int:

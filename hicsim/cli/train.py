@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from hicsim.atomic import check_writable
-from hicsim.cli.common import add_overrides, overrides_of
+from hicsim.cli.common import add_max_hours, add_overrides, overrides_of
 from hicsim.spec import load_arch
 from hicsim.spec.errors import single
 from hicsim.train.models import MODELS
@@ -41,6 +41,7 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="tables, summary, checkpoints")
     p.add_argument("--resume", action="store_true", help="continue the checkpoints in DIR")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_max_hours(p, "training", "timed on one batch per run, see hicsim.train.time_plan")
     p.add_argument("--step-time", default="0", metavar="SECONDS|auto",
                    help="chip time each training step advances the devices' clock (drift and read "
                         "noise act during training); auto: the engine's simulated step latency; "
@@ -120,7 +121,8 @@ def run(args) -> int:
     study = Study(arch_path=args.arch, arch=arch, config=config, widths=widths,
                   baseline=args.baseline, out=Path(args.out), resume=args.resume,
                   progress=not args.no_progress and sys.stderr.isatty(),
-                  command=_command(args, rule, widths), step_time=_step_time(args.step_time))
+                  command=_command(args, rule, widths), step_time=_step_time(args.step_time),
+                  max_hours=args.max_hours)
     try:
         run_study(study)
     except KeyboardInterrupt:

@@ -74,10 +74,8 @@ class TrainingRun:
                    disable=not progress, leave=False)
         for start in bar:
             idx = order[start:start + c.batch]
-            logits = self.model.forward(x[idx], train=True)
-            loss, grad = softmax_cross_entropy(logits, y[idx])
-            self.model.backward(grad)
-            programmed += self.model.update(c.lr, c.momentum)
+            loss, logits, n = self.step(x[idx], y[idx])
+            programmed += n
             self.steps += 1
             self._advance_clock()
             loss_sum += loss * len(idx)
@@ -90,6 +88,13 @@ class TrainingRun:
                    weights_programmed=programmed, seconds=seconds)
         self.history.append(row)
         return row
+
+    def step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, int]:
+        """One training step on a batch: (loss, logits, weights programmed)."""
+        logits = self.model.forward(x, train=True)
+        loss, grad = softmax_cross_entropy(logits, y)
+        self.model.backward(grad)
+        return loss, logits, self.model.update(self.config.lr, self.config.momentum)
 
     def _advance_clock(self) -> None:
         if self.config.step_time:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from hicsim.budget import DEFAULT_MAX_HOURS
 from hicsim.devices.layout import build_layout
 from hicsim.kernels import blas_single_threaded
 from hicsim.spec.errors import single
@@ -18,6 +19,7 @@ from hicsim.train.models import build_model
 from hicsim.train.run import RunConfig, TrainingRun
 from hicsim.train.step_time import AUTO, default_rates_path, simulated_step_time
 from hicsim.train.stores import ALL_RULES
+from hicsim.train.time_plan import check_time
 from hicsim.train.wear import rates_file, wear_tables
 
 CHECKPOINT = "checkpoint.npz"
@@ -35,6 +37,7 @@ class Study:
     progress: bool
     command: str                 # the command line that reproduces this study
     step_time: float | str = 0.0  # seconds per training step, or "auto" (the engine's latency)
+    max_hours: float = DEFAULT_MAX_HOURS  # refuse a study planned to take longer (time_plan)
 
     def runs(self) -> list[RunConfig]:
         rules = [self.config.rule] + (["fp32"] if self.baseline and self.config.rule != "fp32" else [])
@@ -73,6 +76,7 @@ def run_study(study: Study) -> list[RunResult]:
     data = load_dataset(study.config.dataset)
     results = []
     with blas_single_threaded():
+        check_time(study.runs(), study.arch, data, study.max_hours)
         for config in study.runs():
             run = _train(study, config, data)
             results.append(_measure(study, run))
