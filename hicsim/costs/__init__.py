@@ -1,7 +1,8 @@
 """Costs: per-action energies, static power and area from the spec and the component models
 (``hicsim.components``); energy = counts x costs; peak throughput and power."""
 
-from hicsim.costs.adc import adc_conversion_energy, adc_conversion_time
+from hicsim.costs.adc import adc_conversion_energy
+from hicsim.hardware.model import adc_conversion_time  # one function for engine and costs
 from hicsim.costs.area import area_breakdown, chip_area
 from hicsim.costs.peak import Peak, peak, peak_rates
 from hicsim.costs.reads import layer_device_reads

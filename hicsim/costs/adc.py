@@ -8,16 +8,11 @@ spec that quotes a published converter still responds to its resolution.
 
 from __future__ import annotations
 
-from hicsim.components import adc_area, murmann_energy, sar_conversion_time, sar_sample_rate
+from hicsim.components import adc_area, murmann_energy, sar_sample_rate
 from hicsim.spec.arch import Adc
 
 MODEL_ENERGY = "model: Murmann survey fit (Accelergy ADC plug-in)"
 MODEL_AREA = "model: Murmann survey area regression (Accelergy ADC plug-in)"
-
-
-def adc_conversion_time(adc: Adc) -> float:
-    """Seconds per conversion (SAR: grows as bits + 1 at the rated comparator speed)."""
-    return sar_conversion_time(adc.bits, adc.sample_rate, adc.rating_bits)
 
 
 def _model_energy(adc: Adc, bits: int) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hicsim.costs.adc import adc_conversion_time
+from hicsim.hardware.model import adc_conversion_time
 from hicsim.costs.static import static_power
 from hicsim.hardware.weights import weight_representation
 from hicsim.spec.arch import Arch

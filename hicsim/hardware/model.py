@@ -19,7 +19,7 @@ from hicsim.hardware.kinds import technology_of
 from hicsim.hardware.memory import MemoryLevel, memory_levels
 from hicsim.hardware.technology import DeviceTechnology
 from hicsim.hardware.weights import WeightRepresentation, weight_representation
-from hicsim.spec.arch import Arch
+from hicsim.spec.arch import Adc, Arch
 from hicsim.units import to_cycles
 
 
@@ -104,14 +104,19 @@ class Hardware:
         return to_cycles(self.devices[device].pulse_times()[action], self.clock_hz)
 
 
+def adc_conversion_time(adc: Adc) -> float:
+    """Seconds per conversion of the tile's ADC: a SAR converter's time grows as bits + 1 at the
+    comparator speed its rating implies (``components.sar_conversion_time``). The engine's cycles
+    and the costs' peak rates both read this one function."""
+    return sar_conversion_time(adc.bits, adc.sample_rate, adc.rating_bits)
+
+
 def build_hardware(arch: Arch) -> Hardware:
     """The one factory: a validated spec -> its hardware model."""
     clock, t, c = arch.clock, arch.tile, arch.chip
     periphery = Periphery(
         read_cycles=to_cycles(t.crossbar.read_latency + t.dac.latency, clock),
-        # a SAR converter's time grows as bits + 1 (hicsim.components)
-        conversion_cycles=(sar_conversion_time(t.adc.bits, t.adc.sample_rate, t.adc.rating_bits)
-                           * clock),
+        conversion_cycles=adc_conversion_time(t.adc) * clock,
         dac_bits=t.dac.bits, dacs_per_crossbar=t.dac.count,
         adcs_per_crossbar=(math.ceil(t.crossbar.cols / t.adc.columns_per_adc)
                            if t.adc.columns_per_adc else None),
