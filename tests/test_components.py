@@ -6,11 +6,12 @@ import math
 import pytest
 
 from hicsim import simulate
-from hicsim.components import (adc_area, device_read_energy, encoded_mean_conductance,
+from hicsim.components import (adc_area, dac_area, dac_energy, device_read_energy, encoded_mean_conductance,
                                int_add_energy, murmann_energy, sar_conversion_time, sram_area,
                                sram_energy_per_bit, sram_leakage, wire_charge_energy)
 from hicsim.costs import cost_table, costed_actions, peak, static_power
 from hicsim.costs.adc import adc_area_each, adc_conversion_energy
+from hicsim.costs.dac import dac_area_each, dac_conversion_energy
 from hicsim.spec import load_arch
 from conftest import ARCH_SPECS, ROOT
 
@@ -47,6 +48,38 @@ def test_adc_area_regression_at_a_known_point():
     # + 0.79732 ln 32 - 0.13437 * 8 + 0.42366 ln 0.64) um^2
     ln = 4.8506 + 0.066659 * math.log(1e9) + 0.79732 * math.log(32) - 0.13437 * 8 + 0.42366 * math.log(0.64)
     assert adc_area(8, 1e9, 32e-9, 0.64e-12) == pytest.approx(math.exp(ln) * 1e-12, rel=1e-12)
+
+
+def test_dac_model_is_isaacs_one_bit_dac_scaled_by_bits_and_node():
+    # ISAAC Table I (32 nm): 4 mW and 0.00017 mm^2 for 8 x 128 one-bit DACs at one conversion per
+    # 100 ns: 0.390625 pJ and 0.166 um^2 each; x 2 per bit; energy x node x V^2, area x node^2
+    assert dac_energy(1, 32e-9, 0.9) == pytest.approx(0.390625e-12, rel=1e-12)
+    assert dac_area(1, 32e-9) == pytest.approx(0.00017e-6 / 1024, rel=1e-12)
+    assert dac_energy(8, 32e-9, 0.9) == pytest.approx(128 * 0.390625e-12, rel=1e-12)
+    assert dac_energy(1, 45e-9, 0.9) == pytest.approx(0.390625e-12 * 45 / 32, rel=1e-12)
+    assert dac_energy(1, 32e-9, 0.45) == pytest.approx(0.390625e-12 / 4, rel=1e-12)
+    assert dac_area(3, 16e-9) == pytest.approx(4 * 0.00017e-6 / 1024 / 4, rel=1e-12)
+
+
+def test_dac_given_at_its_rating_is_exact_and_scales_with_bits():
+    arch = load_arch(ROOT / "arch_specs" / "isaac.yaml")
+    dac, tech = arch.tile.dac, arch.technology
+    assert dac_conversion_energy(dac, tech) == (0.390625e-12, "spec")
+    assert dac_area_each(dac, tech) == (dac.area, "spec")
+    four = dac.model_copy(update={"bits": 4})
+    assert dac_conversion_energy(four, tech)[0] == pytest.approx(8 * 0.390625e-12, rel=1e-12)
+    assert dac_area_each(four, tech)[0] == pytest.approx(8 * dac.area, rel=1e-12)
+    assert dac_conversion_energy(four, tech)[1].startswith("spec, scaled by model")
+    modelled = costed_actions(load_arch(HIC))[("dac", "convert")]
+    assert modelled[0] == pytest.approx(dac_energy(1, 45e-9, 0.9), rel=1e-12)
+    assert modelled[1] == "model: ISAAC Table I 1-bit DAC x 2^(bits-1), node-scaled"
+
+
+@pytest.mark.parametrize("spec", ARCH_SPECS, ids=lambda p: p.stem)
+def test_dac_bits_sweep_raises_dac_energy_per_conversion_on_every_shipped_spec(spec):
+    per_conversion = [cost_table(load_arch(spec, {"tile.dac.bits": b}))[("dac", "convert")]
+                      for b in range(1, 9)]
+    assert all(b == pytest.approx(2 * a, rel=1e-12) for a, b in zip(per_conversion, per_conversion[1:]))
 
 
 def test_sram_fit_hits_horowitz_points_and_grows_with_capacity():

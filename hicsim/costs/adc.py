@@ -9,6 +9,7 @@ spec that quotes a published converter still responds to its resolution.
 from __future__ import annotations
 
 from hicsim.components import adc_area, murmann_energy, sar_sample_rate
+from hicsim.costs.converter import at_bits
 from hicsim.spec.arch import Adc
 
 MODEL_ENERGY = "model: Murmann survey fit (Accelergy ADC plug-in)"
@@ -21,12 +22,7 @@ def _model_energy(adc: Adc, bits: int) -> float:
 
 def adc_conversion_energy(adc: Adc) -> tuple[float, str]:
     """(joules per conversion, source)."""
-    model = _model_energy(adc, adc.bits)
-    if adc.energy is None:
-        return model, MODEL_ENERGY
-    if adc.bits == adc.rating_bits:
-        return adc.energy, "spec"
-    return adc.energy * model / _model_energy(adc, adc.rating_bits), "spec, scaled by " + MODEL_ENERGY
+    return at_bits(adc.energy, lambda b: _model_energy(adc, b), adc.bits, adc.rating_bits, MODEL_ENERGY)
 
 
 def _model_area(adc: Adc, bits: int, node: float) -> float:
@@ -36,12 +32,7 @@ def _model_area(adc: Adc, bits: int, node: float) -> float:
 
 def adc_area_each(adc: Adc, node: float) -> tuple[float, str]:
     """(square metres per ADC, source)."""
-    model = _model_area(adc, adc.bits, node)
-    if adc.area is None:
-        return model, MODEL_AREA
-    if adc.bits == adc.rating_bits:
-        return adc.area, "spec"
-    return adc.area * model / _model_area(adc, adc.rating_bits, node), "spec, scaled by " + MODEL_AREA
+    return at_bits(adc.area, lambda b: _model_area(adc, b, node), adc.bits, adc.rating_bits, MODEL_AREA)
 
 
 def adc_count(arch) -> int:

@@ -4,6 +4,7 @@ is listed (so a reader knows the total is a lower bound)."""
 from __future__ import annotations
 
 from hicsim.costs.adc import adc_area_each, adc_count
+from hicsim.costs.dac import dac_area_each
 from hicsim.costs.memory import buffer_area
 from hicsim.spec.arch import Arch
 
@@ -28,7 +29,8 @@ def area_breakdown(arch: Arch) -> tuple[dict[str, float], dict[str, str], list[s
         xbar = None if None in cells else max(cells) * t.crossbar.rows * t.crossbar.cols
     put("crossbar", xbar, n * t.crossbars)
     dacs = t.dac.count or t.crossbar.rows
-    put("dac", t.dac.area, n * t.crossbars * dacs)
+    each, src = dac_area_each(t.dac, arch.technology)
+    put("dac", each, n * t.crossbars * dacs, src)
     adcs = adc_count(arch)
     each, src = adc_area_each(t.adc, arch.technology.node)
     put("adc", each, adcs, src)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from hicsim.components import int_add_energy
 from hicsim.costs.adc import adc_conversion_energy
+from hicsim.costs.dac import dac_conversion_energy
 from hicsim.costs.memory import buffer_energy
 from hicsim.costs.reads import MODEL_WIRE, device_read, line_charges
 from hicsim.spec.arch import Arch, DigitalUnit
@@ -38,7 +39,7 @@ def costed_actions(arch: Arch) -> dict[tuple[str, str], tuple[float, str]]:
     t, c = arch.tile, arch.chip
     shift_add = adder(t.shift_add, t.partial_sum_bits, arch)
     table = {
-        ("dac", "convert"): (t.dac.energy, "spec"),
+        ("dac", "convert"): dac_conversion_energy(t.dac, arch.technology),
         ("adc", "convert"): adc_conversion_energy(t.adc),
         ("sample_hold", "sample"): (t.sample_hold.energy, "spec" if "energy" in t.sample_hold.model_fields_set
                                     else "ISAAC Table I (default)"),

@@ -15,7 +15,7 @@ from hicsim.spec.attention import ActivationMatmul, FunctionCosts
 from hicsim.spec.device_kinds import SPEC_MODELS, DeviceSpec
 from hicsim.spec.generation import GenerationUnit
 from hicsim.spec.memory import Memory
-from hicsim.spec.physical import (AdcRating, CrossbarPhysics, FixedComponent, Rated, SampleHold,
+from hicsim.spec.physical import (ConverterRating, CrossbarPhysics, FixedComponent, Rated, SampleHold,
                                   Technology)
 from hicsim.spec.training import Training
 from hicsim.spec.quantities import (Area, AreaOrZero, Bandwidth, Bits, Energy, EnergyPerByte, Frequency,
@@ -88,17 +88,21 @@ class Crossbar(CrossbarPhysics):
     area: Optional[Area] = None  # array area (cells and drivers); overrides rows x cols x cell area
 
 
-class Dac(Strict):
+class Dac(ConverterRating):
+    """Row DACs: one conversion drives one row for one input slice."""
+
     bits: Bits
-    energy: Energy = Field(description="per conversion (one row driven for one input slice)")
+    energy: Optional[Energy] = Field(
+        default=None, description="per conversion at rated_bits; omitted: ISAAC's 1-bit DAC scaled "
+                                  "by bits and node (hicsim.components.dac)")
     latency: TimeOrZero = Field(default="0 ns", description="hidden under the crossbar read when zero")
     count: Optional[MAX_CROSSBAR_SIDE] = Field(
         default=None, description="DACs per crossbar; omitted: one per row. Fewer DACs drive the "
                                   "rows in rounds, one crossbar read per round")
-    area: Optional[Area] = None  # per DAC
+    area: Optional[Area] = None  # per DAC at rated_bits; omitted: the same model
 
 
-class Adc(AdcRating):
+class Adc(ConverterRating):
     """Column ADCs. Either ``columns_per_adc`` (a mux ratio; ADCs belong to a crossbar) or
     ``count`` (a bank per tile, shared by the tile's crossbars)."""
 

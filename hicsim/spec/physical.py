@@ -39,9 +39,11 @@ class CrossbarPhysics(Strict):
                     "distribution, not a measurement of any network's weights)")
 
 
-class AdcRating(Strict):
-    """The resolution at which an ADC's ``sample_rate``, ``energy`` and ``area`` are given (fields
-    of ``tile.adc``). At another ``bits`` the SAR timing model and the survey fits scale them."""
+class ConverterRating(Strict):
+    """The resolution at which a converter's figures are given (fields of ``tile.adc``: its
+    ``sample_rate``, ``energy`` and ``area``; of ``tile.dac``: its ``energy`` and ``area``). At
+    another ``bits`` the component models scale them (ADC: SAR timing and the survey fits; DAC:
+    the binary-weighted array's 2^(N - 1))."""
 
     rated_bits: Optional[Bits] = Field(
         default=None, description="bits at which sample_rate/energy/area are rated; omitted: bits")
