@@ -82,11 +82,18 @@ def test_streamed_weights_are_fetched_and_programmed(small_net):
     dram_weights = prog[(prog.component == "dram") & (prog.action == "read_bytes")]["count"].sum()
     assert dram_weights == weights * small_net.weight_bits // 8
     pulses = prog.groupby(["component", "action"])["count"].sum()
+    # every copy is programmed: the convolutions (one crossbar each) are copied into the chip's
+    # other crossbar; fc's one MVM per sample of a batch of 2 would use a second copy, but its
+    # reads (2 x 8 x 100 cycles) take less than programming it
+    copies = r.mapping.set_index("layer")["replicas"]
+    assert copies.to_dict() == {"conv1": 2, "conv2": 2, "fc": 1}
+    programmed = sum(l.weights * copies[l.name] for l in small_net.weighted_layers)
     # per weight: 8 binary devices (4 x differential) and 2 multi-level devices
-    assert pulses[("pcm_bin", "reset_pulse")] == 8 * weights
-    assert pulses[("pcm_bin", "set_pulse")] == sum(8 * l.weights // 2 for l in small_net.weighted_layers)
-    assert pulses[("pcm_ml", "reset_pulse")] == 2 * weights
-    assert pulses[("pcm_ml", "set_pulse")] == 2 * weights * arch.devices["pcm_ml"].verify_iterations
+    assert pulses[("pcm_bin", "reset_pulse")] == 8 * programmed
+    assert pulses[("pcm_bin", "set_pulse")] == sum(8 * l.weights // 2 * copies[l.name]
+                                                   for l in small_net.weighted_layers)
+    assert pulses[("pcm_ml", "reset_pulse")] == 2 * programmed
+    assert pulses[("pcm_ml", "set_pulse")] == 2 * programmed * arch.devices["pcm_ml"].verify_iterations
     e_prog = r.energy_by("category").set_index("category")["energy_J"]["programming"]
     assert e_prog > 0
     # programming takes time: a tile writes parallel_devices at a time
@@ -199,3 +206,20 @@ def test_chip_area_adds_given_areas_and_models_the_rest(small_net):
     # the model's ADC area enters when the spec gives none
     assert chip_area(base)[0] - chip_area(load_arch(HIC, {"tile.adc.area": "1000 um^2"}))[0] == \
         pytest.approx(64 * adcs * (adc_area_each(base.tile.adc, 45e-9)[0] - 1000e-12))
+
+
+def test_classifier_copies_take_the_batch_in_parallel():
+    """A 256 x 256 fc on hic_pcm: 8 slices of a 100-cycle read plus the ADC's 8 conversions as
+    the last fill, 808 cycles per MVM (11 crossbars on two tiles). At batch 4 without copies the
+    four MVMs queue on its tiles; with copies each sample has its own tiles."""
+    from hicsim.workload import Workload
+    wl = Workload.model_validate({"version": 1, "name": "fc", "batch": 4, "layers": [
+        {"name": "fc", "op": "linear", "in_features": 256, "out_features": 256}]})
+    busy = {}
+    for policy in ("none", "balance"):
+        r = simulate(load_arch(HIC, {"mapping.replication": policy}), wl)
+        tiles = r.units[r.units.kind == "tile"]
+        busy[policy] = sorted(tiles[tiles.busy_cycles > 0].busy_cycles)
+        assert r.layers.set_index("layer").loc["fc", "compute_cycles"] == 4 * 808
+    assert busy["none"] == [4 * 808, 4 * 808]
+    assert busy["balance"] == [808] * 8

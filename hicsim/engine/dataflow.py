@@ -15,6 +15,7 @@ import math
 import simpy
 
 from hicsim.engine.chip import Chip
+from hicsim.engine.chunks import ChunkKey, Chunks, split
 from hicsim.engine.keys import WHOLE, Pass, TensorKey
 from hicsim.engine.ledger import Ledger
 from hicsim.engine.tensors import TensorStore
@@ -22,7 +23,7 @@ from hicsim.engine.timing import Timing
 from hicsim.generation.plan import extra_tensors
 from hicsim.hardware.ids import Action, Component, Direction, Level, Phase, TimeKind
 from hicsim.hardware.model import Hardware
-from hicsim.mapping.place import LayerMap, Mapping
+from hicsim.mapping.place import CopySet, LayerMap, Mapping, Placement
 from hicsim.workload.model import NETWORK_INPUT, Workload
 
 PHASE = Phase.FORWARD
@@ -37,6 +38,7 @@ class Dataflow:
         self.store = TensorStore(hw.level(Level.GLOBAL_BUFFER).capacity, ledger)
         self.bits = workload.input_bits
         self.readers: dict[str, int] = {}
+        self.index = {layer.name: i for i, layer in enumerate(workload.layers)}
         # Elements of every tensor a layer reads, by producer ('input': what its first reader takes).
         self.elems: dict[str, int] = {layer.name: layer.output_elems for layer in workload.layers}
         for i, layer in enumerate(workload.layers):
@@ -44,7 +46,11 @@ class Dataflow:
                 self.readers[src] = self.readers.get(src, 0) + 1
                 if src == NETWORK_INPUT:
                     self.elems.setdefault(NETWORK_INPUT, layer.input_elems)
-        self.ready: dict[tuple, simpy.Event] = {}  # by TensorKey, ErrorKey or GradientKey
+        self.ready: dict[tuple, simpy.Event] = {}  # by TensorKey, ChunkKey, ErrorKey, GradientKey
+        # Resident inference pipelines inside layers (``chunks``); streamed layers run one after
+        # another and training keeps whole tensors, so they run one chunk per layer.
+        pipelined = mapping.mode == "resident" and workload.phase == "inference"
+        self.chunks = Chunks(workload, hw.policy.chunk_rows if pipelined else None)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def _event(self, key):
@@ -65,8 +71,9 @@ class Dataflow:
                 for b in range(batch):
                     if layer.weighted:
                         lm = self.mapping.layers[layer.name]
-                        tiles = self.mapping.tiles_of(lm)
-                        self.env.process(self._weighted(i, b, lm, tiles, WHOLE))
+                        (place,) = self.mapping.placements(lm)
+                        copies = self.mapping.copies_for(lm, place, b)
+                        self.env.process(self._weighted(i, b, lm, copies, WHOLE))
                     else:
                         self.env.process(self._weightless(i, b))
         else:
@@ -79,14 +86,13 @@ class Dataflow:
                 yield self.env.all_of([self.env.process(self._weightless(i, b)) for b in batch])
                 continue
             lm = self.mapping.layers[layer.name]
-            passes = self.mapping.passes(lm)
-            for p, crossbars in enumerate(passes):
-                tiles = self.mapping.tiles_of(lm, crossbars)
-                fraction = crossbars / lm.crossbars
-                yield from self._program(lm, tiles, fraction)
+            passes = self.mapping.placements(lm)
+            for p, place in enumerate(passes):
+                fraction = place.crossbars / lm.crossbars
+                yield from self._program(lm, place, fraction)
                 run = Pass(fraction, p == 0, p == len(passes) - 1)
-                yield self.env.all_of([self.env.process(self._weighted(i, b, lm, tiles, run))
-                                       for b in batch])
+                yield self.env.all_of([self.env.process(self._weighted(
+                    i, b, lm, self.mapping.copies_for(lm, place, b), run)) for b in batch])
 
     def _load_input(self, b: int):
         nbytes = self._bytes(self.elems.get(NETWORK_INPUT, 0))
@@ -102,13 +108,17 @@ class Dataflow:
         """Wait for tensor ``key``, read it from where it lives; returns its bytes."""
         yield self._event(key)
         nbytes = self.store.size_of(key)
+        yield from self._read_bytes(key, nbytes, layer, phase)
+        if last_read:
+            self.store.read_done(key)
+        return nbytes
+
+    def _read_bytes(self, key, nbytes: int, layer: str, phase: Phase):
+        """Read ``nbytes`` of stored tensor ``key`` from the level it lives in."""
         if self.store.level_of(key) == Level.GLOBAL_BUFFER:
             yield from self.chip.buffer_access(nbytes, READ, layer, phase)
         else:
             yield from self.chip.dram_access(nbytes, READ, layer, phase)
-        if last_read:
-            self.store.read_done(key)
-        return nbytes
 
     def _write(self, key, nbytes: int, layer: str, phase: Phase, place_bytes: int | None = None):
         """Write (part of) tensor ``key``; it is placed (buffer or DRAM) when ``place_bytes`` is
@@ -124,11 +134,30 @@ class Dataflow:
         return self.readers.get(key.producer, 0)
 
     def _fetch(self, i: int, b: int, last_read: bool):
-        """Read every input tensor of layer ``i`` for sample ``b``; returns their bytes."""
+        """Read every input tensor of layer ``i`` (one chunk) for sample ``b``; returns bytes."""
+        return (yield from self._fetch_chunk(i, b, 0, last_read))
+
+    def _fetch_chunk(self, i: int, b: int, k: int, last_read: bool):
+        """Wait for the producers' chunks that chunk ``k`` of layer ``i`` needs and read the rows
+        that are new to it (``engine.chunks``); returns their bytes. The layer's last chunk
+        releases its inputs (``last_read``: its last pass does)."""
         name, total = self.workload.layers[i].name, 0
-        for src in self.workload.inputs_of(i):
-            total += yield from self._read(TensorKey(src, b), name, PHASE, last_read)
+        last_chunk = k == self.chunks.count[i] - 1
+        for need in self.chunks.needs(i, k):
+            key = TensorKey(need.producer, b)
+            yield self._output_event(need.producer, b, need.wait_chunk)
+            nbytes = split(self.store.size_of(key), need.start, need.end, need.rows)
+            yield from self._read_bytes(key, nbytes, name, PHASE)
+            if last_read and last_chunk:
+                self.store.read_done(key)
+            total += nbytes
         return total
+
+    def _output_event(self, producer: str, b: int, k: int):
+        """The event of chunk ``k`` of a layer's output (the last chunk's: the whole tensor's)."""
+        if producer == NETWORK_INPUT or k == self.chunks.count[self.index[producer]] - 1:
+            return self._event(TensorKey(producer, b))
+        return self._event(ChunkKey(producer, b, k))
 
     def _store_output(self, i: int, b: int, nbytes: int, first_write: bool):
         """Write a layer's output: to DRAM if it leaves the chip or does not fit the buffer."""
@@ -139,26 +168,32 @@ class Dataflow:
         place = self._bytes(layer.output_elems) if first_write else None
         yield from self._write(TensorKey(layer.name, b), nbytes, layer.name, PHASE, place)
 
-    def _weighted(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int], run: Pass):
+    def _weighted(self, i: int, b: int, lm: LayerMap, copies: CopySet, run: Pass):
+        """One sample through one pass of a weighted layer, chunk after chunk: wait for and read
+        the chunk's new input rows, send them to the copies' tiles, run its MVMs, bring its
+        output rows back, store them, announce the chunk."""
         layer = self.workload.layers[i]
         name, led, fraction = layer.name, self.ledger, run.fraction
-        in_bytes = yield from self._fetch(i, b, run.last)
-        start = self.env.now
-        # Inputs go to every tile holding the layer; each column partition needs them again.
-        yield from self._to_tiles(name, PHASE, tiles, in_bytes * lm.col_parts * fraction)
-
         # Zero input bits skip their DAC conversion and device reads, where the data is known.
         activity = (layer.stats.active_fraction(self.hw.periphery.dac_bits)
                     if layer.stats is not None else 1.0)
-        yield from self._analog_mvms(name, PHASE, lm, lm.forward_read(), tiles, fraction,
-                                     self.chip.tiles, activity)
-        out_bytes = self._bytes(layer.output_elems) * fraction
-        led.move(self.env.now, Level.LOCAL_BUFFER, WRITE, math.ceil(out_bytes), name, PHASE)
-        yield from self._from_tiles(name, PHASE, tiles, out_bytes)
-        yield from self._store_output(i, b, math.ceil(out_bytes), run.first)
-        led.span(name, PHASE, start, self.env.now)
-        if run.last:
-            self._event(TensorKey(name, b)).succeed()
+        demand = lm.forward_read()
+        out_total = self._bytes(layer.output_elems)
+        for k in range(self.chunks.count[i]):
+            in_bytes = yield from self._fetch_chunk(i, b, k, run.last)
+            start = self.env.now
+            # Inputs go to every tile holding the copies; each column partition needs them again.
+            yield from self._to_tiles(name, PHASE, copies.tiles, in_bytes * lm.col_parts * fraction)
+            yield from self._analog_mvms(name, PHASE, lm, demand, copies, fraction,
+                                         self.chip.tiles, activity,
+                                         self.chunks.share(i, k, demand.mvms_per_sample))
+            out_bytes = self.chunks.share(i, k, out_total) * fraction
+            led.move(self.env.now, Level.LOCAL_BUFFER, WRITE, math.ceil(out_bytes), name, PHASE)
+            yield from self._from_tiles(name, PHASE, copies.tiles, out_bytes)
+            yield from self._store_output(i, b, math.ceil(out_bytes), run.first and k == 0)
+            led.span(name, PHASE, start, self.env.now)
+            if run.last:
+                self._output_event(name, b, k).succeed()
 
     def _over_links(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
         """Bytes between the global buffer and a layer's tiles, shared by their crossbar counts."""
@@ -174,28 +209,33 @@ class Dataflow:
         self.ledger.move(self.env.now, Level.LOCAL_BUFFER, READ, math.ceil(nbytes), name, phase)
         yield self._over_links(name, phase, tiles, nbytes)
 
-    def _analog_mvms(self, name: str, phase: Phase, lm: LayerMap, demand, tiles: dict[int, int],
-                     fraction: float, units, activity: float = 1.0):
-        """One sample's MVMs of a layer on its tiles (``units``: the tiles themselves, or the
-        separate transposed-read peripherals), then the partial sums that meet across tiles."""
-        start = self.env.now
-        mvms = math.ceil(demand.mvms_per_sample / lm.replicas)
+    def _analog_mvms(self, name: str, phase: Phase, lm: LayerMap, demand, copies: CopySet,
+                     fraction: float, units, activity: float = 1.0, sample_mvms: int | None = None):
+        """``sample_mvms`` of one sample's MVMs (all of them by default) on the copies that run
+        it, shared equally (``units``: the tiles themselves, or the separate transposed-read
+        peripherals), then the partial sums that meet across tiles."""
+        start, tiles = self.env.now, copies.tiles
+        if sample_mvms is None:
+            sample_mvms = demand.mvms_per_sample
+        mvms = math.ceil(sample_mvms / copies.count)
         parts = {t: self.timing.mvm_parts(demand, mvms, n) for t, n in tiles.items()}
         yield self.env.all_of([units[t].submit(p[0]) for t, p in parts.items()])
         _, reads, conversion = max(parts.values())  # the tile that takes longest
         self.ledger.spend(name, TimeKind.COMPUTE, reads)
         self.ledger.spend(name, TimeKind.CONVERSION, conversion)
-        self._count_mvms(name, phase, demand, fraction, start, activity)
+        self._count_mvms(name, phase, demand, fraction, start, activity, sample_mvms)
         if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
-            psum = (demand.partial_sum_adds_per_mvm * demand.mvms_per_sample * fraction
+            psum = (demand.partial_sum_adds_per_mvm * sample_mvms * fraction
                     * self.hw.periphery.partial_sum_bits / 8)
             yield self._over_links(name, phase, tiles, psum)
 
     def _count_mvms(self, name: str, phase: Phase, d, fraction: float, start: int,
-                    activity: float) -> None:
-        """Counts of one sample's MVMs; ``activity`` is the share of input slices that are not
-        zero (DAC conversions and device reads happen only for those; the ADCs convert always)."""
-        led, reads = self.ledger, d.mvms_per_sample * d.slices * fraction
+                    activity: float, mvms: int | None = None) -> None:
+        """Counts of ``mvms`` of one sample's MVMs (all by default); ``activity`` is the share of
+        input slices that are not zero (DAC conversions and device reads happen only for those;
+        the ADCs convert always)."""
+        mvms = d.mvms_per_sample if mvms is None else mvms
+        led, reads = self.ledger, mvms * d.slices * fraction
         dac = reads * d.dac_per_slice * activity
         adc = reads * d.adc_per_slice
         led.count(name, phase, Component.DAC, Action.CONVERT, round(dac))
@@ -205,17 +245,19 @@ class Dataflow:
         led.count(name, phase, Component.ADC, Action.CONVERT, round(adc))
         led.count(name, phase, Component.SHIFT_ADD, Action.OP, round(adc))
         led.count(name, phase, Component.SHIFT_ADD, Action.PARTIAL_SUM_ADD,
-                  round(d.partial_sum_adds_per_mvm * d.mvms_per_sample * fraction))
+                  round(d.partial_sum_adds_per_mvm * mvms * fraction))
         led.move(start, Level.LOCAL_BUFFER, READ, math.ceil(dac * self.hw.periphery.dac_bits / 8),
                  name, phase)
         for device, n in d.devices.items():
             led.count(name, phase, device, Action.READ, round(reads * n * activity))
 
-    def _program(self, lm: LayerMap, tiles: dict[int, int], fraction: float):
-        """Bring one pass of a layer's weights in and write them into the crossbars. Weights come
-        from DRAM through the global buffer, or, with a generation unit, the layer's bases and
-        coefficients come from DRAM into the unit's basis buffer and the unit generates them."""
+    def _program(self, lm: LayerMap, place: Placement, fraction: float):
+        """Bring one pass of a layer's weights in and write them into the crossbars of every
+        copy. Weights come from DRAM through the global buffer once, or, with a generation unit,
+        the layer's bases and coefficients come from DRAM into the unit's basis buffer and the
+        unit generates them; each copy receives its own over the links and is programmed."""
         name, phase, chip = lm.name, Phase.PROGRAM, self.chip
+        tiles, copies = place.tiles(self.mapping.crossbars_per_tile), len(place.first_slots)
         start = self.env.now
         weight_bytes = lm.weight_bytes(self.workload.weight_bits, fraction)
         plan = self.mapping.generation.get(name)
@@ -234,14 +276,14 @@ class Dataflow:
             yield from chip.dram_access(extra_bytes, READ, name, phase)
             yield from chip.buffer_access(extra_bytes, WRITE, name, phase)
             yield from chip.buffer_access(extra_bytes, READ, name, phase)
-        yield from self._to_tiles(name, phase, tiles, weight_bytes)
-        self.ledger.move(self.env.now, Level.LOCAL_BUFFER, READ, weight_bytes, name, phase)
+        yield from self._to_tiles(name, phase, tiles, weight_bytes * copies)
+        self.ledger.move(self.env.now, Level.LOCAL_BUFFER, READ, weight_bytes * copies, name, phase)
         per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
         cycles = self.timing.program_op(per_crossbar)
         yield self.env.all_of([chip.tiles[t].submit(cycles) for t in tiles])
         self.ledger.spend(name, TimeKind.PROGRAMMING, cycles)
         for device, n in lm.devices.items():
-            self._count_writes(name, device, round(n * fraction))
+            self._count_writes(name, device, round(n * fraction) * copies)
         self.ledger.span(name, phase, start, self.env.now)
 
     def _generate(self, plan, fraction: float):
@@ -264,15 +306,18 @@ class Dataflow:
         self.ledger.count(layer, Phase.PROGRAM, device, Action.DEVICES_WRITTEN, n)
 
     def _weightless(self, i: int, b: int):
+        """One sample through a vector-unit layer, chunk after chunk (as ``_weighted``)."""
         layer = self.workload.layers[i]
-        yield from self._fetch(i, b, True)
-        start = self.env.now
-        ops = layer.vector_ops
+        ops, out_total = layer.vector_ops, self._bytes(layer.output_elems)
         # The unit streams every element through its lanes even when it does no arithmetic (concat).
-        yield self.chip.vector_unit.submit(self.timing.vector_op(max(ops, layer.output_elems,
-                                                                     layer.input_elems)))
-        self.ledger.count(layer.name, PHASE, Component.VECTOR_UNIT, Action(layer.vector_action),
-                          ops)
-        yield from self._store_output(i, b, self._bytes(layer.output_elems), True)
-        self.ledger.span(layer.name, PHASE, start, self.env.now)
-        self._event(TensorKey(layer.name, b)).succeed()
+        streamed = max(ops, layer.output_elems, layer.input_elems)
+        for k in range(self.chunks.count[i]):
+            yield from self._fetch_chunk(i, b, k, True)
+            start = self.env.now
+            yield self.chip.vector_unit.submit(self.timing.vector_op(
+                self.chunks.share(i, k, streamed)))
+            self.ledger.count(layer.name, PHASE, Component.VECTOR_UNIT, Action(layer.vector_action),
+                              self.chunks.share(i, k, ops))
+            yield from self._store_output(i, b, self.chunks.share(i, k, out_total), k == 0)
+            self.ledger.span(layer.name, PHASE, start, self.env.now)
+            self._output_event(layer.name, b, k).succeed()

@@ -38,7 +38,7 @@ class Timing:
         self.adc_bank = p.adc_bank
         self.shift_add_per_cycle = p.shift_add_per_cycle
         self.parallel_devices = p.parallel_devices
-        self.write_sequence = {name: hw.write_cycles(name) for name in hw.devices}
+        self.program = hw.program_cycles
         self.pulse = {(name, action): hw.pulse_cycles(name, action) for name in hw.devices
                       for action in (Action.SET_PULSE, Action.RESET_PULSE, Action.READ)}
         if hw.generation is not None:
@@ -74,13 +74,8 @@ class Timing:
         return total, reads, conversion
 
     def program_op(self, devices_per_crossbar: dict[str, int]) -> int:
-        """Programming a tile's crossbars in parallel, ``parallel_devices`` at a time per crossbar;
-        a batch of devices takes as long as its slowest device kind."""
-        total = sum(devices_per_crossbar.values())
-        if total <= 0:
-            return 0
-        slowest = max(self.write_sequence[name] for name, n in devices_per_crossbar.items() if n)
-        return math.ceil(total / self.parallel_devices) * slowest
+        """Programming a tile's crossbars (``Hardware.program_cycles``)."""
+        return self.program(devices_per_crossbar)
 
     def pulse_op(self, pulses: dict[tuple[str, str], float], per_crossbar: float) -> int:
         """Training-time programming of a tile: each crossbar applies its share of every kind of

@@ -19,7 +19,7 @@ import math
 from hicsim.engine.dataflow import READ, WRITE, Dataflow
 from hicsim.engine.keys import ErrorKey, GradientKey, Pass, TensorKey
 from hicsim.hardware.ids import Action, Component, Level, Phase, TimeKind
-from hicsim.mapping.place import LayerMap
+from hicsim.mapping.place import CopySet, LayerMap
 from hicsim.spec.errors import single
 from hicsim.workload.model import NETWORK_INPUT
 
@@ -108,11 +108,13 @@ class TrainingFlow(Dataflow):
         producers = [p for p in self.workload.inputs_of(i) if p != NETWORK_INPUT]
         if layer.weighted:
             lm = self.mapping.layers[name]
-            tiles = self.mapping.tiles_of(lm)
+            (place,) = self.mapping.placements(lm)
+            copies = self.mapping.copies_for(lm, place, b)  # the copies its forward pass ran on
+            tiles = copies.tiles
             delta = self._error_bytes(layer.output_elems)
             yield from self._to_tiles(name, BACKWARD, tiles, delta * lm.row_parts)
             if producers:
-                yield from self._transposed(name, lm, tiles, layer)
+                yield from self._transposed(name, lm, copies, layer)
             yield from self._gradient(i, b, lm, tiles)
         else:
             yield self.chip.vector_unit.submit(self.timing.vector_op(
@@ -125,7 +127,7 @@ class TrainingFlow(Dataflow):
             self._event(key).succeed()
         self.ledger.span(name, BACKWARD, start, self.env.now)
 
-    def _transposed(self, name: str, lm: LayerMap, tiles: dict[int, int], layer):
+    def _transposed(self, name: str, lm: LayerMap, copies: CopySet, layer):
         mode = self.hw.training.backward
         if mode == "digital":  # weights read as digital copies; MACs on the vector unit
             weight_bytes = math.ceil(layer.weights * self.workload.weight_bits / 8)
@@ -137,8 +139,9 @@ class TrainingFlow(Dataflow):
             units = self.chip.tiles if mode == "shared" else self.chip.backward_units
             demand = lm.backward_read(self.error_bits, self.hw.periphery.dac_bits,
                                       self.hw.crossbar_rows)
-            yield from self._analog_mvms(name, BACKWARD, lm, demand, tiles, 1.0, units)
-        yield from self._from_tiles(name, BACKWARD, tiles, self._error_bytes(layer.input_elems))
+            yield from self._analog_mvms(name, BACKWARD, lm, demand, copies, 1.0, units)
+        yield from self._from_tiles(name, BACKWARD, copies.tiles,
+                                    self._error_bytes(layer.input_elems))
 
     def _gradient(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int]):
         """Outer products of the kept inputs and this sample's errors, summed over the batch in

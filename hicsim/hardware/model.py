@@ -89,6 +89,7 @@ class Hardware:
     generation: Optional[GenerationUnitModel]
     training: TrainingUnits
     weight_residency: str  # auto or streamed
+    policy: Any  # the validated ``mapping`` section: replication, chunk rows
 
     def level(self, level: Level) -> MemoryLevel:
         for m in self.memory:
@@ -99,6 +100,15 @@ class Hardware:
     def write_cycles(self, device: str) -> int:
         """Cycles to write one ``device`` from scratch."""
         return to_cycles(self.devices[device].write_time(), self.clock_hz)
+
+    def program_cycles(self, devices_per_crossbar: dict[str, int]) -> int:
+        """Programming a tile's crossbars in parallel, ``parallel_devices`` at a time per
+        crossbar; a batch of devices takes as long as its slowest device kind."""
+        total = sum(devices_per_crossbar.values())
+        if total <= 0:
+            return 0
+        slowest = max(self.write_cycles(name) for name, n in devices_per_crossbar.items() if n)
+        return math.ceil(total / self.periphery.parallel_devices) * slowest
 
     def pulse_cycles(self, device: str, action: Action) -> int:
         return to_cycles(self.devices[device].pulse_times()[action], self.clock_hz)
@@ -141,4 +151,4 @@ def build_hardware(arch: Arch) -> Hardware:
             t.accumulator, Level(t.accumulator.location) if t.accumulator is not None else None,
             arch.training.backward, Level(arch.training.activation_store),
             arch.training.gradient_unit.macs_per_cycle),
-        weight_residency=c.weight_residency)
+        weight_residency=c.weight_residency, policy=arch.mapping)

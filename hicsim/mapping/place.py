@@ -1,4 +1,5 @@
-"""Map each weighted layer onto crossbars and tiles; decide resident or streamed weights.
+"""Map each weighted layer onto crossbars and tiles; decide resident or streamed weights, and how
+many copies of each layer the spare crossbars hold.
 
 A layer's weight matrix is ``groups`` blocks of ``rows x cols`` (rows = C/g * R * S, cols = K/g).
 A block larger than a crossbar splits into row partitions (their partial sums are added
@@ -7,15 +8,33 @@ crossbar, as in depthwise convolutions, pack block-diagonally so that one read s
 
 Crossbars are numbered as slots (tile = slot // crossbars per tile) and layers are packed into
 consecutive slots, so small layers share tiles and contend for them. When every layer fits at
-once the weights stay resident (PCM is non-volatile: programmed once, not per inference) and
-spare slots replicate the layers with the most work. When they do not fit, weights stream from
-DRAM: each layer is programmed before it runs, in passes of at most the whole chip.
+once the weights stay resident (PCM is non-volatile: programmed once, not per inference). When
+they do not fit, weights stream from DRAM: each layer is programmed before it runs, in passes of
+at most the whole chip.
+
+Replication (``mapping.replication: balance``, the spec's default) puts spare crossbars to work:
+
+- resident: spare slots hold copies of the layer with the most MVMs x input slices per copy over
+  the batch (the pipeline runs at its slowest layer's pace, ISAAC's balancing), one copy at a
+  time while a copy fits; beyond one sample's MVMs (a classifier at batch > 1) whole sets of
+  ``mvms_per_sample`` copies are added, each set on whole tiles of its own (taken from the top
+  slots down) serving its own samples;
+- streamed: a layer's last pass (the only one that leaves crossbars free) is copied into the
+  free slots, as many copies as fit, no more than its MVMs over the batch, and no more than
+  make one copy's reads (MVMs x batch x slices x read cycles, a lower bound of its time) as
+  short as the pass's programming (``Hardware.program_cycles``): beyond that, copies cost
+  programming energy for little time.
+
+A sample's MVMs are shared by ``min(copies, mvms_per_sample)`` copies (``Mapping.copies_for``);
+a copy takes its share of the inputs, so input bytes do not grow with copies; every copy is
+programmed.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from hicsim.generation.plan import LayerPlan, plan_network
 from hicsim.hardware.model import Hardware
@@ -57,8 +76,8 @@ class LayerMap:
     reference_columns: int
     busiest_crossbar_columns: int  # active columns on the fullest crossbar (sets ADC time)
     devices: dict[str, int]  # devices holding the weights, by device name (one replica)
-    replicas: int = 1
-    first_slots: tuple[int, ...] = (0,)  # first crossbar slot of each replica (resident)
+    replicas: int = 1  # copies (streamed: of its last pass)
+    first_slots: tuple[int, ...] = (0,)  # first crossbar slot of each copy
 
     def forward_read(self) -> "ReadDemand":
         """x . W: inputs drive rows; every device column of every row partition is converted."""
@@ -105,26 +124,59 @@ class Mapping:
     def crossbars_used(self) -> int:
         return sum(m.crossbars * m.replicas for m in self.layers.values())
 
-    def tiles_of(self, layer: LayerMap, crossbars: int | None = None) -> dict[int, int]:
-        """Tile -> crossbars that ``layer`` (all replicas) occupies on it. Streamed passes start at
-        slot 0 and use ``crossbars`` slots."""
-        if self.mode == "streamed":
-            blocks = [(0, crossbars if crossbars is not None else layer.crossbars)]
-        else:
-            blocks = [(first, layer.crossbars) for first in layer.first_slots]
-        out: dict[int, int] = {}
-        for first, count in blocks:
-            for slot in range(first, first + count):
-                tile = slot // self.crossbars_per_tile
-                out[tile] = out.get(tile, 0) + 1
-        return out
+    def placements(self, layer: LayerMap) -> list["Placement"]:
+        """Where each run of ``layer`` sits: the resident copies; or per streamed pass, its
+        crossbars from slot 0 (full passes: one copy of the whole chip; the last pass: the
+        layer's copies)."""
+        if self.mode == "resident":
+            return [Placement(layer.crossbars, layer.first_slots)]
+        full, rest = divmod(layer.crossbars, self.slots)
+        return ([Placement(self.slots, (0,))] * full
+                + ([Placement(rest, layer.first_slots)] if rest else []))
+
+    def tiles_of(self, layer: LayerMap) -> dict[int, int]:
+        """Tile -> crossbars that ``layer`` occupies on it (every copy; streamed: its largest
+        pass)."""
+        return max((p.tiles(self.crossbars_per_tile) for p in self.placements(layer)),
+                   key=lambda t: sum(t.values()))
+
+    def copies_for(self, layer: LayerMap, place: "Placement", sample: int) -> "CopySet":
+        """The copies of ``place`` that run ``sample``: ``min(copies, mvms_per_sample)`` of
+        them share its MVMs; with more copies than that, sets of copies take samples in turn."""
+        copies = len(place.first_slots)
+        per_sample = min(copies, max(1, layer.mvms_per_sample))
+        group = sample % (copies // per_sample)
+        firsts = place.first_slots[group * per_sample:(group + 1) * per_sample]
+        return CopySet(Placement(place.crossbars, firsts).tiles(self.crossbars_per_tile),
+                       per_sample)
 
     def passes(self, layer: LayerMap) -> list[int]:
         """Crossbars per programming pass (streamed mode); one pass when resident."""
-        if self.mode == "resident":
-            return [layer.crossbars]
-        full, rest = divmod(layer.crossbars, self.slots)
-        return [self.slots] * full + ([rest] if rest else [])
+        return [p.crossbars for p in self.placements(layer)]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One run of a layer's weights: ``crossbars`` per copy, each copy from its first slot."""
+
+    crossbars: int
+    first_slots: tuple[int, ...]
+
+    def tiles(self, crossbars_per_tile: int) -> dict[int, int]:
+        """Tile -> crossbars of these copies on it."""
+        out: dict[int, int] = {}
+        for first in self.first_slots:
+            for slot in range(first, first + self.crossbars):
+                tile = slot // crossbars_per_tile
+                out[tile] = out.get(tile, 0) + 1
+        return out
+
+
+class CopySet(NamedTuple):
+    """The copies that run one sample's MVMs: their tiles (tile -> crossbars) and how many."""
+
+    tiles: dict[int, int]
+    count: int
 
 
 def map_layer(hw: Hardware, index: int, layer, input_bits: int) -> LayerMap:
@@ -159,18 +211,32 @@ def map_workload(hw: Hardware, workload: Workload) -> Mapping:
             for i, layer in enumerate(workload.layers) if layer.weighted]
     needed = sum(m.crossbars for m in maps)
     plans = _generation_plans(hw, workload)
+    balance = hw.policy.replication == "balance"
     if needed > slots or hw.weight_residency == "streamed":
+        copied = [_stream_copies(hw, m, slots, workload.batch) if balance else m for m in maps]
         return Mapping("streamed", slots, hw.crossbars_per_tile, hw.weights,
-                       {m.name: m for m in maps}, plans)
-    replicas = _replicate(maps, slots - needed)
-    placed, next_slot = {}, 0
+                       {m.name: m for m in copied}, plans)
+    tile = hw.crossbars_per_tile
+    replicas = (_replicate(maps, slots - needed, workload.batch, tile) if balance
+                else {m.name: 1 for m in maps})
+    # Copies that share a sample's MVMs are packed in order after the layer before; the sets
+    # that serve other samples take whole tiles from the top, so their samples do not queue
+    # on one tile (a tile serves one operation at a time).
+    placed, next_slot, top = {}, 0, slots
     for m in maps:
-        firsts = []
-        for _ in range(replicas[m.name]):
-            firsts.append(next_slot)
-            next_slot += m.crossbars
+        per_sample = min(replicas[m.name], max(1, m.mvms_per_sample))
+        firsts = [next_slot + j * m.crossbars for j in range(per_sample)]
+        next_slot += per_sample * m.crossbars
+        for _ in range(replicas[m.name] // per_sample - 1):
+            top -= _whole_tiles(per_sample * m.crossbars, tile)
+            firsts += [top + j * m.crossbars for j in range(per_sample)]
         placed[m.name] = m.with_replicas(replicas[m.name], tuple(firsts))
-    return Mapping("resident", slots, hw.crossbars_per_tile, hw.weights, placed, plans)
+    return Mapping("resident", slots, tile, hw.weights, placed, plans)
+
+
+def _whole_tiles(crossbars: int, per_tile: int) -> int:
+    """Slots of the whole tiles that ``crossbars`` take."""
+    return math.ceil(crossbars / per_tile) * per_tile
 
 
 def _generation_plans(hw: Hardware, workload: Workload) -> dict[str, LayerPlan]:
@@ -187,16 +253,36 @@ def _generation_plans(hw: Hardware, workload: Workload) -> dict[str, LayerPlan]:
                      "generation") from None
 
 
-def _replicate(maps: list[LayerMap], spare: int) -> dict[str, int]:
-    """Give spare crossbars to the layer whose per-replica work (MVMs x slices) is largest,
-    as long as a whole replica fits: the pipeline is as fast as its slowest layer."""
+def _replicate(maps: list[LayerMap], spare: int, batch: int, per_tile: int) -> dict[str, int]:
+    """Give spare crossbars to the layer whose work per copy (MVMs x slices over the copies) is
+    largest, as long as a whole copy fits: the pipeline is as fast as its slowest layer. Up to
+    one sample's MVMs, one copy at a time; beyond, a whole set of ``mvms_per_sample`` copies on
+    tiles of its own (one more sample served at once), up to the batch."""
     replicas = {m.name: 1 for m in maps}
-    candidates = [m for m in maps if m.mvms_per_sample > 1]
+    candidates = [m for m in maps if m.mvms_per_sample * batch > 1]
     while candidates:
         best = max(candidates, key=lambda m: (m.mvms_per_sample * m.slices / replicas[m.name], -m.index))
-        if best.crossbars > spare or replicas[best.name] >= best.mvms_per_sample:
+        have, mvms = replicas[best.name], best.mvms_per_sample
+        step, cost = ((1, best.crossbars) if have < mvms
+                      else (mvms, _whole_tiles(mvms * best.crossbars, per_tile)))
+        if cost > spare or have + step > mvms * batch:
             candidates.remove(best)
             continue
-        replicas[best.name] += 1
-        spare -= best.crossbars
+        replicas[best.name] += step
+        spare -= cost
     return replicas
+
+
+def _stream_copies(hw: Hardware, m: LayerMap, slots: int, batch: int) -> LayerMap:
+    """Copies of a streamed layer's last pass in the slots it leaves free (module docstring)."""
+    rest = m.crossbars % slots
+    if not rest:
+        return m
+    work = m.mvms_per_sample * batch
+    reads = work * m.slices * hw.periphery.read_cycles
+    program = hw.program_cycles({d: math.ceil(n / m.crossbars) for d, n in m.devices.items()})
+    wanted = math.ceil(reads / program) if program else work
+    copies = max(1, min(slots // rest, work, wanted))
+    if copies > m.mvms_per_sample:  # whole sets of copies, each serving its own samples
+        copies -= copies % m.mvms_per_sample
+    return m.with_replicas(copies, tuple(j * rest for j in range(copies)))

@@ -147,7 +147,7 @@ STATIC_LAYER = "(chip)"
 def _mapping_table(mapping: Mapping) -> pd.DataFrame:
     rows = []
     for lm in mapping.layers.values():
-        tiles = mapping.tiles_of(lm, min(lm.crossbars, mapping.slots))
+        tiles = mapping.tiles_of(lm)
         rows.append(dict(layer=lm.name, groups=lm.groups, rows=lm.rows, cols=lm.cols,
                          row_parts=lm.row_parts, col_parts=lm.col_parts,
                          groups_per_crossbar=lm.groups_per_crossbar, crossbars=lm.crossbars,

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from hicsim.spec.attention import ActivationMatmul, FunctionCosts
 from hicsim.spec.device_kinds import SPEC_MODELS, DeviceSpec
 from hicsim.spec.generation import GenerationUnit
+from hicsim.spec.mapping_policy import MappingPolicy
 from hicsim.spec.memory import Memory
 from hicsim.spec.physical import (ConverterRating, CrossbarPhysics, FixedComponent, Rated, SampleHold,
                                   Technology)
@@ -257,6 +258,7 @@ class Arch(Strict):
     tile: Tile
     generation: Optional[GenerationUnit] = None
     training: Training = Training()
+    mapping: MappingPolicy = MappingPolicy()
     technology: Technology = Technology()
     rated: Rated = Rated()
     fixed: Dict[str, FixedComponent] = Field(default_factory=dict)

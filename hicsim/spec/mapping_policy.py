@@ -1,0 +1,25 @@
+"""Spec of how the mapping uses the chip beyond one copy of each layer, and how finely the engine
+pipelines a layer's work (``mapping:`` in an arch spec)."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from hicsim.spec.quantities import PositiveInt, Strict
+
+
+class MappingPolicy(Strict):
+    replication: Literal["none", "balance"] = Field(
+        default="balance",
+        description="balance: spare crossbars hold copies of the layers that bound the pipeline "
+                    "(resident: ISAAC's balancing, the layer with the most MVMs per copy first; "
+                    "streamed: each pass's layer, until a copy's MVMs take no longer than the "
+                    "pass's programming); copies are programmed and take their share of the "
+                    "inputs. none: one copy of each layer")
+    chunk_rows: Optional[PositiveInt] = Field(
+        default=None,
+        description="intra-layer pipelining: output rows of a feature map per engine operation; a "
+                    "layer starts a chunk once its producers have written the input rows it "
+                    "needs. Omitted: a layer waits for its whole inputs")
