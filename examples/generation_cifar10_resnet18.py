@@ -6,7 +6,7 @@
 ``--data``: an ``.npz`` with ``x_train, y_train, x_test, y_test`` (images (N, 32, 32, 3) as
 CIFAR-10 ships, or (N, 3, 32, 32); the format ``hicsim train --dataset`` reads). Nothing is
 downloaded. The network is torchvision's ResNet-18 with the CIFAR stem (3x3 conv, no max pool),
-module for module the zoo's ``resnet18_cifar10``, so the zoo's layers plan it. It is trained
+``hicsim.torch.models.resnet18_cifar``, module for module the zoo's ``resnet18_cifar10``, so the zoo's layers plan it. It is trained
 (SGD, momentum 0.9, cosine learning rate, random crops and flips), or loaded from
 ``--checkpoint`` if that file exists (and saved there after training otherwise). Then, for each
 tuple under the published accounting convention, every conv and the classifier are fitted (SVD /
@@ -27,47 +27,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from hicsim.generation.accuracy import accuracy_text, accuracy_with_generation, tuple_specs
+from hicsim.torch.models import resnet18_cifar
 from hicsim.train.data import load_dataset
 from hicsim.workload import zoo
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "arch_specs" / "hic_pcm_generation.yaml"
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, inplanes: int, planes: int, stride: int):
-        super().__init__()
-        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.downsample = None
-        if stride != 1 or inplanes != planes:
-            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False),
-                                            nn.BatchNorm2d(planes))
-
-    def forward(self, x):
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        return F.relu(out + (x if self.downsample is None else self.downsample(x)))
-
-
-class ResNet18Cifar(nn.Module):
-    def __init__(self, num_classes: int = 10):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        inplanes = 64
-        for i, planes in enumerate((64, 128, 256, 512), start=1):
-            stride = 1 if i == 1 else 2
-            setattr(self, f"layer{i}", nn.Sequential(BasicBlock(inplanes, planes, stride),
-                                                     BasicBlock(planes, planes, 1)))
-            inplanes = planes
-        self.fc = nn.Linear(512, num_classes)
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
 def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -162,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
                          f"10 classes), got {data.input_shape} and {data.classes} classes")
     x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
     x_test, y_test = torch.from_numpy(data.x_test), torch.from_numpy(data.y_test)
-    model = ResNet18Cifar()
+    model = resnet18_cifar(classes=10)
     if args.checkpoint and Path(args.checkpoint).is_file():
         model.load_state_dict(torch.load(args.checkpoint, weights_only=True))
     else:

@@ -13,7 +13,7 @@ from hicsim.atomic import check_writable
 from hicsim.cli.common import add_max_hours, add_overrides, overrides_of
 from hicsim.spec import load_arch
 from hicsim.spec.errors import single
-from hicsim.train.models import MODELS
+from hicsim.train.models import MODELS, TORCH_MODELS
 from hicsim.train.run import RunConfig
 from hicsim.train.stores import ALL_RULES, default_rule
 from hicsim.train.study import Study, run_study
@@ -22,7 +22,13 @@ from hicsim.train.study import Study, run_study
 def register(sub) -> None:
     p = sub.add_parser("train", help="train a network on simulated PCM crossbars and measure it")
     p.add_argument("arch", help="architecture spec (YAML)")
-    p.add_argument("--model", required=True, help=f"one of {', '.join(MODELS)}")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help=f"a built-in numpy model ({', '.join(MODELS)}) or a "
+                                        f"PyTorch one ({', '.join(TORCH_MODELS)}; the torch extra)")
+    source.add_argument("--torch", metavar="MODULE:FACTORY",
+                        help="a PyTorch network: FACTORY() from MODULE (the current directory "
+                             "first on the path), called with those of in_channels, classes / "
+                             "num_classes and width it takes; converted with hicsim.torch")
     p.add_argument("--dataset", default="digits",
                    help="digits (scikit-learn's 8x8 digits) or a .npz with x_train, y_train, "
                         "x_test, y_test")
@@ -96,7 +102,8 @@ def _step_time(text: str) -> float | str:
 
 def _command(args, rule: str, widths: tuple[float, ...]) -> str:
     """The canonical command line that reproduces this study (every option spelt out)."""
-    words = ["hicsim", "train", args.arch, "--model", args.model, "--dataset", args.dataset,
+    source = ["--torch", args.torch] if args.torch else ["--model", args.model]
+    words = ["hicsim", "train", args.arch, *source, "--dataset", args.dataset,
              "--epochs", str(args.epochs), "--seed", str(args.seed), "--batch", str(args.batch),
              "--lr", f"{args.lr:g}", "--momentum", f"{args.momentum:g}", "--rule", rule,
              "--width", ",".join(f"{w:g}" for w in widths), "--step-time", args.step_time]
@@ -106,6 +113,8 @@ def _command(args, rule: str, widths: tuple[float, ...]) -> str:
 
 def run(args) -> int:
     check_numbers(args)
+    if args.torch is not None and not all(args.torch.partition(":")[::2]):
+        raise single("--torch", f"expected module:factory, e.g. mynets:resnet18, got {args.torch!r}")
     widths = _widths(args.width)
     check_writable(args.out, "--out", directory=True)
     arch = load_arch(args.arch, overrides_of(args.overrides))
@@ -115,7 +124,7 @@ def run(args) -> int:
         if not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:
             raise single("--threads", f"must be in [1, {numba.config.NUMBA_NUM_THREADS}], got {args.threads}")
         numba.set_num_threads(args.threads)
-    config = RunConfig(model=args.model, dataset=args.dataset, rule=rule, width=widths[0],
+    config = RunConfig(model=args.torch or args.model, dataset=args.dataset, rule=rule, width=widths[0],
                        epochs=args.epochs, seed=args.seed, batch=args.batch, lr=args.lr,
                        momentum=args.momentum)
     study = Study(arch_path=args.arch, arch=arch, config=config, widths=widths,

@@ -55,17 +55,31 @@ class DigitalParams(Layer):
             self.velocity[k][...] = state[f"velocity.{k}"]
 
 
+def he_init(rng: np.random.Generator, inputs: int, outputs: int) -> tuple[np.ndarray, float]:
+    """He initialisation for ReLU networks, clipped at 2 std, and the devices' range w_max
+    (``W_MAX_STDS`` std): (weights (inputs, outputs), w_max)."""
+    std = math.sqrt(2.0 / inputs)
+    w = np.clip(rng.standard_normal((inputs, outputs)) * std, -2 * std, 2 * std)
+    return w, W_MAX_STDS * std
+
+
 class WeightLayer(DigitalParams):
-    """y = x . W + b with W (inputs, outputs) on a store and the bias b digital."""
+    """y = x . W + b with W (inputs, outputs) on a store and the bias b digital.
+
+    The weights are ``init`` = (weights, w_max) when given (a converted network's own), else
+    drawn by ``he_init`` from ``rng``. The transposed read follows the spec's
+    ``training.backward``: on the crossbar (``shared`` / ``separate``: the same devices and
+    converters either way) or, with ``digital``, from the digital copy of the effective weights.
+    This class is the one implementation of a weight layer's analog forward, backward and
+    update: ``hicsim.torch``'s modules call it."""
 
     def __init__(self, name: str, inputs: int, outputs: int, arch, rule: str,
-                 rng: np.random.Generator, seed: int, bias: bool = True):
+                 rng: np.random.Generator | None, seed: int, bias: bool = True, *, init=None):
         super().__init__({"bias": np.zeros(outputs, np.float32)} if bias else {})
         self.name, self.rule = name, rule
-        std = math.sqrt(2.0 / inputs)  # He initialisation (ReLU networks)
-        w = np.clip(rng.standard_normal((inputs, outputs)) * std, -2 * std, 2 * std)
-        self.w_max = W_MAX_STDS * std
+        w, self.w_max = init if init is not None else he_init(rng, inputs, outputs)
         self.store = make_store(arch, rule, w, self.w_max, seed)
+        self.digital_backward = arch is not None and arch.training.backward == "digital"
         self.weight_velocity = np.zeros((inputs, outputs), np.float32)
         self._x = self._delta = None
 
@@ -85,10 +99,14 @@ class WeightLayer(DigitalParams):
         self._delta = np.ascontiguousarray(delta, dtype=np.float32)
         if "bias" in self.params:
             self.grads["bias"][...] = delta.sum(axis=0)
+        if self.digital_backward:
+            return self._delta @ self.store.weights.T
         return self.store.backward(self._delta).astype(np.float32)
 
     def update(self, lr: float, momentum: float) -> int:
         super().update(lr, momentum)
+        if self._x is None or self._delta is None:
+            raise RuntimeError(f"{self.name}: update needs a forward and a backward pass first")
         return apply_gradient(self.store, self.rule, self._x, self._delta, lr, momentum,
                               self.weight_velocity)
 
@@ -114,9 +132,9 @@ class Conv2d(WeightLayer):
     """A square-kernel convolution as im2col patches times the crossbar."""
 
     def __init__(self, name, in_channels, out_channels, kernel, arch, rule, rng, seed, *,
-                 stride=1, padding=0, bias=True):
+                 stride=1, padding=0, bias=True, init=None):
         super().__init__(name, in_channels * kernel * kernel, out_channels, arch, rule, rng, seed,
-                         bias)
+                         bias, init=init)
         self.kernel, self.stride, self.padding = kernel, stride, padding
         self._shape = None
 

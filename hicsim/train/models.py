@@ -1,6 +1,7 @@
 """Models: an MLP, a small CNN and a small residual network with ResNet-32's block structure
 (3 stages of basic blocks, 16/32/64 channels x width, identity shortcuts with stride-2
-subsampling and zero-padded channels, "option A"), at a depth a CPU trains in minutes.
+subsampling and zero-padded channels, "option A"), at a depth a CPU trains in minutes. ResNet-32
+itself is a PyTorch model (``hicsim.torch.models``) trained through ``hicsim.torch``.
 
 A model is a ``Sequential`` of layers; weight layers get names (``conv1``, ``stage2.block1.conv2``,
 ``fc``) that the wear tables and rate files use. Every weight layer's initial weights and store
@@ -15,6 +16,7 @@ from hicsim.train.layers import (BatchNorm2d, Conv2d, Flatten, GlobalAvgPool, La
                                  MaxPool2d, ReLU)
 
 MODELS = ("mlp", "cnn", "resnet")
+TORCH_MODELS = ("resnet32", "resnet18_cifar")  # hicsim.torch.models, trained through hicsim.torch
 RESNET_BLOCKS_PER_STAGE = 1  # ResNet-32 has 5; 1 keeps its structure at a CPU-sized depth
 
 
@@ -71,6 +73,11 @@ class BasicBlock(Sequential):
         return out
 
 
+def layer_seed(seed: int, k: int) -> int:
+    """The store seed of a network's k-th weight layer (from 1, in construction order)."""
+    return int(np.random.SeedSequence([seed, 2, k]).generate_state(1)[0])
+
+
 class ModelBuilder:
     """Creates weight layers with seeds and names derived in order from the model seed."""
 
@@ -82,7 +89,7 @@ class ModelBuilder:
 
     def _next_seed(self) -> int:
         self._layers += 1
-        return int(np.random.SeedSequence([self._seed, 2, self._layers]).generate_state(1)[0])
+        return layer_seed(self._seed, self._layers)
 
     def linear(self, name, inputs, outputs):
         return Linear(name, inputs, outputs, self.arch, self.rule, self.rng, self._next_seed())
@@ -129,3 +136,13 @@ def _resnet(b: ModelBuilder, in_channels: int, classes: int, width: float) -> Se
             cin = cout
     layers += [GlobalAvgPool(), b.linear("fc", cin, classes)]
     return Sequential(layers)
+
+
+def build_network(name: str, input_shape: tuple, classes: int, width: float, arch, rule: str,
+                  seed: int):
+    """A built-in numpy model (``MODELS``), or a PyTorch network converted onto the devices
+    (``hicsim.torch.network``: ``TORCH_MODELS`` or ``module:factory``)."""
+    if name in MODELS:
+        return build_model(name, input_shape, classes, width, arch, rule, seed)
+    from hicsim.torch.network import build_network as build_torch  # the torch extra, only here
+    return build_torch(name, input_shape, classes, width, arch, rule, seed)

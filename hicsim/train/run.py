@@ -20,7 +20,7 @@ from hicsim.spec.errors import single
 from hicsim.train.checkpoint import load_checkpoint, save_checkpoint
 from hicsim.train.data import Dataset
 from hicsim.train.layers import softmax_cross_entropy
-from hicsim.train.models import build_model
+from hicsim.train.models import build_network
 from hicsim.train.wear import wear_counts
 
 EVAL_BATCH = 256
@@ -47,7 +47,7 @@ class RunConfig:
 class TrainingRun:
     def __init__(self, config: RunConfig, arch, data: Dataset):
         self.config, self.data = config, data
-        self.model = build_model(config.model, data.input_shape, data.classes, config.width, arch,
+        self.model = build_network(config.model, data.input_shape, data.classes, config.width, arch,
                                  config.rule, config.seed)
         self.order_rng = np.random.default_rng([config.seed, 3])
         self.epoch, self.steps, self.history = 0, 0, []

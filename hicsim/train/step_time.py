@@ -65,7 +65,10 @@ def training_workload(model: Sequential, input_shape: tuple[int, ...], batch: in
     rates of ``rates_path`` (transferred by weight count: the file's per-layer rates may name
     another network's layers)."""
     layers: list = []
-    _layers(model, tuple(input_shape), layers)
+    if isinstance(model, Sequential):
+        _layers(model, tuple(input_shape), layers)
+    else:  # a PyTorch network (hicsim.torch.network): traced by the torch exporter
+        layers = model.workload_layers(tuple(input_shape))
     workload = Workload(version=1, name=name, batch=batch, layers=layers,
                         source=f"hicsim train model {name}")
     rates = load_rates(rates_path)

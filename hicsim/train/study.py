@@ -13,9 +13,8 @@ from hicsim.kernels import blas_single_threaded
 from hicsim.spec.errors import single
 from hicsim.train.data import load_dataset
 from hicsim.train.drift import drift_table
-from hicsim.train.models import MODELS
+from hicsim.train.models import MODELS, TORCH_MODELS, build_network
 from hicsim.train.report import RunResult, write_results
-from hicsim.train.models import build_model
 from hicsim.train.run import RunConfig, TrainingRun
 from hicsim.train.step_time import AUTO, default_rates_path, simulated_step_time
 from hicsim.train.stores import ALL_RULES
@@ -47,8 +46,7 @@ class Study:
 def check_study(study: Study) -> None:
     """Everything the runs need, checked before any training starts (``InputError``)."""
     c, src = study.config, study.arch_path
-    if c.model not in MODELS:
-        raise single("--model", f"unknown model {c.model!r}; known: {', '.join(MODELS)}")
+    check_model(c.model)
     if c.rule not in ALL_RULES:
         raise single("--rule", f"unknown rule {c.rule!r}; known: {', '.join(ALL_RULES)}")
     if c.rule == "hic" and study.arch.tile.accumulator is None:
@@ -71,6 +69,22 @@ def check_study(study: Study) -> None:
                                     "root), or give the step time in seconds")
 
 
+def check_model(name: str) -> None:
+    """A built-in model, or a PyTorch one with torch importable (the factory itself is imported
+    and checked when the run builds it)."""
+    if name in MODELS:
+        return
+    torch_source = name in TORCH_MODELS or ":" in name
+    if not torch_source:
+        raise single("--model", f"unknown model {name!r}; known: {', '.join(MODELS + TORCH_MODELS)}")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise single("--torch" if ":" in name else "--model",
+                     f"{name} is a PyTorch network: install the torch extra "
+                     "(pip install 'hicsim[torch]')") from None
+
+
 def run_study(study: Study) -> list[RunResult]:
     check_study(study)
     data = load_dataset(study.config.dataset)
@@ -91,7 +105,7 @@ def step_time_of(study: Study, config: RunConfig, data) -> float:
         return float(study.step_time)
     if config.rule == "fp32":
         return 0.0
-    model = build_model(config.model, data.input_shape, data.classes, config.width, study.arch,
+    model = build_network(config.model, data.input_shape, data.classes, config.width, study.arch,
                         config.rule, config.seed)
     return simulated_step_time(study.arch, model, data.input_shape, config.batch,
                                default_rates_path(study.arch), f"{config.model}_{config.tag}")

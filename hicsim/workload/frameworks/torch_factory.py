@@ -6,6 +6,7 @@ the ``nn.Module``, and trace it on a seeded random input of the given shape, or 
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from typing import Sequence
 
@@ -21,7 +22,9 @@ from hicsim.workload.model import Workload
 EXAMPLE_SEED = 0  # the example input is random but the same every run
 
 
-def load_factory(spec: str) -> nn.Module:
+def load_factory(spec: str, offered: dict | None = None, required: tuple[str, ...] = ()) -> nn.Module:
+    """``factory()`` of ``module:factory``, called with those keyword arguments of ``offered``
+    that its signature names; a name in ``required`` that it does not name is an error."""
     module_name, sep, factory_name = spec.partition(":")
     if not sep or not module_name or not factory_name:
         raise single(spec, "expected module:factory, e.g. mynets:resnet18")
@@ -34,11 +37,29 @@ def load_factory(spec: str) -> nn.Module:
     factory = getattr(module, factory_name, None)
     if not callable(factory):
         raise single(spec, f"{module_name} has no callable {factory_name}")
-    model = factory()
+    kwargs = _accepted(spec, factory, offered or {}, required)
+    try:
+        model = factory(**kwargs)
+    except Exception as exc:  # the user's code: any error is theirs, reported as input
+        raise single(spec, f"{factory_name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) "
+                           f"failed: {type(exc).__name__}: {exc}") from None
     if not isinstance(model, nn.Module):
         raise single(spec, f"{factory_name}() returned {type(model).__name__}, not a "
                            f"torch.nn.Module")
     return model
+
+
+def _accepted(spec: str, factory, offered: dict, required: tuple[str, ...]) -> dict:
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # a builtin or C callable: offer nothing
+        params = {}
+    taken = {k: v for k, v in offered.items()
+             if k in params and params[k].kind in (params[k].POSITIONAL_OR_KEYWORD, params[k].KEYWORD_ONLY)}
+    missing = [k for k in required if k not in taken]
+    if missing:
+        raise single(spec, f"the factory takes no {', '.join(missing)} keyword argument")
+    return taken
 
 
 def from_torch_factory(spec: str, input_shape: Sequence[int] | None = None,
