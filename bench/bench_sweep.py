@@ -30,7 +30,7 @@ def write_sweep(directory: Path, points: int) -> Path:
             "chip.tiles": {"low": 16, "high": 512, "integer": True, "log": True},
             "tile.adc.bits": {"choices": [4, 5, 6, 7, 8]},
             "tile.crossbar.rows": {"choices": [128, 256, 512]},
-            "chip.dram.bandwidth": {"low": 12.8, "high": 102.4, "unit": "GB/s", "log": True}}},
+            "memory.dram.channel_bandwidth": {"low": 12.8, "high": 102.4, "unit": "GB/s", "log": True}}},
     }
     path = directory / "bench.yaml"
     path.write_text(yaml.safe_dump(sweep, sort_keys=False))

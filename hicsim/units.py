@@ -144,6 +144,11 @@ def to_cycles(seconds: float, clock_hz: float) -> int:
     return max(0, int(math.ceil(c - 1e-9 * max(1.0, c))))
 
 
+def per_cycle(per_second: float, clock_hz: float) -> float:
+    """A rate per second (bytes per second) -> per clock cycle."""
+    return per_second / clock_hz
+
+
 def to_seconds(cycles: int | float, clock_hz: float) -> float:
     """Clock cycles -> seconds (reports only)."""
     return cycles / clock_hz

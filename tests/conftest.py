@@ -35,3 +35,18 @@ def hic():
 @pytest.fixture
 def small_net() -> Workload:
     return Workload.model_validate(SMALL_NET)
+
+
+def error_path(override_path: str, data: dict) -> str:
+    """How an error names the key an override path addresses: items of a named list (memory
+    levels, layers) show their index and name, ``memory[1](global_buffer).capacity``."""
+    out, node = [], data
+    for key in override_path.split("."):
+        if isinstance(node, list):
+            i = next(i for i, item in enumerate(node) if item.get("name") == key)
+            out.append(f"[{i}]({key})")
+            node = node[i]
+        else:
+            out.append(("." if out else "") + key)
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(out)

@@ -120,7 +120,7 @@ def test_read_energy_follows_the_encoding():
 def test_explicit_spec_values_override_models_exactly():
     arch = load_arch(HIC, {"tile.adc.energy": "1.7 pJ", "tile.adc.area": "900 um^2",
                            "devices.pcm_ml.read_energy": "33 fJ",
-                           "tile.local_buffer.leakage": "1 mW", "tile.shift_add.energy": "0.07 pJ"})
+                           "memory.local_buffer.leakage": "1 mW", "tile.shift_add.energy": "0.07 pJ"})
     costs = costed_actions(arch)
     t = arch.tile
     assert costs[("adc", "convert")] == (t.adc.energy, "spec") and t.adc.energy == pytest.approx(1.7e-12)

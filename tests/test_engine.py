@@ -33,19 +33,19 @@ def test_total_energy_is_the_sum_of_its_parts(hic, small_net):
 
 @pytest.mark.parametrize("capacity", ["4 MiB", "6 KiB", "1 KiB"])
 def test_buffer_bytes_in_equal_bytes_out_plus_resident(small_net, capacity):
-    arch = load_arch(HIC, {"chip.global_buffer.capacity": capacity})
+    arch = load_arch(HIC, {"memory.global_buffer.capacity": capacity})
     r = simulate(arch, small_net)
     s = r.summary
     assert s["buffer_bytes_in"] == s["buffer_bytes_out"] + s["buffer_bytes_resident"]
     assert s["buffer_bytes_resident"] == 0  # every tensor found its last reader
-    assert s["buffer_peak_bytes"] <= arch.chip.global_buffer.capacity
+    assert s["buffer_peak_bytes"] <= arch.level("global_buffer").capacity
     written = r.traffic[(r.traffic.level == "global_buffer") & (r.traffic.direction == "write")]
     assert written["bytes"].sum() == s["buffer_bytes_in"]
 
 
 def test_spills_go_to_dram_when_the_buffer_is_small(small_net):
     big = simulate(load_arch(HIC), small_net).summary["bytes_by_level"]
-    tiny = simulate(load_arch(HIC, {"chip.global_buffer.capacity": "1 KiB"}), small_net)
+    tiny = simulate(load_arch(HIC, {"memory.global_buffer.capacity": "1 KiB"}), small_net)
     spilled = tiny.summary["bytes_by_level"]
     assert spilled["dram.write"] > big["dram.write"]
     assert spilled["dram.read"] > big["dram.read"]
@@ -60,7 +60,7 @@ def test_latency_bounds(small_net, spec, extra):
     r = simulate(arch, small_net)
     assert r.cycles >= r.units["busy_cycles"].max()
     dram = r.traffic[r.traffic.level == "dram"]["bytes"].sum()
-    dram_bw = arch.chip.dram.bandwidth * arch.chip.dram.channels / arch.clock  # bytes per cycle
+    dram_bw = arch.level("dram").channel_bandwidth * arch.level("dram").channels / arch.clock  # bytes per cycle
     assert r.cycles >= dram / dram_bw
     assert r.units["utilisation"].max() <= 1.0
 
@@ -102,7 +102,7 @@ def test_streamed_weights_are_fetched_and_programmed(small_net):
 
 
 @pytest.mark.parametrize("spec,extra", [(HIC, {}), (ISAAC, {}), (HIC, TINY_CHIP),
-                                        (HIC, {"chip.global_buffer.capacity": "2 KiB"})])
+                                        (HIC, {"memory.global_buffer.capacity": "2 KiB"})])
 def test_doubling_the_batch_never_lowers_latency(small_net, spec, extra):
     arch = load_arch(spec, extra)
     latencies = [simulate(arch, small_net, workload_overrides={"batch": b}).cycles for b in (1, 2, 4, 8)]
@@ -191,7 +191,7 @@ def test_chip_area_adds_given_areas_and_models_the_rest(small_net):
     area, missing = chip_area(base)
     assert missing == ["sample_hold", "shift_add", "vector_unit"]
     arch = load_arch(HIC, {"devices.pcm_ml.area": "0.01 um^2", "devices.pcm_bin.area": "0.01 um^2",
-                           "tile.adc.area": "1000 um^2", "chip.global_buffer.area": "2 mm^2"})
+                           "tile.adc.area": "1000 um^2", "memory.global_buffer.area": "2 mm^2"})
     area, missing = chip_area(arch)
     adcs = 8 * 256 // 8  # 8 crossbars x 32 ADCs
     dacs = 8 * 256  # one 1-bit DAC per row, ISAAC's 0.166 um^2 at 32 nm scaled to 45 nm

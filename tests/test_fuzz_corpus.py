@@ -15,9 +15,9 @@ SPEC = str(ROOT / "arch_specs" / "hic_pcm.yaml")
 
 EXPECTED = {  # file -> what the message must say after "FILE: "
     "spec_duplicate_key.yaml": "malformed YAML: line 26, column 1: duplicate key 'clock' (first given on line 25)",
-    "spec_bandwidth_in_hertz.yaml": "chip.dram.bandwidth: '25.6 GHz' has the wrong dimension",
-    "spec_energy_without_bytes.yaml": "chip.global_buffer.write_energy: '2.0 pJ' has the wrong dimension",
-    "spec_capacity_percent.yaml": "chip.global_buffer.capacity: '4 percent' has the wrong dimension",
+    "spec_bandwidth_in_hertz.yaml": "memory[2](dram).channel_bandwidth: '25.6 GHz' has the wrong dimension",
+    "spec_energy_without_bytes.yaml": "memory[1](global_buffer).write_energy: '2.0 pJ' has the wrong dimension",
+    "spec_capacity_percent.yaml": "memory[1](global_buffer).capacity: '4 percent' has the wrong dimension",
     "spec_zero_clock.yaml": "clock: must be greater than zero",
     "spec_tiles_1e8.yaml": "chip.tiles: Input should be less than or equal to 65536",
     "spec_rows_1e12.yaml": "tile.crossbar.rows: Input should be less than or equal to 16384",

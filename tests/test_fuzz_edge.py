@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from hicsim.spec.errors import InputError
 from hicsim.train.data import load_dataset
 from fuzz_support import check_contract, invoke, no_temporaries, write_report
-from conftest import ROOT, SMALL_NET
+from conftest import ROOT, SMALL_NET, error_path
 
 SPEC_TEXT = (ROOT / "arch_specs" / "hic_pcm.yaml").read_text()
 SPEC_DATA = yaml.safe_load(SPEC_TEXT)
@@ -50,11 +50,11 @@ def cases(default: int, slow: int, salt: int):
 # ---- spec values: every field's dimension is checked ------------------------------------------
 
 FIELDS = {  # path -> dimension name (units.DIMENSIONS)
-    "clock": "frequency", "chip.dram.bandwidth": "bandwidth", "chip.dram.energy": "energy per byte",
-    "chip.dram.latency": "time", "chip.global_buffer.capacity": "size",
-    "chip.global_buffer.bandwidth": "bandwidth", "chip.global_buffer.read_energy": "energy per byte",
-    "chip.global_buffer.write_energy": "energy per byte", "chip.interconnect.energy": "energy per byte",
-    "chip.interconnect.link_bandwidth": "bandwidth", "tile.local_buffer.capacity": "size",
+    "clock": "frequency", "memory.dram.channel_bandwidth": "bandwidth", "memory.dram.energy": "energy per byte",
+    "memory.dram.latency": "time", "memory.global_buffer.capacity": "size",
+    "memory.global_buffer.bandwidth": "bandwidth", "memory.global_buffer.read_energy": "energy per byte",
+    "memory.global_buffer.write_energy": "energy per byte", "chip.interconnect.energy": "energy per byte",
+    "chip.interconnect.link_bandwidth": "bandwidth", "memory.local_buffer.capacity": "size",
     "tile.crossbar.read_latency": "time", "tile.dac.energy": "energy", "tile.adc.sample_rate": "frequency",
     "devices.pcm_ml.g_max": "conductance", "devices.pcm_ml.set_pulse.energy": "energy",
     "devices.pcm_ml.set_pulse.width": "time", "devices.pcm_bin.g_on": "conductance",
@@ -77,20 +77,20 @@ def prop_spec_values(tmp_path_factory, data):
     doc = copy.deepcopy(SPEC_DATA)
     node = doc
     *parents, last = path.split(".")
-    for key in parents:
-        node = node[key]
+    for key in parents:  # memory levels are a list of named items
+        node = next(m for m in node if m["name"] == key) if isinstance(node, list) else node[key]
     node[last] = value
     spec = tmp_path_factory.mktemp("spec") / "spec.yaml"
     spec.write_text(yaml.safe_dump(doc))
     code, out, err = invoke(["validate", str(spec)])
     check_contract("spec values (units, dimensions, bounds)", code, err, [str(spec)])
     if UNITS[unit] != FIELDS[path]:  # the wrong dimension is never accepted
-        assert code == 2 and f"{spec}: {path}:" in err, (path, value, out)
+        assert code == 2 and f"{spec}: {error_path(path, SPEC_DATA)}:" in err, (path, value, out)
 
 
 # ---- YAML text: duplicate keys, garbage ---------------------------------------------------------
 
-KEY_LINE = re.compile(r"^\s*[a-z_]+:")
+KEY_LINE = re.compile(r"^(  )*[a-z_]+:")  # not a flow mapping's continuation line
 SPEC_LINES = SPEC_TEXT.splitlines(keepends=True)
 KEY_LINES = [i for i, line in enumerate(SPEC_LINES) if KEY_LINE.match(line)]
 JUNK = st.sampled_from(["\t", ": :", "{", "]", "&a", "*b", "!!python/object:os.system", "\x00",
@@ -176,7 +176,7 @@ def prop_scalesim(tmp_path_factory, data):
 AXES = {"tile.adc.bits": st.sampled_from([4, 8, 40, "8 bit", None]),
         "chip.tiles": st.sampled_from([4, 8, 0, 10 ** 9]),
         "workload.batch": st.sampled_from([1, 2, 0, -3]),
-        "chip.dram.bandwidth": st.sampled_from(["25.6 GB/s", "25.6 GHz", "1 PB/s", "-1 GB/s"]),
+        "memory.dram.channel_bandwidth": st.sampled_from(["25.6 GB/s", "25.6 GHz", "1 PB/s", "-1 GB/s"]),
         "tile.crossbar.rows": st.sampled_from([64, 128, 100000])}
 
 

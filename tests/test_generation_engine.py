@@ -86,8 +86,8 @@ def test_breakeven_by_hand():
     table = generation_breakeven(hw, map_workload(hw, NET), NET).set_index("layer")
     row = table.loc["conv"]
     dense, stored, macs = 64 * 64 * 9, row["stored_bytes"], row["generation_macs"]
-    dram = arch.chip.dram.energy
-    gb = arch.chip.global_buffer.read_energy + arch.chip.global_buffer.write_energy
+    dram = arch.level("dram").energy
+    gb = arch.level("global_buffer").read_energy + arch.level("global_buffer").write_energy
     bb = arch.generation.basis_buffer.read_energy + arch.generation.basis_buffer.write_energy
     assert row["energy_without_J"] == pytest.approx(dense * (dram + gb))
     assert row["breakeven_energy_per_mac_J"] == pytest.approx(

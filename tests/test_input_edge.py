@@ -11,7 +11,7 @@ from hicsim import units
 from hicsim.spec import load_arch
 from hicsim.spec.errors import InputError
 from hicsim.spec.load import MAX_YAML_BYTES, read_yaml
-from conftest import ROOT
+from conftest import ROOT, error_path
 
 SPEC = ROOT / "arch_specs" / "hic_pcm.yaml"
 
@@ -102,10 +102,10 @@ def _spec_with_bytes(tmp_path, data: bytes):
     ("chip.tiles", 100_000_000, "less than or equal to 65536"),
     ("tile.crossbar.rows", 10 ** 12, "less than or equal to 16384"),
     ("tile.crossbars", 10 ** 6, "less than or equal to 4096"),
-    ("chip.global_buffer.capacity", "4 percent", "wrong dimension"),
-    ("chip.global_buffer.capacity", "2 PiB", "beyond the largest accepted size, 1 TiB"),
-    ("chip.dram.bandwidth", "25.6 GHz", "wrong dimension"),
-    ("chip.global_buffer.write_energy", "2.0 pJ", "wrong dimension"),
+    ("memory.global_buffer.capacity", "4 percent", "wrong dimension"),
+    ("memory.global_buffer.capacity", "2 PiB", "beyond the largest accepted size, 1 TiB"),
+    ("memory.dram.channel_bandwidth", "25.6 GHz", "wrong dimension"),
+    ("memory.global_buffer.write_energy", "2.0 pJ", "wrong dimension"),
     ("tile.crossbar.read_latency", "1e30 s", "beyond the largest accepted time, 1 day"),
     ("devices.pcm_ml.levels", 10 ** 9, "less than or equal to 65536"),
     ("devices.pcm_ml.endurance", 1e300, "less than or equal to 100000000000000000000"),
@@ -113,7 +113,8 @@ def _spec_with_bytes(tmp_path, data: bytes):
 def test_values_out_of_sane_bounds_name_their_key(path, value, message):
     with pytest.raises(InputError) as err:
         load_arch(SPEC, {path: value})
-    assert any(p == path and message in m for p, m in err.value.problems), err.value.problems
+    where = error_path(path, read_yaml(SPEC))
+    assert any(p == where and message in m for p, m in err.value.problems), err.value.problems
     assert str(err.value).startswith(str(SPEC))
 
 

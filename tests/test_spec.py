@@ -24,9 +24,9 @@ def test_values_are_si(hic):
     assert hic.clock == 1e9
     assert hic.chip.interconnect.hop_latency == pytest.approx(2e-9)  # '2 cycle' at 1 GHz
     assert hic.chip.interconnect.link_bandwidth == pytest.approx(32e9)  # '32 B/cycle'
-    assert hic.chip.global_buffer.capacity == 4 * 2 ** 20
+    assert hic.level("global_buffer").capacity == 4 * 2 ** 20
     assert hic.devices["pcm_ml"].g_max == pytest.approx(25e-6)
-    assert hic.chip.dram.energy == pytest.approx(20e-12 * 8)  # 20 pJ/bit in J/B
+    assert hic.level("dram").energy == pytest.approx(20e-12 * 8)  # 20 pJ/bit in J/B
 
 
 def test_cycle_values_follow_the_clock_when_overriding_the_file(hic):
@@ -80,13 +80,16 @@ def test_wrong_dimension(tmp_path):
     assert "wrong dimension: expected energy" in problems(exc)["devices.pcm_ml.set_pulse.energy"]
 
 
-@pytest.mark.parametrize("path,value", [("chip.tiles", 0), ("chip.tiles", -3),
-                                        ("tile.crossbar.rows", 0), ("chip.global_buffer.capacity", "0 B"),
-                                        ("chip.dram.bandwidth", "-1 GB/s")])
-def test_zero_or_negative_sizes(tmp_path, path, value):
+@pytest.mark.parametrize("path,value,where", [
+    ("chip.tiles", 0, "chip.tiles"), ("chip.tiles", -3, "chip.tiles"),
+    ("tile.crossbar.rows", 0, "tile.crossbar.rows"),
+    ("memory.global_buffer.capacity", "0 B", "memory[1](global_buffer).capacity"),
+    ("memory.dram.channel_bandwidth", "-1 GB/s", "memory[2](dram).channel_bandwidth")])
+def test_zero_or_negative_sizes(tmp_path, path, value, where):
+    """Memory levels are addressed by name in overrides; errors name the item and its index."""
     with pytest.raises(InputError) as exc:
         load_arch(HIC, {path: value})
-    assert path in problems(exc)
+    assert where in problems(exc)
 
 
 def test_crossbar_too_small_for_one_weight():
@@ -96,10 +99,10 @@ def test_crossbar_too_small_for_one_weight():
 
 def test_missing_key_and_missing_file(tmp_path):
     d = hic_data()
-    del d["chip"]["dram"]
+    del d["chip"]["interconnect"]
     with pytest.raises(InputError) as exc:
         load_arch(write(tmp_path, d))
-    assert problems(exc) == {"chip.dram": "required key is missing"}
+    assert problems(exc) == {"chip.interconnect": "required key is missing"}
     with pytest.raises(InputError, match="no such file"):
         load_arch(tmp_path / "absent.yaml")
 

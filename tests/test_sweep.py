@@ -55,14 +55,14 @@ def test_grid_expands_to_tidy_rows(tmp_path):
 
 def test_random_samples_are_seeded_and_crossed_with_the_grid(tmp_path):
     random = {"samples": 4, "seed": 3, "params": {
-        "chip.dram.bandwidth": {"low": 10, "high": 40, "unit": "GB/s", "log": True},
+        "memory.dram.channel_bandwidth": {"low": 10, "high": 40, "unit": "GB/s", "log": True},
         "workload.batch": {"choices": [1, 2, 4]}}}
     path = write_sweep(tmp_path, grid={"tile.adc.bits": [4, 8]}, random=random)
     a, b = expand(load_sweep(path)), expand(load_sweep(path))
     assert [p.params for p in a] == [p.params for p in b] and 2 <= len(a) <= 8
     for p in a:
-        bw = float(p.params["chip.dram.bandwidth"].split()[0])
-        assert 10 <= bw <= 40 and p.params["chip.dram.bandwidth"].endswith("GB/s")
+        bw = float(p.params["memory.dram.channel_bandwidth"].split()[0])
+        assert 10 <= bw <= 40 and p.params["memory.dram.channel_bandwidth"].endswith("GB/s")
     df = run_sweep(path, tmp_path / "r.jsonl", jobs=1, progress=False)
     assert (df["status"] == "ok").all()
     assert (df["batch"] == df["workload.batch"]).all()  # the workload override reached the run

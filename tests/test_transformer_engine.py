@@ -88,9 +88,9 @@ def test_kv_caches_go_to_dram_when_the_buffer_is_small(hic):
     # 12 blocks x (K and V) x (8 prompt + 6 new tokens) x 48 elements x 1 byte = 672 B each.
     assert big == {"global_buffer": 12 * 2 * 672}
     # Caches take at most half the buffer: 3 fit in half of 4 KiB, none in half of 1 KiB.
-    half = simulate(hic, w, {"chip.global_buffer.capacity": "4 KiB"}).summary["transformer"]
+    half = simulate(hic, w, {"memory.global_buffer.capacity": "4 KiB"}).summary["transformer"]
     assert half["kv_cache"] == {"dram": 21 * 672, "global_buffer": 3 * 672}
-    none = simulate(hic, w, {"chip.global_buffer.capacity": "1 KiB"}).summary["transformer"]
+    none = simulate(hic, w, {"memory.global_buffer.capacity": "1 KiB"}).summary["transformer"]
     assert none["kv_cache"] == {"dram": 24 * 672}
 
 

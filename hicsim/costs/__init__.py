@@ -7,8 +7,8 @@ from hicsim.costs.area import area_breakdown, chip_area
 from hicsim.costs.peak import Peak, peak, peak_rates
 from hicsim.costs.reads import layer_device_reads
 from hicsim.costs.static import static_power
-from hicsim.costs.table import category_of, cost_table, costed_actions
+from hicsim.costs.table import category_of, cost_table, costed_actions, memory_names
 
 __all__ = ["adc_conversion_energy", "adc_conversion_time", "area_breakdown", "chip_area", "Peak",
            "peak", "peak_rates", "static_power", "category_of", "cost_table", "costed_actions",
-           "layer_device_reads"]
+           "memory_names", "layer_device_reads"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from hicsim.costs.adc import adc_area_each, adc_count
 from hicsim.costs.dac import dac_area_each
-from hicsim.costs.memory import buffer_area
+from hicsim.costs.memory import level_area
+from hicsim.hardware.memory import memory_hierarchy
 from hicsim.spec.arch import Arch
 
 
@@ -37,10 +38,11 @@ def area_breakdown(arch: Arch) -> tuple[dict[str, float], dict[str, str], list[s
     converted = t.crossbars * t.crossbar.cols * n  # one S&H per column
     put("sample_hold", t.sample_hold.area, converted)
     put("shift_add", t.shift_add.area, n * t.crossbars)
-    each, src = buffer_area(t.local_buffer, arch.technology)
-    put("local_buffer", each, n, src)
-    each, src = buffer_area(c.global_buffer, arch.technology)
-    put("global_buffer", each, 1, src)
+    memory = memory_hierarchy(arch)
+    for level in memory.levels:  # on-chip levels, each instance
+        on_chip = level_area(level, arch.technology)
+        if on_chip is not None:
+            put(level.name, on_chip[0], memory.count(level), on_chip[1])
     put("vector_unit", c.vector_unit.area, 1)
     attention = c.activation_matmul  # a matrix unit, or crossbars written at run time (arrays)
     if attention.unit == "matrix_unit":
@@ -51,8 +53,9 @@ def area_breakdown(arch: Arch) -> tuple[dict[str, float], dict[str, str], list[s
         put("tile_logic", t.area, n)
     if arch.generation is not None:
         put("generation_unit", arch.generation.area, 1)
-        each, src = buffer_area(arch.generation.basis_buffer, arch.technology)
-        put("basis_buffer", each, 1, src)
+        for level in memory.private:  # the unit's basis buffer
+            each, src = level_area(level, arch.technology)
+            put(level.name, each, 1, src)
     for name, part in arch.fixed.items():
         put(name, part.area, part.count * (n if part.per == "tile" else 1), part.source)
     return area, source, missing

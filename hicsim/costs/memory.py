@@ -1,10 +1,15 @@
-"""A buffer's energy per byte, leakage and area: as the spec gives them, else the SRAM model
-(``components.memory``: Horowitz's cache energies, a 45 nm cell area, node-scaled)."""
+"""A memory level's energy per byte, leakage and area, by its kind. SRAM: as the spec gives them,
+else the SRAM model (``components.memory``: Horowitz's cache energies, a 45 nm cell area,
+node-scaled). DRAM: the spec's energy per byte; it is off chip, so no leakage or area on the
+chip's account. A new kind of level adds its case here."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 from hicsim.components import sram_area, sram_energy_per_bit, sram_leakage
-from hicsim.spec.memory import Memory
+from hicsim.hardware.memory import MemoryLevel
+from hicsim.spec.memory import DramLevel, Memory
 from hicsim.spec.physical import Technology
 
 MODEL_ENERGY = "model: SRAM sqrt(capacity) fit to Horowitz ISSCC 2014"
@@ -29,3 +34,24 @@ def buffer_leakage(mem: Memory, tech: Technology) -> tuple[float, str]:
 
 def buffer_area(mem: Memory, tech: Technology) -> tuple[float, str]:
     return _given(mem.area, sram_area(mem.capacity, tech.node), MODEL_AREA)
+
+
+def level_energy(level: MemoryLevel, tech: Technology) -> dict[str, tuple[float, str]]:
+    """Joules per byte read and written at ``level``, with their sources."""
+    if isinstance(level.spec, DramLevel):
+        return {"read_bytes": (level.spec.energy, "spec"), "write_bytes": (level.spec.energy, "spec")}
+    return buffer_energy(level.spec, tech)
+
+
+def level_leakage(level: MemoryLevel, tech: Technology) -> Optional[tuple[float, str]]:
+    """Static power of one instance of ``level`` on the chip (None: not on the chip)."""
+    if level.off_chip:
+        return None
+    return buffer_leakage(level.spec, tech)
+
+
+def level_area(level: MemoryLevel, tech: Technology) -> Optional[tuple[float, str]]:
+    """Chip area of one instance of ``level`` (None: not on the chip)."""
+    if level.off_chip:
+        return None
+    return buffer_area(level.spec, tech)

@@ -54,7 +54,7 @@ def peak_rates(arch: Arch) -> tuple[float, float, dict[tuple[str, str], float]]:
              ("crossbar", "bitline_charge"): used_cols * slice_rate,
              ("sample_hold", "sample"): used_cols * slice_rate, ("adc", "convert"): used_cols * slice_rate,
              ("shift_add", "op"): used_cols * slice_rate,
-             ("local_buffer", "read_bytes"): rows * t.dac.bits / 8 * slice_rate}
+             (arch.memory[0].name, "read_bytes"): rows * t.dac.bits / 8 * slice_rate}  # tile buffer
     for name, n in layout.devices_by_name().items():
         rates[(name, "read")] = rows * per_row * n * slice_rate
     return ops, slice_time, rates

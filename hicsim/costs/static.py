@@ -4,7 +4,8 @@ energy is this power times the simulated time, booked as its own category."""
 
 from __future__ import annotations
 
-from hicsim.costs.memory import buffer_leakage
+from hicsim.costs.memory import level_leakage
+from hicsim.hardware.memory import memory_hierarchy
 from hicsim.spec.arch import Arch
 
 
@@ -13,12 +14,11 @@ def static_power(arch: Arch) -> tuple[dict[str, float], dict[str, str]]:
     n, tech = arch.chip.tiles, arch.technology
     power: dict[str, float] = {}
     source: dict[str, str] = {}
-    buffers = [("local_buffer", arch.tile.local_buffer, n), ("global_buffer", arch.chip.global_buffer, 1)]
-    if arch.generation is not None:
-        buffers.append(("basis_buffer", arch.generation.basis_buffer, 1))
-    for name, mem, count in buffers:
-        watts, src = buffer_leakage(mem, tech)
-        power[name], source[name] = watts * count, src
+    memory = memory_hierarchy(arch)
+    for level in memory:  # every on-chip level, each instance
+        leak = level_leakage(level, tech)
+        if leak is not None:
+            power[level.name], source[level.name] = leak[0] * memory.count(level), leak[1]
     for name, part in arch.fixed.items():
         power[name] = part.power * part.count * (n if part.per == "tile" else 1)
         source[name] = part.source

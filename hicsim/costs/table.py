@@ -12,18 +12,19 @@ from __future__ import annotations
 from hicsim.components import int_add_energy
 from hicsim.costs.adc import adc_conversion_energy
 from hicsim.costs.dac import dac_conversion_energy
-from hicsim.costs.memory import buffer_energy
+from hicsim.costs.memory import level_energy
 from hicsim.costs.reads import MODEL_WIRE, device_read, line_charges
+from hicsim.hardware.memory import memory_hierarchy
 from hicsim.spec.arch import Arch, DigitalUnit
 
-# What each component's energy is spent on, for breakdowns.
+# What each component's energy is spent on, for breakdowns (memory levels: "memory").
 CATEGORY = {
     "dac": "analog compute", "crossbar": "analog compute", "sample_hold": "conversion",
     "adc": "conversion", "shift_add": "digital", "vector_unit": "digital", "matrix_unit": "digital",
-    "local_buffer": "memory", "global_buffer": "memory",
-    "dram": "memory", "interconnect": "interconnect", "generation_unit": "generation",
-    "basis_buffer": "memory", "gradient_unit": "digital", "accumulator": "digital",
+    "interconnect": "interconnect", "generation_unit": "generation",
+    "gradient_unit": "digital", "accumulator": "digital",
 }
+MEMORY = "memory"
 MODEL_ADDER = "model: Horowitz ISSCC 2014 adder, node-scaled"
 
 
@@ -51,24 +52,20 @@ def costed_actions(arch: Arch) -> dict[tuple[str, str], tuple[float, str]]:
            for f in type(c.vector_unit.functions).model_fields},
         ("interconnect", "bit_hops"): (c.interconnect.energy / 8, "spec"),  # spec: J per byte-hop
         ("interconnect", "transfer_bytes"): (0.0, "tally"),
-        ("dram", "read_bytes"): (c.dram.energy, "spec"),
-        ("dram", "write_bytes"): (c.dram.energy, "spec"),
         ("gradient_unit", "mac"): (arch.training.gradient_unit.energy_per_mac, "spec"),
     }
     if c.activation_matmul.matrix_unit is not None:
         table[("matrix_unit", "mac")] = (c.activation_matmul.matrix_unit.energy_per_mac, "spec")
     for action, energy in line_charges(arch).items():
         table[("crossbar", action)] = (energy, MODEL_WIRE)
-    for level, mem in (("local_buffer", t.local_buffer), ("global_buffer", c.global_buffer)):
-        for action, cost in buffer_energy(mem, arch.technology).items():
-            table[(level, action)] = cost
+    for level in memory_hierarchy(arch):  # every level, the generation unit's buffer too
+        for action, cost in level_energy(level, arch.technology).items():
+            table[(level.name, action)] = cost
     if t.accumulator is not None:  # an adder of the accumulator's width
         table[("accumulator", "add")] = adder(DigitalUnit(), t.accumulator.bits, arch)
     if arch.generation is not None:
         gen = arch.generation
         table[("generation_unit", "mac")] = (gen.energy_per_mac, "spec")
-        for action, cost in buffer_energy(gen.basis_buffer, arch.technology).items():
-            table[("basis_buffer", action)] = cost
     for name, dev in arch.devices.items():
         table[(name, "read")] = device_read(arch, name)
         table[(name, "set_pulse")] = (dev.set_pulse.energy, "spec")
@@ -83,12 +80,20 @@ def cost_table(arch: Arch) -> dict[tuple[str, str], float]:
     return {key: energy for key, (energy, _) in costed_actions(arch).items()}
 
 
-def category_of(component: str, action: str, phase: str, devices: dict) -> str:
+def category_of(component: str, action: str, phase: str, devices, levels) -> str:
     """Breakdown category: device pulses and verify reads while programming are programming;
-    device reads otherwise are the analog compute itself; leakage is static."""
+    device reads otherwise are the analog compute itself; memory levels are memory; leakage is
+    static. ``devices``, ``levels``: the names of the spec's devices and memory levels."""
     if phase == "static":
         return "static"
     if component in devices:
         writing = phase in ("program", "update") or action in ("set_pulse", "reset_pulse")
         return "programming" if writing else "analog compute"
+    if component in levels:
+        return MEMORY
     return CATEGORY.get(component, "other")
+
+
+def memory_names(arch: Arch) -> set[str]:
+    """Names of every memory level (the generation unit's buffer included)."""
+    return {level.name for level in memory_hierarchy(arch)}

@@ -1,9 +1,13 @@
 """The chip's units as SimPy processes, and the transfers between them.
 
-Units: one per tile (its crossbars, ADCs and local buffer serve one operation at a time), the
-global buffer port, one per DRAM channel (transfers interleave over channels, as addresses do),
-the vector unit, the weight generation unit when the chip has one, and the interconnect: one shared bus, or one link per tile into a mesh whose
-hop count to the global buffer (at the mesh centre) depends on where the tile sits.
+Units: one per tile (its crossbars, ADCs and local buffer serve one operation at a time), one per
+port of every shared memory level (DRAM: per channel; a transfer interleaves over them, as its
+addresses do), the vector unit, the weight generation unit when the chip has one, and the
+interconnect: one shared bus, or one link per tile into a mesh whose hop count to the staging
+buffer (at the mesh centre) depends on where the tile sits.
+
+Every memory level is reached through ``access``: it books the bytes and, for a shared level,
+occupies its ports; a tile's own buffer is timed inside the tile's operations (``Timing``).
 """
 
 from __future__ import annotations
@@ -15,8 +19,17 @@ import simpy
 from hicsim.engine.ledger import Ledger
 from hicsim.engine.timing import Timing
 from hicsim.engine.unit import Unit
-from hicsim.hardware.ids import Action, Component, Direction, Level, UnitKind
+from hicsim.hardware.ids import Action, Component, Direction, UnitKind
+from hicsim.hardware.memory import MemoryLevel
 from hicsim.hardware.model import Hardware
+
+
+def _ports(env: simpy.Environment, level: MemoryLevel) -> list[Unit]:
+    """A shared level's units: one per port (DRAM: per channel), named after the level."""
+    kind = UnitKind.DRAM_CHANNEL if level.off_chip else UnitKind.BUFFER_PORT
+    if level.ports == 1 and kind == UnitKind.BUFFER_PORT:
+        return [Unit(env, level.name, kind)]
+    return [Unit(env, f"{level.name}{p}", kind) for p in range(level.ports)]
 
 
 def mesh_hops(tiles: int) -> list[int]:
@@ -32,9 +45,7 @@ class Chip:
         self.env, self.ledger, self.timing = env, ledger, timing
         n = hw.tiles
         self.tiles = [Unit(env, f"tile{i}", UnitKind.TILE) for i in range(n)]
-        self.global_buffer = Unit(env, "global_buffer", UnitKind.GLOBAL_BUFFER)
-        self.dram = [Unit(env, f"dram{c}", UnitKind.DRAM_CHANNEL)
-                     for c in range(hw.level(Level.DRAM).channels)]
+        self.ports = {m.name: _ports(env, m) for m in hw.memory.levels if not m.per_tile}
         self.vector_unit = Unit(env, "vector_unit", UnitKind.VECTOR_UNIT)
         self.generation_unit = (Unit(env, "generation_unit", UnitKind.GENERATION_UNIT)
                                 if hw.generation is not None else None)
@@ -60,28 +71,29 @@ class Chip:
         seen, out = set(), []
         optional = [u for u in (self.generation_unit, self.matrix_unit) if u is not None]
         optional += [*self.gradient_units, *self.backward_units]
-        for u in [*self.tiles, self.global_buffer, *self.dram, self.vector_unit, *optional, *self.links]:
+        memory = [u for ports in self.ports.values() for u in ports]
+        for u in [*self.tiles, *memory, self.vector_unit, *optional, *self.links]:
             if id(u) not in seen:
                 seen.add(id(u))
                 out.append(u)
         return out
 
     # Each transfer is a generator to run as (or inside) a SimPy process.
-    def dram_access(self, nbytes: float, direction: Direction, layer: str, phase):
+    def access(self, level: MemoryLevel, nbytes: float, direction: Direction, layer: str, phase):
+        """``nbytes`` read from or written to ``level``: booked; on a shared level the transfer
+        interleaves over its ports, and a read then waits the level's latency for its first data
+        (writes are posted). A per-tile level is only booked: its time is the tile's."""
         if nbytes <= 0:
             return
-        self.ledger.move(self.env.now, Level.DRAM, direction, math.ceil(nbytes), layer, phase)
-        share = nbytes / len(self.dram)
-        yield self.env.all_of([ch.submit(self.timing.bytes_op(share, self.timing.dram_bytes_per_cycle))
-                               for ch in self.dram])
-        if direction == Direction.READ:  # reads wait for the first data; writes are posted
-            yield self.env.timeout(self.timing.dram_latency)
-
-    def buffer_access(self, nbytes: float, direction: Direction, layer: str, phase):
-        if nbytes <= 0:
+        self.ledger.move(self.env.now, level.name, direction, math.ceil(nbytes), layer, phase)
+        if level.per_tile:
             return
-        self.ledger.move(self.env.now, Level.GLOBAL_BUFFER, direction, math.ceil(nbytes), layer, phase)
-        yield self.global_buffer.submit(self.timing.bytes_op(nbytes, self.timing.global_bytes_per_cycle))
+        ports = self.ports[level.name]
+        cycles = self.timing.transfer_op(level, nbytes)
+        yield (ports[0].submit(cycles) if len(ports) == 1
+               else self.env.all_of([p.submit(cycles) for p in ports]))
+        if direction == Direction.READ and level.latency_cycles:
+            yield self.env.timeout(level.latency_cycles)
 
     def link_transfer(self, tile: int, nbytes: float, layer: str, phase):
         """Bytes between the global buffer and ``tile`` (either way) over its link and hops."""

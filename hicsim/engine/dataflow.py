@@ -21,7 +21,7 @@ from hicsim.engine.ledger import Ledger
 from hicsim.engine.tensors import TensorStore
 from hicsim.engine.timing import Timing
 from hicsim.generation.plan import extra_tensors
-from hicsim.hardware.ids import Action, Component, Direction, Level, Phase, TimeKind
+from hicsim.hardware.ids import BASIS_BUFFER, Action, Component, Direction, Phase, TimeKind
 from hicsim.hardware.model import Hardware
 from hicsim.mapping.place import CopySet, LayerMap, Mapping, Placement
 from hicsim.workload.model import NETWORK_INPUT, Workload
@@ -35,7 +35,9 @@ class Dataflow:
                  chip: Chip, ledger: Ledger, timing: Timing):
         self.env, self.hw, self.workload, self.mapping = env, hw, workload, mapping
         self.chip, self.ledger, self.timing = chip, ledger, timing
-        self.store = TensorStore(hw.level(Level.GLOBAL_BUFFER).capacity, ledger)
+        memory = hw.memory
+        self.local, self.staging, self.backing = memory.local, memory.staging, memory.backing
+        self.store = TensorStore([(m, m.capacity) for m in memory.shared], memory.backing, ledger)
         self.bits = workload.input_bits
         self.readers: dict[str, int] = {}
         self.index = {layer.name: i for i, layer in enumerate(workload.layers)}
@@ -97,11 +99,12 @@ class Dataflow:
     def _load_input(self, b: int):
         nbytes = self._bytes(self.elems.get(NETWORK_INPUT, 0))
         readers = self.readers.get(NETWORK_INPUT, 0)
-        # The input waits in DRAM; it moves into the global buffer only if there is room.
+        # The input waits in DRAM; it moves on chip only if there is room.
         key = TensorKey(NETWORK_INPUT, b)
-        if self.store.place(key, nbytes, readers) == Level.GLOBAL_BUFFER:
-            yield from self.chip.dram_access(nbytes, READ, NETWORK_INPUT, PHASE)
-            yield from self.chip.buffer_access(nbytes, WRITE, NETWORK_INPUT, PHASE)
+        level = self.store.place(key, nbytes, readers)
+        if level is not self.backing:
+            yield from self.chip.access(self.backing, nbytes, READ, NETWORK_INPUT, PHASE)
+            yield from self.chip.access(level, nbytes, WRITE, NETWORK_INPUT, PHASE)
         self._event(key).succeed()
 
     def _read(self, key, layer: str, phase: Phase, last_read: bool = True):
@@ -115,20 +118,14 @@ class Dataflow:
 
     def _read_bytes(self, key, nbytes: int, layer: str, phase: Phase):
         """Read ``nbytes`` of stored tensor ``key`` from the level it lives in."""
-        if self.store.level_of(key) == Level.GLOBAL_BUFFER:
-            yield from self.chip.buffer_access(nbytes, READ, layer, phase)
-        else:
-            yield from self.chip.dram_access(nbytes, READ, layer, phase)
+        yield from self.chip.access(self.store.level_of(key), nbytes, READ, layer, phase)
 
     def _write(self, key, nbytes: int, layer: str, phase: Phase, place_bytes: int | None = None):
         """Write (part of) tensor ``key``; it is placed (buffer or DRAM) when ``place_bytes`` is
         given, which the first write of a tensor does."""
         if place_bytes is not None:
             self.store.place(key, place_bytes, self._readers_of(key))
-        if self.store.level_of(key) == Level.GLOBAL_BUFFER:
-            yield from self.chip.buffer_access(nbytes, WRITE, layer, phase)
-        else:
-            yield from self.chip.dram_access(nbytes, WRITE, layer, phase)
+        yield from self.chip.access(self.store.level_of(key), nbytes, WRITE, layer, phase)
 
     def _readers_of(self, key) -> int:
         return self.readers.get(key.producer, 0)
@@ -163,7 +160,7 @@ class Dataflow:
         """Write a layer's output: to DRAM if it leaves the chip or does not fit the buffer."""
         layer = self.workload.layers[i]
         if self.readers.get(layer.name, 0) == 0:
-            yield from self.chip.dram_access(nbytes, WRITE, layer.name, PHASE)
+            yield from self.chip.access(self.backing, nbytes, WRITE, layer.name, PHASE)
             return
         place = self._bytes(layer.output_elems) if first_write else None
         yield from self._write(TensorKey(layer.name, b), nbytes, layer.name, PHASE, place)
@@ -188,7 +185,7 @@ class Dataflow:
                                          self.chip.tiles, activity,
                                          self.chunks.share(i, k, demand.mvms_per_sample))
             out_bytes = self.chunks.share(i, k, out_total) * fraction
-            led.move(self.env.now, Level.LOCAL_BUFFER, WRITE, math.ceil(out_bytes), name, PHASE)
+            led.move(self.env.now, self.local.name, WRITE, math.ceil(out_bytes), name, PHASE)
             yield from self._from_tiles(name, PHASE, copies.tiles, out_bytes)
             yield from self._store_output(i, b, math.ceil(out_bytes), run.first and k == 0)
             led.span(name, PHASE, start, self.env.now)
@@ -196,17 +193,17 @@ class Dataflow:
                 self._output_event(name, b, k).succeed()
 
     def _over_links(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
-        """Bytes between the global buffer and a layer's tiles, shared by their crossbar counts."""
+        """Bytes between the staging buffer and a layer's tiles, shared by their crossbar counts."""
         on_chip = sum(tiles.values())
         return self.chip.spread({t: nbytes * n / on_chip for t, n in tiles.items()},
                                 lambda t, s: self.chip.link_transfer(t, s, name, phase))
 
     def _to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
         yield self._over_links(name, phase, tiles, nbytes)
-        self.ledger.move(self.env.now, Level.LOCAL_BUFFER, WRITE, math.ceil(nbytes), name, phase)
+        self.ledger.move(self.env.now, self.local.name, WRITE, math.ceil(nbytes), name, phase)
 
     def _from_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
-        self.ledger.move(self.env.now, Level.LOCAL_BUFFER, READ, math.ceil(nbytes), name, phase)
+        self.ledger.move(self.env.now, self.local.name, READ, math.ceil(nbytes), name, phase)
         yield self._over_links(name, phase, tiles, nbytes)
 
     def _analog_mvms(self, name: str, phase: Phase, lm: LayerMap, demand, copies: CopySet,
@@ -246,14 +243,14 @@ class Dataflow:
         led.count(name, phase, Component.SHIFT_ADD, Action.OP, round(adc))
         led.count(name, phase, Component.SHIFT_ADD, Action.PARTIAL_SUM_ADD,
                   round(d.partial_sum_adds_per_mvm * mvms * fraction))
-        led.move(start, Level.LOCAL_BUFFER, READ, math.ceil(dac * self.hw.periphery.dac_bits / 8),
+        led.move(start, self.local.name, READ, math.ceil(dac * self.hw.periphery.dac_bits / 8),
                  name, phase)
         for device, n in d.devices.items():
             led.count(name, phase, device, Action.READ, round(reads * n * activity))
 
     def _program(self, lm: LayerMap, place: Placement, fraction: float):
         """Bring one pass of a layer's weights in and write them into the crossbars of every
-        copy. Weights come from DRAM through the global buffer once, or, with a generation unit,
+        copy. Weights come from DRAM through the staging buffer once, or, with a generation unit,
         the layer's bases and coefficients come from DRAM into the unit's basis buffer and the
         unit generates them; each copy receives its own over the links and is programmed."""
         name, phase, chip = lm.name, Phase.PROGRAM, self.chip
@@ -264,20 +261,20 @@ class Dataflow:
         if plan is not None and not plan.direct:
             yield from self._generate(plan, fraction)
         else:
-            yield from chip.dram_access(weight_bytes, READ, name, phase)
-            yield from chip.buffer_access(weight_bytes, WRITE, name, phase)  # staging
-            yield from chip.buffer_access(weight_bytes, READ, name, phase)
+            yield from chip.access(self.backing, weight_bytes, READ, name, phase)
+            yield from chip.access(self.staging, weight_bytes, WRITE, name, phase)
+            yield from chip.access(self.staging, weight_bytes, READ, name, phase)
         # Batch-norm scale and shift and biases, for the digital periphery: from DRAM with the
         # weights, at the generation spec's bits (32 without one), staged like dense weights.
         extras = plan.extras if plan is not None else extra_tensors(self.workload.layers[lm.index],
                                                                     None)
         extra_bytes = math.ceil(sum(t.bytes for t in extras) * fraction)
         if extra_bytes:
-            yield from chip.dram_access(extra_bytes, READ, name, phase)
-            yield from chip.buffer_access(extra_bytes, WRITE, name, phase)
-            yield from chip.buffer_access(extra_bytes, READ, name, phase)
+            yield from chip.access(self.backing, extra_bytes, READ, name, phase)
+            yield from chip.access(self.staging, extra_bytes, WRITE, name, phase)
+            yield from chip.access(self.staging, extra_bytes, READ, name, phase)
         yield from self._to_tiles(name, phase, tiles, weight_bytes * copies)
-        self.ledger.move(self.env.now, Level.LOCAL_BUFFER, READ, weight_bytes * copies, name, phase)
+        self.ledger.move(self.env.now, self.local.name, READ, weight_bytes * copies, name, phase)
         per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
         cycles = self.timing.program_op(per_crossbar)
         yield self.env.all_of([chip.tiles[t].submit(cycles) for t in tiles])
@@ -291,9 +288,9 @@ class Dataflow:
         name, phase, chip = plan.name, Phase.PROGRAM, self.chip
         stored = math.ceil(plan.stored_bytes * fraction)
         macs = round(plan.generation_macs * fraction)
-        yield from chip.dram_access(stored, READ, name, phase)
-        self.ledger.move(self.env.now, Level.BASIS_BUFFER, WRITE, stored, name, phase)
-        self.ledger.move(self.env.now, Level.BASIS_BUFFER, READ, stored, name, phase)
+        yield from chip.access(self.backing, stored, READ, name, phase)
+        self.ledger.move(self.env.now, BASIS_BUFFER, WRITE, stored, name, phase)
+        self.ledger.move(self.env.now, BASIS_BUFFER, READ, stored, name, phase)
         self.ledger.count(name, phase, Component.GENERATION_UNIT, Action.MAC, macs)
         cycles = self.timing.generation_op(macs, stored)
         yield chip.generation_unit.submit(cycles)

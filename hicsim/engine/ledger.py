@@ -23,7 +23,7 @@ class Ledger:
     # (layer, kind of time) -> cycles on the layer's critical unit: compute, conversion,
     # programming, generation (the rest of a layer's span is waiting: memory and contention)
     time: dict = field(default_factory=lambda: defaultdict(int))
-    # tensors through the global buffer: bytes allocated and freed (conservation check)
+    # tensors through the shared on-chip levels: bytes allocated and freed (conservation check)
     buffer_in: int = 0
     buffer_out: int = 0
     buffer_peak: int = 0

@@ -21,7 +21,6 @@ import numpy as np
 
 from hicsim.engine.kv_store import KvStore
 from hicsim.engine.transformer_flow import TransformerFlow
-from hicsim.hardware.ids import Level
 from hicsim.mapping.place import Mapping
 from hicsim.workload.decode import step_workload
 
@@ -134,9 +133,10 @@ def step_mapping(mapping: Mapping, workload) -> Mapping:
 
 def start_sequence(env, hw, workload, mapping, chip, ledger, timing):
     """Start the stages as one SimPy process; returns (the first stage's flow, Stages)."""
-    kv = KvStore(workload, hw.level(Level.GLOBAL_BUFFER).capacity, workload.input_bits)
+    kv = KvStore(workload, hw.memory.staging, hw.memory.backing, workload.input_bits)
     stages = Stages(new_tokens=workload.decode.new_tokens if workload.decode else 0,
-                    kv_levels=dict(kv.levels), kv_bytes=dict(kv.bytes))
+                    kv_levels={name: level.name for name, level in kv.levels.items()},
+                    kv_bytes=dict(kv.bytes))
     first = TransformerFlow(env, hw, workload, mapping, chip, ledger, timing, kv)
 
     def work():

@@ -1,8 +1,9 @@
 """Where each activation tensor lives between its producer and its last consumer.
 
-A tensor goes to the global buffer if it fits beside what is already there, else it spills to
-DRAM. It is freed after its last consumer has read it. Allocated and freed bytes are kept in the
-ledger, so a test can check that every byte that entered the buffer left it or is still there.
+A tensor goes to the first shared on-chip level (innermost first) with room for it beside what is
+already there, else to DRAM. It is freed after its last consumer has read it. Bytes allocated in
+and freed from the on-chip levels are kept in the ledger, so a test can check that every byte that
+entered a buffer left it or is still there.
 """
 
 from __future__ import annotations
@@ -10,34 +11,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hicsim.engine.ledger import Ledger
-from hicsim.hardware.ids import Level
+from hicsim.hardware.memory import MemoryLevel
 
 
 @dataclass
 class Tensor:
     nbytes: int
-    level: Level  # the global buffer or DRAM
+    level: MemoryLevel
     readers_left: int
 
 
 class TensorStore:
-    def __init__(self, capacity: float, ledger: Ledger):
-        self.capacity = capacity
+    def __init__(self, on_chip: list[tuple[MemoryLevel, float]], backing: MemoryLevel,
+                 ledger: Ledger):
+        """``on_chip``: each shared level with the bytes tensors may take there, innermost
+        first; ``backing``: where the rest goes."""
+        self.capacity = {level.name: capacity for level, capacity in on_chip}
+        self.on_chip = [level for level, _ in on_chip]
+        self.backing = backing
         self.ledger = ledger
-        self.used = 0
+        self.used = {level.name: 0 for level in self.on_chip}
         self._tensors: dict[tuple, Tensor] = {}  # by TensorKey or ErrorKey
 
-    def place(self, key: tuple, nbytes: int, readers: int) -> Level:
+    def place(self, key: tuple, nbytes: int, readers: int) -> MemoryLevel:
         """Decide the level of a new tensor and reserve its space there."""
-        level = Level.GLOBAL_BUFFER if self.used + nbytes <= self.capacity else Level.DRAM
-        if level == Level.GLOBAL_BUFFER:
-            self.used += nbytes
+        level = next((m for m in self.on_chip
+                      if self.used[m.name] + nbytes <= self.capacity[m.name]), self.backing)
+        if level is not self.backing:
+            self.used[level.name] += nbytes
             self.ledger.buffer_in += nbytes
-            self.ledger.buffer_peak = max(self.ledger.buffer_peak, self.used)
+            self.ledger.buffer_peak = max(self.ledger.buffer_peak, self.resident_bytes)
         self._tensors[key] = Tensor(nbytes, level, readers)
         return level
 
-    def level_of(self, key: tuple) -> Level:
+    def level_of(self, key: tuple) -> MemoryLevel:
         return self._tensors[key].level
 
     def size_of(self, key: tuple) -> int:
@@ -47,11 +54,11 @@ class TensorStore:
         t = self._tensors[key]
         t.readers_left -= 1
         if t.readers_left == 0:
-            if t.level == Level.GLOBAL_BUFFER:
-                self.used -= t.nbytes
+            if t.level is not self.backing:
+                self.used[t.level.name] -= t.nbytes
                 self.ledger.buffer_out += t.nbytes
             del self._tensors[key]
 
     @property
     def resident_bytes(self) -> int:
-        return self.used
+        return sum(self.used.values())

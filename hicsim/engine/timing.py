@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 
-from hicsim.hardware.ids import Action, Level
+from hicsim.hardware.ids import BASIS_BUFFER, Action
+from hicsim.hardware.memory import MemoryLevel
 from hicsim.hardware.model import Hardware
 from hicsim.mapping.place import ReadDemand
 
@@ -24,15 +25,11 @@ class Timing:
         self.clock_hz = hw.clock_hz
         self.read = p.read_cycles
         self.conversion = p.conversion_cycles  # cycles per conversion (fractional)
-        self.local_bytes_per_cycle = hw.level(Level.LOCAL_BUFFER).bytes_per_cycle
+        self.local_bytes_per_cycle = hw.memory.local.bytes_per_cycle
         self.dac_bits = p.dac_bits
         self.dac_count = p.dacs_per_crossbar  # None: one DAC per row
-        self.global_bytes_per_cycle = hw.level(Level.GLOBAL_BUFFER).bytes_per_cycle
         self.link_bytes_per_cycle = hw.network.link_bytes_per_cycle
         self.hop = hw.network.hop_cycles
-        dram = hw.level(Level.DRAM)
-        self.dram_bytes_per_cycle = dram.bytes_per_cycle
-        self.dram_latency = dram.latency_cycles
         self.vector_lanes = hw.vector_lanes
         self.adc_per_crossbar = p.adcs_per_crossbar
         self.adc_bank = p.adc_bank
@@ -44,7 +41,7 @@ class Timing:
         if hw.generation is not None:
             self.generation_macs_per_cycle = hw.generation.macs_per_cycle
             self.generation_latency = hw.generation.latency_cycles
-            self.basis_bytes_per_cycle = hw.level(Level.BASIS_BUFFER).bytes_per_cycle
+            self.basis_bytes_per_cycle = hw.level(BASIS_BUFFER).bytes_per_cycle
 
     def mvm_parts(self, d: ReadDemand, mvms: int, crossbars: int) -> tuple[int, int, int]:
         """(operation cycles, of which analog reads, of which conversion beyond the reads); the
@@ -90,6 +87,11 @@ class Timing:
             return 0
         return self.generation_latency + max(math.ceil(macs / self.generation_macs_per_cycle),
                                              self.bytes_op(basis_bytes, self.basis_bytes_per_cycle))
+
+    def transfer_op(self, level: MemoryLevel, nbytes: float) -> int:
+        """Cycles each port of a shared ``level`` is busy moving ``nbytes`` interleaved over its
+        ports (DRAM: channels); a read's latency comes after (``Chip.access``)."""
+        return self.bytes_op(nbytes / level.ports, level.bytes_per_cycle)
 
     def bytes_op(self, nbytes: float, bytes_per_cycle: float) -> int:
         return math.ceil(nbytes / bytes_per_cycle) if nbytes > 0 else 0

@@ -1,7 +1,7 @@
 """One training step (one batch) on the chip: forward, backward, weight gradients, update.
 
-- forward: as inference; the inputs of weighted layers are kept for the gradients (in the global
-  buffer while it has room, else DRAM, or in DRAM when the spec says so);
+- forward: as inference; the inputs of weighted layers are kept for the gradients (on chip while
+  there is room, else DRAM, or in DRAM when the spec says so);
 - backward: per sample, from the loss back; a weighted layer's error delta . W^T is read from the
   same crossbars in the transposed direction (on the peripherals the spec names), errors of
   layers read by several consumers are summed on the vector unit;
@@ -18,7 +18,7 @@ import math
 
 from hicsim.engine.dataflow import READ, WRITE, Dataflow
 from hicsim.engine.keys import ErrorKey, GradientKey, Pass, TensorKey
-from hicsim.hardware.ids import Action, Component, Level, Phase, TimeKind
+from hicsim.hardware.ids import Action, Component, Phase, TimeKind
 from hicsim.mapping.place import CopySet, LayerMap
 from hicsim.spec.errors import single
 from hicsim.workload.model import NETWORK_INPUT
@@ -44,7 +44,7 @@ class TrainingFlow(Dataflow):
             for src in wl.inputs_of(i):
                 if src != NETWORK_INPUT:
                     self.consumers[src].append(layer.name)
-        self.keep_in_buffer = hw.training.activation_store == Level.GLOBAL_BUFFER
+        self.keep_in_buffer = hw.training.activation_store is not self.backing
         for i, layer in enumerate(wl.layers):
             if not self.consumers[layer.name]:
                 self.readers[layer.name] = self.readers.get(layer.name, 0) + 1  # the loss reads it
@@ -80,8 +80,8 @@ class TrainingFlow(Dataflow):
             name = self.workload.layers[i].name
             for src in self.workload.inputs_of(i):
                 yield self._event(TensorKey(src, b))
-                yield from self.chip.dram_access(self._bytes(self.elems[src]), WRITE, name,
-                                                 FORWARD)
+                yield from self.chip.access(self.backing, self._bytes(self.elems[src]), WRITE,
+                                            name, FORWARD)
         yield from super()._weighted(i, b, lm, tiles, run)
 
     def _loss(self, layer, b: int):
@@ -131,7 +131,7 @@ class TrainingFlow(Dataflow):
         mode = self.hw.training.backward
         if mode == "digital":  # weights read as digital copies; MACs on the vector unit
             weight_bytes = math.ceil(layer.weights * self.workload.weight_bits / 8)
-            yield from self.chip.buffer_access(weight_bytes, READ, name, BACKWARD)
+            yield from self.chip.access(self.staging, weight_bytes, READ, name, BACKWARD)
             macs = layer.macs_per_sample
             yield self.chip.vector_unit.submit(self.timing.vector_op(macs))
             self.ledger.count(name, BACKWARD, Component.VECTOR_UNIT, Action.MAC, macs)
@@ -154,7 +154,7 @@ class TrainingFlow(Dataflow):
                 in_bytes += yield from self._read(TensorKey(src, b), name, phase)
             else:
                 nbytes = self._bytes(self.elems[src])
-                yield from self.chip.dram_access(nbytes, READ, name, phase)
+                yield from self.chip.access(self.backing, nbytes, READ, name, phase)
                 in_bytes += nbytes
         yield from self._to_tiles(name, phase, tiles, in_bytes * lm.col_parts)
         macs = layer.macs_per_sample
@@ -175,13 +175,9 @@ class TrainingFlow(Dataflow):
         start = self.env.now
         acc_bytes = math.ceil(layer.weights * acc.bits / 8)
         tiles = self.mapping.tiles_of(lm)
-        in_global_buffer = self.hw.training.accumulator_level == Level.GLOBAL_BUFFER
-        if in_global_buffer:
-            yield from self.chip.buffer_access(acc_bytes, READ, name, phase)
-            yield from self.chip.buffer_access(acc_bytes, WRITE, name, phase)
-        else:
-            for direction in (READ, WRITE):
-                self.ledger.move(self.env.now, Level.LOCAL_BUFFER, direction, acc_bytes, name, phase)
+        level = self.hw.training.accumulator_level
+        for direction in (READ, WRITE):  # read, add, write back
+            yield from self.chip.access(level, acc_bytes, direction, name, phase)
         self.ledger.count(name, phase, Component.ACCUMULATOR, Action.ADD, layer.weights)
         pulses = self._pulses(name, layer.programming, lm.replicas)
         on_chip = sum(tiles.values())
@@ -189,7 +185,7 @@ class TrainingFlow(Dataflow):
         program = self.timing.pulse_op(pulses, 1 / on_chip)
         ops = []
         for t, n in tiles.items():
-            rmw = 0 if in_global_buffer else math.ceil(2 * acc_bytes * n / on_chip / lb)
+            rmw = math.ceil(2 * acc_bytes * n / on_chip / lb) if level.per_tile else 0
             ops.append(self.chip.tiles[t].submit(rmw + program))
         yield self.env.all_of(ops)
         self.ledger.spend(name, TimeKind.PROGRAMMING, program)

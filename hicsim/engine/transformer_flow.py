@@ -14,15 +14,16 @@ from hicsim.engine.dataflow import PHASE, READ, WRITE, Dataflow
 from hicsim.engine.keys import TensorKey
 from hicsim.engine.kv_store import KvStore, SequenceStore
 from hicsim.engine.runtime_crossbars import RuntimeCrossbarMatmul
-from hicsim.hardware.ids import Action, Component, Level, TimeKind
+from hicsim.hardware.ids import Action, Component, TimeKind
 
 
 class TransformerFlow(Dataflow):
     def __init__(self, env, hw, workload, mapping, chip, ledger, timing, kv: KvStore):
         super().__init__(env, hw, workload, mapping, chip, ledger, timing)
         self.kv = kv
-        # Activations share the global buffer with the KV caches placed there.
-        self.store = SequenceStore(hw.level(Level.GLOBAL_BUFFER).capacity - kv.buffer_bytes, ledger)
+        # Activations share the on-chip levels with the KV caches placed there.
+        self.store = SequenceStore([(m, m.capacity - kv.bytes_in(m)) for m in hw.memory.shared],
+                                   hw.memory.backing, ledger)
         self.functions = hw.attention.functions
         self.matmul_on = hw.attention.matmul_on
         self.runtime = (RuntimeCrossbarMatmul(hw, self) if self.matmul_on == "crossbars"
@@ -102,7 +103,7 @@ class TransformerFlow(Dataflow):
         else:
             yield from self._order_only(i, b)
         rows = math.ceil(layer.table_elems_read * self.workload.weight_bits / 8)
-        yield from self.chip.dram_access(rows, READ, layer.name, PHASE)
+        yield from self.chip.access(self.backing, rows, READ, layer.name, PHASE)
         yield from self._finish(i, b)
 
     def _token_slice(self, i: int, b: int):
@@ -111,12 +112,8 @@ class TransformerFlow(Dataflow):
         (src,) = self.workload.inputs_of(i)
         key = TensorKey(src, b)
         yield self._event(key)
-        level = self.store.level_of(key)
         nbytes = self._bytes(layer.input_elems)
-        if level == Level.GLOBAL_BUFFER:
-            yield from self.chip.buffer_access(nbytes, READ, layer.name, PHASE)
-        else:
-            yield from self.chip.dram_access(nbytes, READ, layer.name, PHASE)
+        yield from self.chip.access(self.store.level_of(key), nbytes, READ, layer.name, PHASE)
         self.store.read_done(key)
         yield from self._finish(i, b)
 
@@ -126,10 +123,7 @@ class TransformerFlow(Dataflow):
         yield from self._fetch(i, b, True)
         level = self.kv.level_of(layer.name)
         appended = self._bytes(layer.appended_elems)
-        if level == Level.GLOBAL_BUFFER:
-            yield from self.chip.buffer_access(appended, WRITE, layer.name, PHASE)
-        else:
-            yield from self.chip.dram_access(appended, WRITE, layer.name, PHASE)
+        yield from self.chip.access(level, appended, WRITE, layer.name, PHASE)
         key = TensorKey(layer.name, b)
         self.store.pin(key, self._bytes(layer.output_elems), level, self._readers_of(key))
 

@@ -1,8 +1,9 @@
 """Typed ids for what the engine counts and the costs, reports and plots read back.
 
 String enums: a member equals (and hashes like) its value, so tables, JSON and CSV show the same
-plain names as before, while code names the id instead of spelling a string. Device components
-keep the names the spec gives them (``pcm_ml``); every other component has an id here.
+plain names as before, while code names the id instead of spelling a string. Devices and memory
+levels keep the names the spec gives them (``pcm_ml``, ``global_buffer``); every other component
+has an id here.
 """
 
 from __future__ import annotations
@@ -18,13 +19,10 @@ class Phase(StrEnum):
     PROGRAM = "program"  # writing a layer's weights into crossbars (streamed or resident load)
 
 
-class Level(StrEnum):
-    """Memory levels, innermost first (see ``hardware.memory``)."""
-
-    LOCAL_BUFFER = "local_buffer"
-    BASIS_BUFFER = "basis_buffer"
-    GLOBAL_BUFFER = "global_buffer"
-    DRAM = "dram"
+# Memory levels are named by the spec (``memory:``, innermost first), as devices are; the
+# hardware model holds them as typed ``MemoryLevel`` objects (``hardware.memory``). The generation
+# unit's own buffer is outside that list and has this fixed name.
+BASIS_BUFFER = "basis_buffer"
 
 
 class Component(StrEnum):
@@ -89,7 +87,7 @@ class UnitKind(StrEnum):
     """The engine's units (one SimPy process each)."""
 
     TILE = "tile"
-    GLOBAL_BUFFER = "global_buffer"
+    BUFFER_PORT = "buffer_port"  # a port of a shared on-chip memory level
     DRAM_CHANNEL = "dram_channel"
     VECTOR_UNIT = "vector_unit"
     MATRIX_UNIT = "matrix_unit"  # digital unit for activation matmuls

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from hicsim.components import sar_conversion_time
-from hicsim.hardware.ids import Action, Level
+from hicsim.hardware.ids import Action
 from hicsim.hardware.kinds import technology_of
-from hicsim.hardware.memory import MemoryLevel, memory_levels
+from hicsim.hardware.memory import MemoryHierarchy, MemoryLevel, memory_hierarchy
 from hicsim.hardware.technology import DeviceTechnology
 from hicsim.hardware.weights import WeightRepresentation, weight_representation
 from hicsim.spec.arch import Adc, Arch
-from hicsim.units import to_cycles
+from hicsim.units import per_cycle, to_cycles
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,9 @@ class AttentionUnits:
 @dataclass(frozen=True)
 class TrainingUnits:
     accumulator: Any  # the validated ``tile.accumulator`` (None: the chip cannot train)
-    accumulator_level: Optional[Level]  # the memory level holding the accumulators
+    accumulator_level: Optional[MemoryLevel]  # the memory level holding the accumulators
     backward: str  # shared, separate or digital transposed reads
-    activation_store: Level  # where forward activations wait for the gradient
+    activation_store: MemoryLevel  # where forward activations wait for the gradient
     gradient_macs_per_cycle: int
 
 
@@ -81,7 +81,7 @@ class Hardware:
     crossbar_cols: int
     weights: WeightRepresentation
     devices: dict[str, DeviceTechnology]  # by the spec's device names
-    memory: tuple[MemoryLevel, ...]  # innermost first
+    memory: MemoryHierarchy  # levels innermost first, then the generation unit's buffer
     periphery: Periphery
     network: Network
     vector_lanes: int
@@ -91,11 +91,8 @@ class Hardware:
     weight_residency: str  # auto or streamed
     policy: Any  # the validated ``mapping`` section: replication, chunk rows
 
-    def level(self, level: Level) -> MemoryLevel:
-        for m in self.memory:
-            if m.id == level:
-                return m
-        raise KeyError(f"{self.name}: no memory level {level}")
+    def level(self, name: str) -> MemoryLevel:
+        return self.memory[name]
 
     def write_cycles(self, device: str) -> int:
         """Cycles to write one ``device`` from scratch."""
@@ -133,6 +130,7 @@ def build_hardware(arch: Arch) -> Hardware:
         adc_bank=t.adc.count, shift_add_per_cycle=t.shift_add.ops_per_cycle,
         parallel_devices=t.programming.parallel_devices, partial_sum_bits=t.partial_sum_bits)
     gen, am = arch.generation, c.activation_matmul
+    memory = memory_hierarchy(arch)
     attention = AttentionUnits(
         am.unit, am.matrix_unit.macs_per_cycle if am.matrix_unit is not None else None,
         am.crossbars.crossbars if am.crossbars is not None else None, c.vector_unit.functions)
@@ -141,14 +139,14 @@ def build_hardware(arch: Arch) -> Hardware:
         crossbar_rows=t.crossbar.rows, crossbar_cols=t.crossbar.cols,
         weights=weight_representation(t.weights),
         devices={name: technology_of(name, dev) for name, dev in arch.devices.items()},
-        memory=memory_levels(arch), periphery=periphery,
-        network=Network(c.interconnect.kind, c.interconnect.link_bandwidth / clock,
+        memory=memory, periphery=periphery,
+        network=Network(c.interconnect.kind, per_cycle(c.interconnect.link_bandwidth, clock),
                         to_cycles(c.interconnect.hop_latency, clock)),
         vector_lanes=c.vector_unit.lanes, attention=attention,
         generation=(GenerationUnitModel(gen.macs_per_cycle, to_cycles(gen.latency, clock))
                     if gen is not None else None),
         training=TrainingUnits(
-            t.accumulator, Level(t.accumulator.location) if t.accumulator is not None else None,
-            arch.training.backward, Level(arch.training.activation_store),
+            t.accumulator, memory[t.accumulator.location] if t.accumulator is not None else None,
+            arch.training.backward, memory[arch.training.activation_store],
             arch.training.gradient_unit.macs_per_cycle),
         weight_residency=c.weight_residency, policy=arch.mapping)

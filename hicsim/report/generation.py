@@ -17,7 +17,7 @@ import pandas as pd
 
 from hicsim.costs import cost_table
 from hicsim.engine.timing import Timing
-from hicsim.hardware.ids import Action, Component, Level
+from hicsim.hardware.ids import BASIS_BUFFER, Action, Component
 from hicsim.hardware.model import Hardware
 from hicsim.mapping import Mapping
 from hicsim.workload.model import Workload
@@ -31,9 +31,10 @@ def generation_breakeven(hw: Hardware, mapping: Mapping, workload: Workload) -> 
     costs, timing = cost_table(hw.spec), Timing(hw)
     plans = mapping.generation
     read, write = Action.READ_BYTES, Action.WRITE_BYTES
-    dram = costs[(Level.DRAM, read)]
-    staging = costs[(Level.GLOBAL_BUFFER, write)] + costs[(Level.GLOBAL_BUFFER, read)]
-    basis = costs[(Level.BASIS_BUFFER, write)] + costs[(Level.BASIS_BUFFER, read)]
+    backing, buffer = hw.memory.backing, hw.memory.staging
+    dram = costs[(backing.name, read)]
+    staging = costs[(buffer.name, write)] + costs[(buffer.name, read)]
+    basis = costs[(BASIS_BUFFER, write)] + costs[(BASIS_BUFFER, read)]
     per_mac = costs[(Component.GENERATION_UNIT, Action.MAC)]
     rows = []
     for name, plan in plans.items():
@@ -41,9 +42,9 @@ def generation_breakeven(hw: Hardware, mapping: Mapping, workload: Workload) -> 
         stored, macs = (dense, 0) if plan.direct else (plan.stored_bytes, plan.generation_macs)
         e_without = dense * (dram + staging)
         e_traffic_with = stored * (dram + (staging if plan.direct else basis))
-        t_without = timing.bytes_op(dense, timing.dram_bytes_per_cycle)
-        t_with = timing.bytes_op(stored, timing.dram_bytes_per_cycle) + timing.generation_op(macs, stored)
-        saved_cycles = t_without - timing.bytes_op(stored, timing.dram_bytes_per_cycle)
+        t_without = timing.transfer_op(backing, dense)
+        t_with = timing.transfer_op(backing, stored) + timing.generation_op(macs, stored)
+        saved_cycles = t_without - timing.transfer_op(backing, stored)
         rows.append(dict(
             layer=name, levels=plan.levels, dense_bytes=dense, stored_bytes=stored,
             dram_bytes_saved=dense - stored, generation_macs=macs,

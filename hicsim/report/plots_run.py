@@ -26,7 +26,7 @@ LATENCY_COLOURS = {"compute": "tab:blue", "conversion": "tab:orange", "programmi
 
 # What each kind of unit spends its busy time on (the engine's unit kinds).
 UNIT_ROLES = {"tile": "tiles: analog MVM + ADC conversion + programming",
-              "dram_channel": "DRAM channels: memory", "global_buffer": "global buffer: memory",
+              "dram_channel": "DRAM channels: memory", "buffer_port": "on-chip buffer ports: memory",
               "link": "interconnect links: memory traffic", "vector_unit": "vector unit: digital ops"}
 
 

@@ -147,8 +147,8 @@ def model_context(arch: Arch) -> list[tuple[str, str, float, float]]:
     return [("ADC energy per conversion (Murmann fit)", "pJ", t.adc.energy * 1e12, energy * 1e12),
             ("ADC area (survey regression)", "um^2", t.adc.area * 1e12,
              adc_area(t.adc.bits, t.adc.sample_rate, node, energy) * 1e12),
-            ("64 KB buffer area (SRAM model)", "mm^2", t.local_buffer.area * 1e6,
-             sram_area(t.local_buffer.capacity, node) * 1e6),
+            ("64 KB buffer area (SRAM model)", "mm^2", arch.memory[0].area * 1e6,
+             sram_area(arch.memory[0].capacity, node) * 1e6),
             ("shift-and-add per op (Horowitz adder)", "fJ", t.shift_add.energy * 1e15,
              int_add_energy(t.partial_sum_bits, node, vdd) * 1e15)]
 

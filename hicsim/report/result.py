@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hicsim.costs import (area_breakdown, category_of, costed_actions, layer_device_reads, peak,
-                          static_power)
+from hicsim.costs import (area_breakdown, category_of, costed_actions, layer_device_reads,
+                          memory_names, peak, static_power)
 from hicsim.engine.run import EngineResult
+from hicsim.hardware.ids import Component
+from hicsim.hardware.memory import memory_hierarchy
 from hicsim.mapping.place import Mapping
 from hicsim.report.training import phase_table, training_summary, wear_table
 from hicsim.report.transformer import is_transformer, stage_table, transformer_summary
@@ -50,6 +52,8 @@ class Result:
     phases: pd.DataFrame = field(default_factory=pd.DataFrame)  # training: per phase of a step
     wear: pd.DataFrame = field(default_factory=pd.DataFrame)  # training: per layer x device
     stages: pd.DataFrame = field(default_factory=pd.DataFrame)  # transformers: prefill, steps
+    # the memory levels innermost first, then the interconnect: the order traffic is shown in
+    levels: tuple = ()
 
     @property
     def latency_s(self) -> float:
@@ -79,8 +83,13 @@ class Result:
     def traffic_by_level(self) -> pd.DataFrame:
         """Bytes and achieved bandwidth per memory level and direction."""
         t = self.traffic.groupby(["level", "direction"], observed=True)["bytes"].sum().reset_index()
+        t = t.iloc[sorted(range(len(t)), key=lambda i: self._level_rank(t["level"].iat[i]))]
+        t = t.reset_index(drop=True)
         t["bandwidth_B_per_s"] = t["bytes"] / self.latency_s if self.cycles else 0.0
         return t
+
+    def _level_rank(self, level: str) -> int:
+        return self.levels.index(level) if level in self.levels else len(self.levels)
 
     def traffic_timeline(self, bins: int = 50) -> pd.DataFrame:
         """Bytes per level in equal time bins (transfers attributed to the bin they start in)."""
@@ -89,6 +98,7 @@ class Result:
                                             0, bins - 1))
         out = t.groupby(["bin", "level"], observed=True)["bytes"].sum().unstack(fill_value=0)
         out = out.reindex(range(bins), fill_value=0)
+        out = out[sorted(out.columns, key=self._level_rank)]
         width = edges[1] - edges[0]
         out.insert(0, "start_s", edges[:-1] / self.clock_hz)
         out.insert(1, "width_s", width / self.clock_hz)
@@ -98,6 +108,7 @@ class Result:
 def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: EngineResult) -> Result:
     costs = {key: energy for key, (energy, _) in costed_actions(arch).items()}
     layer_reads = layer_device_reads(arch, workload)
+    levels = memory_names(arch)
     rows = []
     for (layer, phase, component, action), count in engine.ledger.counts.items():
         try:
@@ -106,7 +117,7 @@ def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: Engin
             raise RuntimeError(f"no cost for action {component}.{action}: add it to the cost table")
         if action == "read" and (layer, component) in layer_reads:
             unit_cost = layer_reads[(layer, component)][0]
-        rows.append((layer, phase, component, action, category_of(component, action, phase, arch.devices),
+        rows.append((layer, phase, component, action, category_of(component, action, phase, arch.devices, levels),
                      count, unit_cost, count * unit_cost))
     rows += _static_rows(arch, engine.cycles)
     actions = pd.DataFrame(rows, columns=["layer", "phase", "component", "action", "category", "count",
@@ -118,7 +129,8 @@ def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: Engin
     mapping_df = _mapping_table(mapping)
     layers = _layer_table(workload, engine, actions, mapping_df)
     result = Result(arch.name, workload.name, arch.clock, workload.batch, mapping.mode, engine.cycles,
-                    engine.events, actions, layers, traffic, units, mapping_df)
+                    engine.events, actions, layers, traffic, units, mapping_df,
+                    levels=(*(m.name for m in memory_hierarchy(arch)), Component.INTERCONNECT))
     result.summary = _summary(result, arch, workload, mapping, engine)
     if engine.stages is not None and is_transformer(workload):
         result.stages = stage_table(engine.stages, arch.clock)

@@ -18,7 +18,7 @@ import pandas as pd
 from hicsim.engine.sequence import Stages
 from hicsim.workload.decode import prompt_tokens
 
-MOVEMENT = {"global_buffer", "dram", "interconnect", "local_buffer", "basis_buffer"}
+MOVEMENT = {"memory", "interconnect"}  # cost categories of data movement
 VECTOR_KINDS = {"softmax", "layernorm", "rmsnorm", "gelu", "silu", "tanh"}
 OP_TYPES = ("weight MVM", "attention matmul", "softmax/norm/activation", "data movement",
             "programming", "static", "other")
@@ -33,7 +33,7 @@ def is_transformer(workload) -> bool:
 def op_type(layer, component: str, category: str) -> str:
     if category == "static":  # leakage over the run's time
         return "static"
-    if component in MOVEMENT:
+    if category in MOVEMENT:
         return "data movement"
     if category == "programming":
         return "programming"

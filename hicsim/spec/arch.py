@@ -12,10 +12,11 @@ from typing import Annotated, Dict, Literal, Optional, Union
 from pydantic import Field, field_validator, model_validator
 
 from hicsim.spec.attention import ActivationMatmul, FunctionCosts
+from hicsim.hardware.ids import BASIS_BUFFER, Component
 from hicsim.spec.device_kinds import SPEC_MODELS, DeviceSpec
 from hicsim.spec.generation import GenerationUnit
 from hicsim.spec.mapping_policy import MappingPolicy
-from hicsim.spec.memory import Memory
+from hicsim.spec.memory import LevelName, MemoryLevels, check_hierarchy
 from hicsim.spec.physical import (ConverterRating, CrossbarPhysics, FixedComponent, Rated, SampleHold,
                                   Technology)
 from hicsim.spec.training import Training
@@ -31,7 +32,6 @@ MAX_CROSSBARS = count_up_to(4096)
 MAX_CROSSBAR_SIDE = count_up_to(16384)
 MAX_ADCS = count_up_to(2 ** 20)
 MAX_LANES = count_up_to(2 ** 20)
-MAX_DRAM_CHANNELS = count_up_to(1024)
 
 # Largest binary-device count of a HIC weight: magnitudes are held as int32 codes and float32
 # conductance sums by the functional model.
@@ -51,13 +51,6 @@ class Interconnect(Strict):
     energy: EnergyPerByte = Field(description="energy per bit (or byte) per hop")
 
 
-class Dram(Strict):
-    bandwidth: Bandwidth
-    energy: EnergyPerByte
-    latency: TimeOrZero
-    channels: MAX_DRAM_CHANNELS = 1
-
-
 class VectorUnit(Strict):
     """Chip-level digital unit for weightless ops (residual add, pooling, concat copies, softmax,
     norms, activation functions)."""
@@ -73,8 +66,6 @@ class VectorUnit(Strict):
 class Chip(Strict):
     tiles: MAX_TILES
     interconnect: Interconnect
-    global_buffer: Memory
-    dram: Dram
     vector_unit: VectorUnit = VectorUnit()
     activation_matmul: ActivationMatmul = ActivationMatmul()
     weight_residency: Literal["auto", "streamed"] = Field(
@@ -141,7 +132,8 @@ class Accumulator(Strict):
     fraction_bits: Optional[NonNegativeInt] = Field(
         default=None, description="bits below one device step; omitted: bits - 2 (range +-2 steps)")
     rounding: Literal["nearest", "stochastic"] = "stochastic"
-    location: Literal["local_buffer", "global_buffer"] = "local_buffer"
+    location: LevelName = Field(default="local_buffer",
+                                description="the on-chip memory level (by name) holding them")
 
     @model_validator(mode="after")
     def _fits(self):
@@ -243,7 +235,6 @@ class Tile(Strict):
     shift_add: DigitalUnit = DigitalUnit()
     sample_hold: SampleHold = SampleHold()
     partial_sum_bits: Bits = Field(default=16, description="width of partial sums sent between tiles")
-    local_buffer: Memory
     accumulator: Optional[Accumulator] = None
     programming: Programming = Programming()
     area: Optional[Area] = None  # other tile logic (control, routers) not itemised above
@@ -254,6 +245,8 @@ class Arch(Strict):
     name: str
     clock: Clock
     chip: Chip
+    memory: MemoryLevels = Field(description="the memory levels, innermost first "
+                                             "(hicsim.spec.memory)")
     devices: Dict[str, DeviceSpec]
     tile: Tile
     generation: Optional[GenerationUnit] = None
@@ -263,8 +256,14 @@ class Arch(Strict):
     rated: Rated = Rated()
     fixed: Dict[str, FixedComponent] = Field(default_factory=dict)
 
+    @field_validator("memory")
+    @classmethod
+    def _hierarchy(cls, levels: list) -> list:
+        return check_hierarchy(levels)
+
     @model_validator(mode="after")
     def _cross_checks(self):
+        self._check_level_names()
         w = self.tile.weights
         for key, (name, cell) in w.roles().items():
             if name not in self.devices:
@@ -293,3 +292,28 @@ class Arch(Strict):
             raise ValueError(f"tile.adc.columns_per_adc: {adc.columns_per_adc} exceeds the "
                              f"crossbar's {self.tile.crossbar.cols} columns")
         return self
+
+    def level(self, name: str):
+        """The spec entry of memory level ``name``."""
+        for m in self.memory:
+            if m.name == name:
+                return m
+        raise KeyError(f"{self.name}: no memory level {name!r}")
+
+    def _check_level_names(self) -> None:
+        """Level names are component names in the counts: none may be another component's; the
+        levels other sections name must exist and be of the right sort."""
+        taken = {c.value for c in Component} | set(self.devices) | {BASIS_BUFFER}
+        for i, m in enumerate(self.memory):
+            if m.name in taken:
+                raise ValueError(f"memory[{i}].name: {m.name!r} is already the name of a "
+                                 f"component or device")
+        on_chip = [m.name for m in self.memory if not m.off_chip]
+        acc = self.tile.accumulator
+        if acc is not None and acc.location not in on_chip:
+            raise ValueError(f"tile.accumulator.location: {acc.location!r} is not an on-chip "
+                             f"memory level (have: {', '.join(on_chip)})")
+        shared = [m.name for m in self.memory[1:]]
+        if self.training.activation_store not in shared:
+            raise ValueError(f"training.activation_store: {self.training.activation_store!r} is "
+                             f"not a shared memory level (have: {', '.join(shared)})")

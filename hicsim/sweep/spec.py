@@ -17,7 +17,7 @@ A sweep names a base arch spec, one or more workloads, and the points to simulat
       seed: 1
       params:
         chip.tiles: {choices: [16, 32, 64]}
-        chip.dram.bandwidth: {low: 10, high: 100, unit: GB/s, log: true}
+        memory.dram.channel_bandwidth: {low: 10, high: 100, unit: GB/s, log: true}
 
 Paths address the arch spec; a path that starts with ``workload.`` addresses the workload
 (``workload.batch: [1, 8]``).
