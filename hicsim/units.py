@@ -12,6 +12,7 @@ import importlib.resources
 import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 
 import pint
@@ -115,7 +116,11 @@ def parse(value: object, dim: Dimension, clock_hz: float | None = None) -> float
     if dim.allows_cycles and q.dimensionality.get("[clock_cycle]", 0) != 0:
         if clock_hz is None:
             raise UnitError(f"{value!r} is in cycles, but no clock is known to convert it")
-        q = q * ureg.Quantity(1.0 / clock_hz, "second / cycle") ** q.dimensionality["[clock_cycle]"]
+        # Multiply or divide by the clock itself: 1 / clock is inexact (1e-9 is not a binary
+        # fraction), and 256 B/cycle x (1 / 1 GHz)^-1 came out as 255.99999999999997 B/ns.
+        power = q.dimensionality["[clock_cycle]"]
+        clock = ureg.Quantity(clock_hz, "cycle / second")
+        q = q / clock ** power if power > 0 else q * clock ** -power
     try:
         out = float(q.to(dim.si_unit).magnitude)
     except OverflowError:
@@ -144,9 +149,28 @@ def to_cycles(seconds: float, clock_hz: float) -> int:
     return max(0, int(math.ceil(c - 1e-9 * max(1.0, c))))
 
 
-def per_cycle(per_second: float, clock_hz: float) -> float:
-    """A rate per second (bytes per second) -> per clock cycle."""
-    return per_second / clock_hz
+def exact(value: float | Fraction, tolerance: float = 1e-9) -> Fraction:
+    """``value`` as the simplest fraction (denominator up to 10^6) within a relative
+    ``tolerance``, else exactly. Spec values are decimals parsed into binary floats, so a rate
+    or time written as 25.6 GB/s or 1.2 GHz is a float a rounding away from its rational value;
+    the engine computes with that rational so an exact transfer takes exactly its cycles (the
+    same tolerance as ``to_cycles``)."""
+    x = Fraction(value)
+    if x == 0:
+        return x
+    simple = x.limit_denominator(10 ** 6)
+    return simple if abs(simple - x) <= tolerance * abs(x) else x
+
+
+def per_cycle(per_second: float, clock_hz: float) -> Fraction:
+    """A rate per second (bytes per second) -> per clock cycle, an exact rational."""
+    return exact(Fraction(per_second) / Fraction(clock_hz))
+
+
+def cycles_exact(seconds: float, clock_hz: float) -> Fraction:
+    """Seconds -> clock cycles as an exact rational (fractional: for times that many
+    operations share before one rounding, such as an ADC conversion)."""
+    return exact(Fraction(seconds) * Fraction(clock_hz))
 
 
 def to_seconds(cycles: int | float, clock_hz: float) -> float:

@@ -11,6 +11,7 @@ Counts are booked here, per (layer, sample), exactly; units only keep time.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import simpy
 
@@ -195,7 +196,7 @@ class Dataflow:
     def _over_links(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
         """Bytes between the staging buffer and a layer's tiles, shared by their crossbar counts."""
         on_chip = sum(tiles.values())
-        return self.chip.spread({t: nbytes * n / on_chip for t, n in tiles.items()},
+        return self.chip.spread({t: Fraction(nbytes) * n / on_chip for t, n in tiles.items()},
                                 lambda t, s: self.chip.link_transfer(t, s, name, phase))
 
     def _to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):

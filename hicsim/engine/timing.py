@@ -3,12 +3,14 @@
 Inside an operation nothing is simulated step by step: a tile running ``n`` MVMs of one layer
 takes n x slices x (the slower of the crossbar read and the column conversions), because the
 sample-and-hold lets the ADCs convert one slice while the array reads the next (ISAAC's
-pipelining), plus one fill. Memory ports take bytes / bandwidth.
+pipelining), plus one fill. Memory ports take bytes / bandwidth. Rates and the conversion time are
+exact rationals (``hicsim.units.exact``), so an exact transfer takes exactly its cycles.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from hicsim.hardware.ids import BASIS_BUFFER, Action
 from hicsim.hardware.memory import MemoryLevel
@@ -62,7 +64,7 @@ class Timing:
         bounds = [mvms * d.slices * per_slice + min(read, convert)]
         # Inputs come out of the local buffer: slices x lines x DAC bits per MVM.
         dac_bytes = mvms * d.slices * d.dac_per_slice * share * self.dac_bits / 8
-        bounds.append(math.ceil(dac_bytes / self.local_bytes_per_cycle))
+        bounds.append(self.bytes_op(dac_bytes, self.local_bytes_per_cycle))
         if self.shift_add_per_cycle:
             bounds.append(math.ceil(mvms * d.slices * d.adc_per_slice * share / self.shift_add_per_cycle))
         total = max(bounds)
@@ -91,10 +93,11 @@ class Timing:
     def transfer_op(self, level: MemoryLevel, nbytes: float) -> int:
         """Cycles each port of a shared ``level`` is busy moving ``nbytes`` interleaved over its
         ports (DRAM: channels); a read's latency comes after (``Chip.access``)."""
-        return self.bytes_op(nbytes / level.ports, level.bytes_per_cycle)
+        return self.bytes_op(Fraction(nbytes) / level.ports, level.bytes_per_cycle)
 
-    def bytes_op(self, nbytes: float, bytes_per_cycle: float) -> int:
-        return math.ceil(nbytes / bytes_per_cycle) if nbytes > 0 else 0
+    def bytes_op(self, nbytes: float, bytes_per_cycle: Fraction) -> int:
+        """Cycles to move ``nbytes`` (an int, a Fraction or a float, taken at its exact value)."""
+        return math.ceil(Fraction(nbytes) / bytes_per_cycle) if nbytes > 0 else 0
 
     def vector_op(self, ops: int) -> int:
         return math.ceil(ops / self.vector_lanes) if ops > 0 else 0

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from hicsim.engine.dataflow import READ, WRITE, Dataflow
 from hicsim.engine.keys import ErrorKey, GradientKey, Pass, TensorKey
@@ -185,7 +186,7 @@ class TrainingFlow(Dataflow):
         program = self.timing.pulse_op(pulses, 1 / on_chip)
         ops = []
         for t, n in tiles.items():
-            rmw = math.ceil(2 * acc_bytes * n / on_chip / lb) if level.per_tile else 0
+            rmw = self.timing.bytes_op(Fraction(2 * acc_bytes * n, on_chip), lb) if level.per_tile else 0
             ops.append(self.chip.tiles[t].submit(rmw + program))
         yield self.env.all_of(ops)
         self.ledger.spend(name, TimeKind.PROGRAMMING, program)

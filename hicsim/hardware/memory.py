@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Iterator
 
 from hicsim.hardware.ids import BASIS_BUFFER
@@ -26,7 +27,7 @@ class MemoryLevel:
     name: str  # the spec's name: the component its byte counts are booked under
     kind: str  # the spec's kind (sram, dram)
     capacity: float  # bytes (math.inf: holds everything)
-    bytes_per_cycle: float  # per port
+    bytes_per_cycle: Fraction  # per port, exact
     ports: int = 1  # ports (DRAM: channels); a transfer interleaves over them
     per_tile: bool = False  # one instance in every tile (else one on the chip)
     off_chip: bool = False  # DRAM: outside the chip's area and leakage

@@ -2,7 +2,8 @@
 ``build_hardware``. Mapping, engine and functional model read it instead of the raw spec.
 
 Times the engine needs are held here in clock cycles (integers, except the ADC's conversion time,
-kept fractional because many conversions share one rounding); physical figures come from the
+kept fractional because many conversions share one rounding) and rates in bytes per cycle, both
+exact rationals (``units.exact``: 256 B/cycle is 256, not 255.99999999999997); physical figures come from the
 component models (``hicsim.components``). ``spec`` keeps the validated spec for what is priced
 after the engine (cost table, area) and for the generation unit's plan.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Optional
 
 from hicsim.components import sar_conversion_time
@@ -20,7 +22,7 @@ from hicsim.hardware.memory import MemoryHierarchy, MemoryLevel, memory_hierarch
 from hicsim.hardware.technology import DeviceTechnology
 from hicsim.hardware.weights import WeightRepresentation, weight_representation
 from hicsim.spec.arch import Adc, Arch
-from hicsim.units import per_cycle, to_cycles
+from hicsim.units import cycles_exact, per_cycle, to_cycles
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Periphery:
     """One tile's crossbar periphery and programming drivers."""
 
     read_cycles: int  # one analog read of a crossbar, DAC settling included
-    conversion_cycles: float  # one conversion of one ADC (fractional)
+    conversion_cycles: Fraction  # one conversion of one ADC (exact, fractional)
     dac_bits: int
     dacs_per_crossbar: Optional[int]  # None: one per row
     adcs_per_crossbar: Optional[int]  # None: a bank per tile (``adc_bank``)
@@ -41,7 +43,7 @@ class Periphery:
 @dataclass(frozen=True)
 class Network:
     kind: str  # bus (one shared channel) or mesh (a link per tile)
-    link_bytes_per_cycle: float
+    link_bytes_per_cycle: Fraction  # exact
     hop_cycles: int
 
 
@@ -123,7 +125,7 @@ def build_hardware(arch: Arch) -> Hardware:
     clock, t, c = arch.clock, arch.tile, arch.chip
     periphery = Periphery(
         read_cycles=to_cycles(t.crossbar.read_latency + t.dac.latency, clock),
-        conversion_cycles=adc_conversion_time(t.adc) * clock,
+        conversion_cycles=cycles_exact(adc_conversion_time(t.adc), clock),
         dac_bits=t.dac.bits, dacs_per_crossbar=t.dac.count,
         adcs_per_crossbar=(math.ceil(t.crossbar.cols / t.adc.columns_per_adc)
                            if t.adc.columns_per_adc else None),
