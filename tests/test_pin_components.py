@@ -13,55 +13,61 @@ from hicsim.costs.adc import (MODEL_AREA, MODEL_ENERGY, adc_area_each, adc_conve
 from hicsim.spec import load_arch
 from conftest import ROOT
 
+
+def approx(expected, rel=1e-12, abs=0):
+    """pytest.approx without its default absolute tolerance of 1e-12, which would swallow any
+    difference between two energies in joules (a pJ is 1e-12 J)."""
+    return pytest.approx(expected, rel=rel, abs=abs)
+
 EXACT = 1e-12
 
 
 def test_murmann_energy_below_the_cap():
     # 8 b at 1 GS/s: FOM = 302.74 - 6.4608 ln 1e9 = 168.852 dB, SNDR = 6.02 * 8 + 1.76 = 49.92 dB,
     # E = 1 / (2 * 10^((168.852 - 49.92) / 10)) = 0.63953 pJ
-    assert murmann_energy(8, 1e9) == pytest.approx(6.395251e-13, rel=1e-6)
+    assert murmann_energy(8, 1e9) == approx(6.395251e-13, rel=1e-6)
     # 6 b at 2 GS/s: FOM = 302.74 - 6.4608 ln 2e9 = 164.374 dB, SNDR = 37.88 dB -> 0.112121 pJ
-    assert murmann_energy(6, 2e9) == pytest.approx(1.121208e-13, rel=1e-6)
+    assert murmann_energy(6, 2e9) == approx(1.121208e-13, rel=1e-6)
 
 
 def test_murmann_energy_at_the_figure_of_merit_cap():
     # 4 b at 100 MS/s: 302.74 - 6.4608 ln 1e8 = 183.73 dB is above the 180.14 dB cap, so FOM =
     # 180.14 dB, SNDR = 25.84 dB, E = 1 / (2 * 10^15.43) = 0.185768 fJ
-    assert murmann_energy(4, 1e8) == pytest.approx(1.857676e-16, rel=1e-6)
+    assert murmann_energy(4, 1e8) == approx(1.857676e-16, rel=1e-6)
 
 
 def test_sar_time_and_rate():
     # 6 b on a comparator rated 1 GS/s at 8 b: (6 + 1) / ((8 + 1) * 1e9) s
-    assert sar_conversion_time(6, 1e9, 8) == pytest.approx(7 / 9e9, rel=EXACT)
-    assert sar_sample_rate(6, 1e9, 8) == pytest.approx(9e9 / 7, rel=EXACT)
+    assert sar_conversion_time(6, 1e9, 8) == approx(7 / 9e9, rel=EXACT)
+    assert sar_sample_rate(6, 1e9, 8) == approx(9e9 / 7, rel=EXACT)
 
 
 def test_adc_area_regression_by_hand():
     # ln(A / um^2) = 4.8506 + 0.066659 * 20.72327 + 0.79732 * 3.465736 - 0.13437 * 8
     #               + 0.42366 * (-0.4462871) = 7.731269 -> A = 2278.47 um^2
-    assert adc_area(8, 1e9, 32e-9, 0.64e-12) == pytest.approx(2.278468e-09, rel=1e-6)
+    assert adc_area(8, 1e9, 32e-9, 0.64e-12) == approx(2.278468e-09, rel=1e-6)
     # 4 b, 500 MS/s, 22 nm, 0.2 pJ: ln A = 4.8506 + 1.335813 + 2.464519 - 0.53748 - 0.681857
-    assert adc_area(4, 5e8, 22e-9, 0.2e-12) == pytest.approx(1.687500e-09, rel=1e-6)
+    assert adc_area(4, 5e8, 22e-9, 0.2e-12) == approx(1.687500e-09, rel=1e-6)
 
 
 def test_node_scale_and_adders():
     # (22 / 45) * (0.8 / 0.9)^2 = 0.4888889 * 0.7901235
-    assert node_scale(22e-9, 0.8) == pytest.approx(0.38628258, rel=1e-7)
-    assert node_scale(45e-9, 0.9) == pytest.approx(1.0, rel=EXACT)
-    assert int_add_energy(4) == pytest.approx(0.015e-12, rel=EXACT)  # 0.03 pJ * 4 / 8
-    assert int_add_energy(8) == pytest.approx(0.03e-12, rel=EXACT)
-    assert int_add_energy(9) == pytest.approx(0.03e-12 + 0.07e-12 / 24, rel=EXACT)
-    assert int_add_energy(32) == pytest.approx(0.1e-12, rel=EXACT)
+    assert node_scale(22e-9, 0.8) == approx(0.38628258, rel=1e-7)
+    assert node_scale(45e-9, 0.9) == approx(1.0, rel=EXACT)
+    assert int_add_energy(4) == approx(0.015e-12, rel=EXACT)  # 0.03 pJ * 4 / 8
+    assert int_add_energy(8) == approx(0.03e-12, rel=EXACT)
+    assert int_add_energy(9) == approx(0.03e-12 + 0.07e-12 / 24, rel=EXACT)
+    assert int_add_energy(32) == approx(0.1e-12, rel=EXACT)
     # 16 b at 22 nm, 0.8 V: (0.03 + 0.07 * 8 / 24) pJ * 0.38628258
-    assert int_add_energy(16, 22e-9, 0.8) == pytest.approx(0.0533333e-12 * 0.38628258, rel=1e-6)
+    assert int_add_energy(16, 22e-9, 0.8) == approx(0.0533333e-12 * 0.38628258, rel=1e-6)
 
 
 def test_crossbar_read_and_wire_energies():
-    assert device_read_energy(0.2, 10e-6, 100e-9) == pytest.approx(4e-14, rel=EXACT)  # V^2 G t
+    assert device_read_energy(0.2, 10e-6, 100e-9) == approx(4e-14, rel=EXACT)  # V^2 G t
     # 1 uS + 24 uS * 0.5 (single device) or * 0.25 (differential pair)
-    assert encoded_mean_conductance(1e-6, 25e-6, 0.5, False) == pytest.approx(13e-6, rel=EXACT)
-    assert encoded_mean_conductance(1e-6, 25e-6, 0.5, True) == pytest.approx(7e-6, rel=EXACT)
-    assert wire_charge_energy(0.2e-15, 128, 0.5) == pytest.approx(6.4e-15, rel=EXACT)  # C V^2
+    assert encoded_mean_conductance(1e-6, 25e-6, 0.5, False) == approx(13e-6, rel=EXACT)
+    assert encoded_mean_conductance(1e-6, 25e-6, 0.5, True) == approx(7e-6, rel=EXACT)
+    assert wire_charge_energy(0.2e-15, 128, 0.5) == approx(6.4e-15, rel=EXACT)  # C V^2
 
 
 @pytest.fixture(scope="module")
@@ -78,16 +84,16 @@ def test_spec_adc_energy_and_area_exact_at_rating_scaled_by_the_model_elsewhere(
     # model energies, 6 b at 9/7 GS/s over 8 b at 1 GS/s: SNDR falls 12.04 dB, FOM falls
     # 6.4608 ln(9/7) = 1.62366 dB, so E scales by 10^((-12.04 + 1.62366) / 10) = 0.0908593
     ratio = murmann_energy(6, 9e9 / 7) / murmann_energy(8, 1e9)
-    assert ratio == pytest.approx(0.0908593, rel=1e-6)
+    assert ratio == approx(0.0908593, rel=1e-6)
     energy, source = adc_conversion_energy(six)
-    assert energy == pytest.approx(2e-12 * ratio, rel=EXACT)
+    assert energy == approx(2e-12 * ratio, rel=EXACT)
     assert source == "spec, scaled by model: Murmann survey fit (Accelergy ADC plug-in)"
     area_ratio = (adc_area(6, 9e9 / 7, 32e-9, murmann_energy(6, 9e9 / 7))
                   / adc_area(8, 1e9, 32e-9, murmann_energy(8, 1e9)))
     area, source = adc_area_each(six, 32e-9)
-    assert area == pytest.approx(3e-9 * area_ratio, rel=EXACT)
+    assert area == approx(3e-9 * area_ratio, rel=EXACT)
     assert source == "spec, scaled by model: Murmann survey area regression (Accelergy ADC plug-in)"
-    assert adc_conversion_time(six) == pytest.approx(7 / 9e9, rel=EXACT)
+    assert adc_conversion_time(six) == approx(7 / 9e9, rel=EXACT)
 
 
 def test_model_adc_energy_and_area_without_spec_values(hic):
@@ -95,10 +101,10 @@ def test_model_adc_energy_and_area_without_spec_values(hic):
                                           "energy": None, "area": None})
     assert MODEL_ENERGY == "model: Murmann survey fit (Accelergy ADC plug-in)"
     assert MODEL_AREA == "model: Murmann survey area regression (Accelergy ADC plug-in)"
-    assert adc_conversion_energy(adc) == (pytest.approx(murmann_energy(6, 9e9 / 7), rel=EXACT),
+    assert adc_conversion_energy(adc) == (approx(murmann_energy(6, 9e9 / 7), rel=EXACT),
                                           MODEL_ENERGY)
     e = murmann_energy(6, 9e9 / 7)
-    assert adc_area_each(adc, 32e-9) == (pytest.approx(adc_area(6, 9e9 / 7, 32e-9, e), rel=EXACT),
+    assert adc_area_each(adc, 32e-9) == (approx(adc_area(6, 9e9 / 7, 32e-9, e), rel=EXACT),
                                          MODEL_AREA)
 
 

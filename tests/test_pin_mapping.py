@@ -1,0 +1,141 @@
+"""Mapping counts pinned by hand: replicas and their slots, tiles, passes, a network that exactly
+fills the chip, read demands of a packed layer, and the generation plans the mapping carries."""
+
+from __future__ import annotations
+
+import pytest
+
+from hicsim.generation.plan import plan_network
+from hicsim.hardware.model import build_hardware
+from hicsim.mapping import map_layer, map_workload
+from hicsim.spec import InputError, load_arch
+from hicsim.workload import Workload
+from hicsim.workload.layers import Conv2d, Linear, Pool
+from conftest import ROOT
+
+HIC = ROOT / "arch_specs" / "hic_pcm.yaml"
+GEN = ROOT / "arch_specs" / "hic_pcm_generation.yaml"
+
+
+def conv(name="c", **kw):
+    base = dict(name=name, op="conv2d", in_channels=64, out_channels=64, kernel=3, padding=1,
+                input_hw=[32, 32])
+    return Conv2d.model_validate({**base, **kw})
+
+
+def fc(name="fc", i=64, o=10):
+    return Linear(name=name, op="linear", in_features=i, out_features=o)
+
+
+GAP = Pool(name="gap", op="pool", mode="avg", channels=64, input_hw=(32, 32))
+
+
+def net(*layers):
+    return Workload.model_validate({"version": 1, "name": "n", "batch": 1,
+                                    "layers": [l.model_dump() for l in layers]})
+
+
+def hw(overrides=None, spec=HIC):
+    return build_hardware(load_arch(spec, overrides or {}))
+
+
+def test_spare_crossbars_all_go_to_the_busiest_layer_in_whole_replicas():
+    # 512 slots; conv 576 x 64 -> 9 crossbars, 1024 MVMs; fc 64 x 10 -> 1 crossbar, 1 MVM.
+    # Spare 502 = 55 replicas of 9 (495) + 7: conv gets 56 replicas; fc (1 MVM) none.
+    m = map_workload(hw(), net(conv(), GAP, fc()))
+    c, f = m.layers["c"], m.layers["fc"]
+    assert (m.mode, m.slots, m.crossbars_per_tile) == ("resident", 512, 8)
+    assert (c.replicas, f.replicas) == (56, 1)
+    assert c.first_slots == tuple(range(0, 504, 9)) and f.first_slots == (504,)
+    assert m.crossbars_used == 56 * 9 + 1
+    assert m.tiles_of(c) == {tile: 8 for tile in range(63)}
+    assert m.tiles_of(f) == {63: 1}
+    assert m.passes(c) == [9] and m.passes(f) == [1]
+    assert m.generation == {}
+
+
+def test_replica_ties_go_to_the_earlier_layer_and_a_replica_that_just_fits_is_placed():
+    # 3 tiles x 9 crossbars = 27 slots, two equal 9-crossbar convs: spare 9, one replica, to "a"
+    m = map_workload(hw({"chip.tiles": 3, "tile.crossbars": 9}), net(conv("a"), conv("b")))
+    assert (m.layers["a"].replicas, m.layers["b"].replicas) == (2, 1)
+    assert m.layers["a"].first_slots == (0, 9) and m.layers["b"].first_slots == (18,)
+    assert m.tiles_of(m.layers["a"]) == {0: 9, 1: 9} and m.tiles_of(m.layers["b"]) == {2: 9}
+
+
+def test_a_layer_too_big_to_replicate_leaves_the_spare_to_smaller_ones():
+    # 16 slots: conv (9 crossbars) does not fit in the 6 spare; a 1x1 conv of stride 16 (2x2
+    # outputs: 4 MVMs, 1 crossbar) gets replicas up to one per MVM: 4, using 3 of the spare.
+    small = conv("s", out_channels=16, kernel=1, padding=0, stride=16)
+    m = map_workload(hw({"chip.tiles": 1, "tile.crossbars": 16}), net(conv(), small))
+    assert (m.layers["c"].replicas, m.layers["s"].replicas) == (1, 4)
+    assert m.layers["s"].first_slots == (9, 10, 11, 12) and m.crossbars_used == 13
+
+
+def test_a_layer_with_two_mvms_gets_two_replicas_at_most():
+    two = conv("t", in_channels=16, out_channels=16, kernel=1, padding=0, input_hw=[1, 2])
+    m = map_workload(hw(), net(two))
+    assert m.layers["t"].replicas == 2 and m.crossbars_used == 2
+
+
+def test_a_network_that_exactly_fills_the_chip_is_resident():
+    # 2048 inputs -> 8 row parts of 256; 1600 outputs at 25 per crossbar -> 64 column parts
+    exact = map_workload(hw(), net(fc("big", 2048, 1600)))
+    big = exact.layers["big"]
+    assert (big.row_parts, big.col_parts, big.crossbars) == (8, 64, 512)
+    assert exact.mode == "resident" and big.replicas == 1 and exact.crossbars_used == 512
+    over = map_workload(hw(), net(fc("big", 2048, 1601)))  # 65 column parts: 520 crossbars
+    assert over.mode == "streamed" and over.passes(over.layers["big"]) == [512, 8]
+    assert over.tiles_of(over.layers["big"], 12) == {0: 8, 1: 4}
+    assert over.layers["big"].replicas == 1 and over.layers["big"].first_slots == (0,)
+    double = map_workload(hw(), net(fc("big", 2048, 3200)))  # 128 column parts: two full passes
+    assert double.passes(double.layers["big"]) == [512, 512]
+
+
+def test_streamed_residency_streams_even_what_fits():
+    m = map_workload(hw({"chip.weight_residency": "streamed"}), net(conv(), GAP, fc()))
+    assert m.mode == "streamed" and m.layers["c"].replicas == 1
+    assert m.passes(m.layers["c"]) == [9]
+    assert m.tiles_of(m.layers["c"]) == {0: 8, 1: 1}
+
+
+def test_packed_layer_read_demands_and_weight_bytes():
+    # 1x1 conv, 16 -> 8 channels in 4 groups: blocks of 4 rows x 2 outputs; a crossbar packs
+    # min(4, 256 // 4, 25 // 2) = 4 groups, all of them on one crossbar
+    lm = map_layer(hw(), 0, conv(in_channels=16, out_channels=8, kernel=1, padding=0, groups=4), 8)
+    assert (lm.groups, lm.rows, lm.cols, lm.groups_per_crossbar, lm.crossbars) == (4, 4, 2, 4, 1)
+    assert lm.busiest_crossbar_columns == 4 * 2 * 10
+    fwd = lm.forward_read()
+    assert (fwd.mvms_per_sample, fwd.slices, fwd.crossbars) == (1024, 8, 1)
+    assert (fwd.dac_per_slice, fwd.adc_per_slice, fwd.busiest_outputs) == (16, 80, 80)
+    assert fwd.partial_sum_adds_per_mvm == 0 and fwd.devices == {"pcm_bin": 32 * 8, "pcm_ml": 32 * 2}
+    bwd = lm.backward_read(error_bits=8, dac_bits=2, crossbar_rows=256)
+    assert (bwd.slices, bwd.dac_per_slice, bwd.adc_per_slice, bwd.busiest_outputs) == (4, 80, 16, 16)
+    assert bwd.partial_sum_adds_per_mvm == 0
+    assert lm.weight_bytes(8) == 32 and lm.weight_bytes(3) == 12 and lm.weight_bytes(8, 0.25) == 8
+
+
+def test_partial_sums_across_row_and_column_parts():
+    lm = map_layer(hw(), 0, fc("f", 600, 60), 8)  # 3 row parts x 3 column parts
+    assert (lm.row_parts, lm.col_parts, lm.crossbars, lm.busiest_crossbar_columns) == (3, 3, 9, 250)
+    assert lm.forward_read().partial_sum_adds_per_mvm == 60 * 2
+    assert lm.backward_read(8, 1, 256).partial_sum_adds_per_mvm == 600 * 2
+    assert lm.weight_bytes(8) == 36000 and lm.weight_bytes(4, 0.5) == 9000
+
+
+def test_generation_plans_ride_on_the_mapping():
+    work = net(conv(), GAP, fc())
+    m = map_workload(hw(spec=GEN), work)
+    arch = load_arch(GEN)
+    assert m.generation == plan_network(work, arch.generation, work.weight_bits)
+    assert map_workload(hw({"generation.enabled": False}, GEN), work).generation == {}
+
+
+def test_a_generation_override_naming_no_layer_is_bad_input():
+    work = net(conv(), GAP, fc())
+    arch = load_arch(GEN, {"generation.layers": {"ghost": {"direct": True}}})
+    with pytest.raises(ValueError) as plain:
+        plan_network(work, arch.generation, work.weight_bits)
+    with pytest.raises(InputError) as exc:
+        map_workload(build_hardware(arch), work)
+    assert exc.value.source == "hic_pcm_generation (arch) with n (workload)"
+    assert exc.value.problems == [("generation", str(plain.value))]

@@ -1,0 +1,108 @@
+"""The engine's closed-form latencies by hand: a tile operation with each limit binding in turn
+(analog read, conversion, local-buffer input reads, shift-and-add), DACs and ADC banks shared,
+programming, training pulses, generation, memory ports and the vector unit."""
+
+from __future__ import annotations
+
+from hicsim.engine.timing import Timing
+from hicsim.hardware.ids import Action
+from hicsim.hardware.model import build_hardware
+from hicsim.mapping.place import ReadDemand
+from hicsim.spec import load_arch
+from conftest import ROOT
+
+HIC = ROOT / "arch_specs" / "hic_pcm.yaml"
+GEN = ROOT / "arch_specs" / "hic_pcm_generation.yaml"
+
+# A 576 x 64 conv on hic_pcm: 3 x 3 partitions (9 crossbars), 8 one-bit slices per MVM, 1728
+# rows driven and 1920 columns converted per slice, 250 columns on the fullest crossbar.
+CONV = ReadDemand(mvms_per_sample=64, slices=8, crossbars=9, dac_per_slice=1728, adc_per_slice=1920,
+                  busiest_outputs=250, partial_sum_adds_per_mvm=128, devices={})
+
+
+def timing(overrides=None, spec=HIC) -> Timing:
+    return Timing(build_hardware(load_arch(spec, overrides or {})))
+
+
+def test_read_binds():
+    # read 100 ns = 100 cycles; 32 ADCs per crossbar (256 / 8), ceil(250 / 32) = 8 conversions of
+    # 1 ns each = 8 cycles. 10 MVMs x 8 slices x 100 + one fill of min(100, 8)
+    t = timing()
+    assert (t.read, t.conversion, t.adc_per_crossbar) == (100, 1.0, 32)
+    assert t.mvm_parts(CONV, 10, 9) == (8008, 8008, 0)
+    assert t.mvm_parts(CONV, 0, 9) == (0, 0, 0)
+
+
+def test_conversion_binds():
+    # at 50 MS/s a conversion is 20 cycles: 8 per ADC = 160 per slice, over the 100-cycle read;
+    # 10 x 8 x 160 + 100; reads 10 x 8 x 100 + 100, conversion beyond them 10 x 8 x 60
+    t = timing({"tile.adc.sample_rate": "50 MHz"})
+    assert t.conversion == 20.0
+    assert t.mvm_parts(CONV, 10, 9) == (12900, 8100, 4800)
+
+
+def test_local_buffer_binds():
+    # inputs: 10 MVMs x 8 slices x 1728 rows x 1 bit / 8 = 17,280 B at 1.7 B/cycle: 10,164.7
+    t = timing({"tile.local_buffer.bandwidth": "1.7 B/cycle"})
+    assert t.mvm_parts(CONV, 10, 9) == (10165, 8008, 0)
+
+
+def test_shift_add_binds():
+    # 10 x 8 slices x 1920 columns = 153,600 shift-and-adds at 2 per cycle
+    t = timing({"tile.shift_add.ops_per_cycle": 2})
+    assert t.shift_add_per_cycle == 2
+    assert t.mvm_parts(CONV, 10, 9) == (76800, 8008, 0)
+
+
+def test_adc_bank_shared_by_a_tiles_crossbars():
+    # 4 ADCs per tile; this tile holds 3 of the layer's 9 crossbars: ceil(1920 x 3 / 9 / 4) = 160
+    # conversions per ADC per slice = 160 cycles, over the 100-cycle read
+    t = timing({"tile.adc": {"bits": 8, "rated_bits": 8, "count": 4, "sample_rate": "1 GHz"}})
+    assert (t.adc_per_crossbar, t.adc_bank) == (None, 4)
+    assert t.mvm_parts(CONV, 10, 3) == (10 * 8 * 160 + 100, 8100, 4800)
+    # shift-and-adds and input bytes scale with the tile's share too: 10 x 8 x 640 / 2
+    both = timing({"tile.adc": {"bits": 8, "rated_bits": 8, "count": 64, "sample_rate": "1 GHz"},
+                   "tile.shift_add.ops_per_cycle": 2})
+    assert both.mvm_parts(CONV, 10, 3) == (25600, 8010, 0)
+
+
+def test_fewer_dacs_than_rows_read_in_rounds():
+    # 64 DACs per crossbar, ceil(1728 / 9) = 192 rows per crossbar: 3 rounds of 100 cycles
+    t = timing({"tile.dac.count": 64})
+    assert t.dac_count == 64
+    assert t.mvm_parts(CONV, 10, 9) == (10 * 8 * 300 + 8, 24008, 0)
+
+
+def test_multi_bit_dacs_cut_input_bytes_and_slices_elsewhere():
+    # 2-bit DACs: the input bytes are 10 x 4 slices x 1728 rows x 2 bits / 8 = 17,280 B, the
+    # same as 8 one-bit slices; at 1.7 B/cycle they bind
+    t = timing({"tile.dac.bits": 2, "tile.local_buffer.bandwidth": "1.7 B/cycle"})
+    four = ReadDemand(**{**CONV.__dict__, "slices": 4})
+    assert t.mvm_parts(four, 10, 9) == (10165, 4008, 0)
+
+
+def test_programming_and_pulses():
+    t = timing()
+    # pcm_ml: RESET 40 + 3 x (SET 50 + verify read 50) = 340; pcm_bin: RESET 40 + SET 150 = 190
+    assert t.write_sequence == {"pcm_ml": 340, "pcm_bin": 190}
+    assert t.parallel_devices == 64
+    # 1000 devices, 64 at a time: 16 batches, each as slow as the slowest kind present
+    assert t.program_op({"pcm_bin": 800, "pcm_ml": 200}) == 16 * 340
+    assert t.program_op({"pcm_bin": 1000, "pcm_ml": 0}) == 16 * 190
+    assert t.program_op({"pcm_bin": 0}) == 0
+    pulses = {("pcm_ml", Action.SET_PULSE): 100, ("pcm_ml", Action.READ): 30,
+              ("pcm_bin", Action.RESET_PULSE): 0, ("pcm_bin", Action.SET_PULSE): 64}
+    # per crossbar half of each: ceil(50 / 64) x 50 + ceil(15 / 64) x 50 + ceil(32 / 64) x 150
+    assert t.pulse_op(pulses, 0.5) == 50 + 50 + 150
+    assert t.pulse_op(pulses, 2.0) == 4 * 50 + 1 * 50 + 2 * 150
+
+
+def test_generation_ports_and_vector_unit():
+    t = timing(spec=GEN)
+    # 256 MACs per cycle, basis buffer 64 B/cycle, latency 4 cycles paid once per operation
+    assert (t.generation_macs_per_cycle, t.generation_latency) == (256, 4)
+    assert t.generation_op(256 * 100, 64 * 50) == 4 + 100  # the MACs bind
+    assert t.generation_op(256 * 10, 64 * 50 - 10) == 4 + 50  # the basis reads bind
+    assert t.generation_op(0, 1000) == 0
+    assert t.bytes_op(100, 64) == 2 and t.bytes_op(0, 64) == 0 and t.bytes_op(64, 64) == 1
+    assert t.vector_op(65) == 2 and t.vector_op(64) == 1 and t.vector_op(0) == 0
