@@ -8,8 +8,11 @@ import pytest
 from hicsim.components import (adc_area, device_read_energy, encoded_mean_conductance,
                                int_add_energy, murmann_energy, node_scale, sar_conversion_time,
                                sar_sample_rate, wire_charge_energy)
+from hicsim.components.dac import dac_area, dac_energy
 from hicsim.costs.adc import (MODEL_AREA, MODEL_ENERGY, adc_area_each, adc_conversion_energy,
-                              adc_conversion_time, adc_count)
+                              adc_count)
+from hicsim.costs.dac import dac_area_each, dac_conversion_energy
+from hicsim.hardware.model import adc_conversion_time
 from hicsim.spec import load_arch
 from conftest import ROOT
 
@@ -76,7 +79,7 @@ def hic():
 
 
 def test_spec_adc_energy_and_area_exact_at_rating_scaled_by_the_model_elsewhere(hic):
-    rated = hic.tile.adc.model_copy(update={"bits": 8, "rating_bits": 8, "sample_rate": 1e9,
+    rated = hic.tile.adc.model_copy(update={"bits": 8, "rated_bits": 8, "sample_rate": 1e9,
                                             "energy": 2e-12, "area": 3e-9})
     assert adc_conversion_energy(rated) == (2e-12, "spec")
     assert adc_area_each(rated, 32e-9) == (3e-9, "spec")
@@ -97,7 +100,7 @@ def test_spec_adc_energy_and_area_exact_at_rating_scaled_by_the_model_elsewhere(
 
 
 def test_model_adc_energy_and_area_without_spec_values(hic):
-    adc = hic.tile.adc.model_copy(update={"bits": 6, "rating_bits": 8, "sample_rate": 1e9,
+    adc = hic.tile.adc.model_copy(update={"bits": 6, "rated_bits": 8, "sample_rate": 1e9,
                                           "energy": None, "area": None})
     assert MODEL_ENERGY == "model: Murmann survey fit (Accelergy ADC plug-in)"
     assert MODEL_AREA == "model: Murmann survey area regression (Accelergy ADC plug-in)"
@@ -120,3 +123,31 @@ def test_adc_count_per_crossbar_and_per_tile_bank(hic):
     bank = hic.model_copy(update={"tile": t.model_copy(update={
         "adc": t.adc.model_copy(update={"columns_per_adc": None, "count": 5})})})
     assert adc_count(bank) == 5 * 64
+
+
+def test_dac_model_from_isaacs_one_bit_dac():
+    # ISAAC Table I, 32 nm: 4 mW / 1024 DACs x 100 ns = 0.390625 pJ, 0.00017 mm^2 / 1024 each
+    assert dac_energy(1, 32e-9, 0.9) == approx(0.390625e-12)
+    # 4 bits: x 2^3; 45 nm at 0.9 V: x 45 / 32; at 0.45 V: x 1/4 more
+    assert dac_energy(4, 45e-9, 0.9) == approx(0.390625e-12 * 8 * 45 / 32)
+    assert dac_energy(1, 32e-9, 0.45) == approx(0.390625e-12 / 4)
+    assert dac_area(1, 32e-9) == approx(0.00017e-6 / 1024)
+    assert dac_area(2, 45e-9) == approx(0.00017e-6 / 1024 * 2 * (45 / 32) ** 2)
+
+
+def test_dac_costs_from_the_spec_or_the_model(hic):
+    tech = hic.technology
+    assert (tech.node, tech.vdd) == (approx(45e-9), approx(0.9))
+    model = hic.tile.dac.model_copy(update={"bits": 2, "rated_bits": 1, "energy": None, "area": None})
+    assert dac_conversion_energy(model, tech) == (
+        approx(0.390625e-12 * 2 * 45 / 32), "model: ISAAC Table I 1-bit DAC x 2^(bits-1), node-scaled")
+    assert dac_area_each(model, tech) == (
+        approx(0.00017e-6 / 1024 * 2 * (45 / 32) ** 2),
+        "model: ISAAC Table I 1-bit DAC area x 2^(bits-1), node^2-scaled")
+    rated = model.model_copy(update={"bits": 1, "energy": 0.3e-12, "area": 2e-13})
+    assert dac_conversion_energy(rated, tech) == (0.3e-12, "spec")
+    assert dac_area_each(rated, tech) == (2e-13, "spec")
+    scaled = rated.model_copy(update={"bits": 3})  # 2^(3-1) / 2^0 = 4 times the rated figures
+    assert dac_conversion_energy(scaled, tech) == (
+        approx(1.2e-12), "spec, scaled by model: ISAAC Table I 1-bit DAC x 2^(bits-1), node-scaled")
+    assert dac_area_each(scaled, tech)[0] == approx(8e-13)

@@ -85,17 +85,44 @@ def test_a_network_that_exactly_fills_the_chip_is_resident():
     assert exact.mode == "resident" and big.replicas == 1 and exact.crossbars_used == 512
     over = map_workload(hw(), net(fc("big", 2048, 1601)))  # 65 column parts: 520 crossbars
     assert over.mode == "streamed" and over.passes(over.layers["big"]) == [512, 8]
-    assert over.tiles_of(over.layers["big"], 12) == {0: 8, 1: 4}
+    assert over.tiles_of(over.layers["big"]) == {tile: 8 for tile in range(64)}  # its full pass
     assert over.layers["big"].replicas == 1 and over.layers["big"].first_slots == (0,)
     double = map_workload(hw(), net(fc("big", 2048, 3200)))  # 128 column parts: two full passes
     assert double.passes(double.layers["big"]) == [512, 512]
 
 
-def test_streamed_residency_streams_even_what_fits():
+def test_streamed_residency_streams_even_what_fits_and_copies_its_last_pass():
+    # conv: 9 crossbars, one pass. Copies of it in the free slots: at most 512 // 9 = 56, at
+    # most its 1024 MVMs, and no more than bring one copy's reads (1024 x 8 slices x 100 cycles
+    # = 819,200) down to the pass's programming: 40,960 devices per crossbar, 64 at a time, 640
+    # batches x 340 cycles (pcm_ml's RESET + 3 verified SETs) = 217,600: ceil(3.76) = 4 copies.
     m = map_workload(hw({"chip.weight_residency": "streamed"}), net(conv(), GAP, fc()))
-    assert m.mode == "streamed" and m.layers["c"].replicas == 1
-    assert m.passes(m.layers["c"]) == [9]
-    assert m.tiles_of(m.layers["c"]) == {0: 8, 1: 1}
+    c = m.layers["c"]
+    assert m.mode == "streamed" and (c.replicas, c.first_slots) == (4, (0, 9, 18, 27))
+    assert m.passes(c) == [9] and m.layers["fc"].replicas == 1  # fc: one MVM
+    assert m.tiles_of(c) == {0: 8, 1: 8, 2: 8, 3: 8, 4: 4}
+    copies = m.copies_for(c, m.placements(c)[0], sample=0)
+    assert copies.count == 4 and copies.tiles == {0: 8, 1: 8, 2: 8, 3: 8, 4: 4}
+
+
+def test_no_replication_policy_keeps_one_copy():
+    m = map_workload(hw({"mapping.replication": "none"}), net(conv(), GAP, fc()))
+    assert (m.layers["c"].replicas, m.layers["c"].first_slots) == (1, (0,))
+    assert m.layers["fc"].first_slots == (9,) and m.crossbars_used == 10
+
+
+def test_a_batch_gets_whole_tile_sets_of_copies_from_the_top():
+    # fc alone (1 crossbar, 1 MVM) at batch 4: three more copies, each a set on a whole tile of
+    # its own taken from the top slots down (504, 496, 488); sample s runs on copy s mod 4
+    work = Workload.model_validate({"version": 1, "name": "n", "batch": 4,
+                                    "layers": [fc().model_dump()]})
+    m = map_workload(hw(), work)
+    f = m.layers["fc"]
+    assert (f.replicas, f.first_slots) == (4, (0, 504, 496, 488))
+    place = m.placements(f)[0]
+    assert [m.copies_for(f, place, s).tiles for s in range(5)] == [
+        {0: 1}, {63: 1}, {62: 1}, {61: 1}, {0: 1}]
+    assert m.copies_for(f, place, 1).count == 1
 
 
 def test_packed_layer_read_demands_and_weight_bytes():

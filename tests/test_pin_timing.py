@@ -82,9 +82,10 @@ def test_multi_bit_dacs_cut_input_bytes_and_slices_elsewhere():
 
 
 def test_programming_and_pulses():
-    t = timing()
+    hw = build_hardware(load_arch(HIC))
+    t = Timing(hw)
     # pcm_ml: RESET 40 + 3 x (SET 50 + verify read 50) = 340; pcm_bin: RESET 40 + SET 150 = 190
-    assert t.write_sequence == {"pcm_ml": 340, "pcm_bin": 190}
+    assert (hw.write_cycles("pcm_ml"), hw.write_cycles("pcm_bin")) == (340, 190)
     assert t.parallel_devices == 64
     # 1000 devices, 64 at a time: 16 batches, each as slow as the slowest kind present
     assert t.program_op({"pcm_bin": 800, "pcm_ml": 200}) == 16 * 340
