@@ -151,3 +151,14 @@ def test_dac_costs_from_the_spec_or_the_model(hic):
     assert dac_conversion_energy(scaled, tech) == (
         approx(1.2e-12), "spec, scaled by model: ISAAC Table I 1-bit DAC x 2^(bits-1), node-scaled")
     assert dac_area_each(scaled, tech)[0] == approx(8e-13)
+
+
+def test_sram_model_by_hand():
+    from hicsim.components import sram_area, sram_energy_per_bit, sram_leakage
+    # 10 pJ per 64-bit access of 8 KiB at 45 nm, x sqrt(capacity / 8 KiB), x node_scale
+    assert sram_energy_per_bit(32 * 1024, 45e-9, 0.9) == approx(10e-12 / 64 * 2)
+    assert sram_energy_per_bit(64 * 1024, 22e-9, 0.8) == approx(10e-12 / 64 * 8 ** 0.5 * 0.38628258, rel=1e-7)
+    # 0.346 um^2 per cell at 45 nm (171 F^2) over 0.7 array efficiency, x (node / 45 nm)^2
+    assert sram_area(64 * 1024, 22e-9) == approx(524288 * 0.346e-12 * (22 / 45) ** 2 / 0.7)
+    # 50 pW per bit at 45 nm, 0.9 V, x node_scale
+    assert sram_leakage(64 * 1024, 22e-9, 0.8) == approx(524288 * 50e-12 * 0.38628258, rel=1e-7)

@@ -55,7 +55,9 @@ for _ in $(seq 600); do [ -S "$work/.pytest.sock" ] && break; sleep 0.1; done
 runner="$py -S $repo/tools/pytest_forkserver.py run $work/.pytest.sock -x -q -p no:cacheprovider -m 'not slow' $*"
 "$py" -m mutmut run --paths-to-mutate "$module" --tests-dir tests --runner "$runner" \
     --simple-output --no-progress >mutmut.log 2>&1 || true
-grep -q "mutants" mutmut.log || { cat mutmut.log >&2; echo "tools/mutation.sh: mutmut did not run" >&2; exit 1; }
+# "2. Checking mutants" follows a clean unmutated run; without it (failing tests) nothing was measured.
+grep -q "2. Checking mutants" mutmut.log || {
+    cat mutmut.log >&2; echo "tools/mutation.sh: the tests fail without mutations: nothing measured" >&2; exit 1; }
 
 count() { "$py" -m mutmut result-ids "$1" 2>/dev/null | wc -w; }
 killed=$(count killed); timeout=$(count timeout); suspicious=$(count suspicious)

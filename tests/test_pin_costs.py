@@ -1,0 +1,230 @@
+"""The cost table value by value against the spec and the models, the breakdown category of every
+component and action, and the static power, area and peak of a shipped spec, each by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from hicsim.costs import area_breakdown, chip_area, cost_table, costed_actions, peak, static_power
+from hicsim.costs.table import CATEGORY, MODEL_ADDER, category_of
+from hicsim.spec import load_arch
+from conftest import ROOT
+
+
+def approx(expected, rel=1e-12, abs=0):
+    """pytest.approx without its default absolute tolerance of 1e-12, which would swallow any
+    difference between two energies in joules (a pJ is 1e-12 J)."""
+    return pytest.approx(expected, rel=rel, abs=abs)
+
+HIC = ROOT / "arch_specs" / "hic_pcm.yaml"
+GEN = ROOT / "arch_specs" / "hic_pcm_generation.yaml"
+REL = 1e-9
+WIRE = "model: C V^2, C = cells x wire capacitance per cell"
+READ = "model: V^2 G t, G from the encoding"
+SRAM_E = "model: SRAM sqrt(capacity) fit to Horowitz ISSCC 2014"
+SRAM_LEAK = "model: SRAM 50 pW/bit at 45 nm (assumption)"
+SRAM_AREA = "model: SRAM 6T cell area (Mistry IEDM 2007) / 0.7 array efficiency"
+
+# hic_pcm.yaml, entry by entry (J per count, source):
+HIC_TABLE = {
+    # ISAAC's 1-bit DAC, 0.390625 pJ at 32 nm, at 45 nm: x 45 / 32
+    ("dac", "convert"): (0.390625e-12 * 45 / 32, "model: ISAAC Table I 1-bit DAC x 2^(bits-1), node-scaled"),
+    # Murmann fit, 8 b at 1 GS/s (tests/test_pin_components.py)
+    ("adc", "convert"): (6.395251e-13, "model: Murmann survey fit (Accelergy ADC plug-in)"),
+    ("sample_hold", "sample"): (0.98e-15, "ISAAC Table I (default)"),
+    ("shift_add", "op"): (0.1e-12, "spec"),
+    ("shift_add", "partial_sum_add"): (0.1e-12, "spec"),
+    ("vector_unit", "op"): (0.03e-12, "spec"),  # defaults: 0.03 pJ per op, 0.23 pJ per MAC
+    ("vector_unit", "mac"): (0.23e-12, "spec"),
+    # functions: FMAs each x 1.5 pJ (exp 5, reciprocal 4, rsqrt 5, tanh 9, silu 9, gelu 12)
+    ("vector_unit", "exp"): (7.5e-12, "spec"), ("vector_unit", "reciprocal"): (6e-12, "spec"),
+    ("vector_unit", "rsqrt"): (7.5e-12, "spec"), ("vector_unit", "tanh"): (13.5e-12, "spec"),
+    ("vector_unit", "silu"): (13.5e-12, "spec"), ("vector_unit", "gelu"): (18e-12, "spec"),
+    ("interconnect", "bit_hops"): (0.1e-12, "spec"),  # 0.1 pJ/bit: 0.8 pJ per byte-hop / 8
+    ("interconnect", "transfer_bytes"): (0.0, "tally"),
+    ("dram", "read_bytes"): (160e-12, "spec"), ("dram", "write_bytes"): (160e-12, "spec"),  # 20 pJ/bit
+    ("gradient_unit", "mac"): (0.23e-12, "spec"),
+    # 0.2 fF per cell x 256 cells x (0.2 V)^2
+    ("crossbar", "wordline_charge"): (2.048e-15, WIRE), ("crossbar", "bitline_charge"): (2.048e-15, WIRE),
+    ("local_buffer", "read_bytes"): (0.8e-12, "spec"), ("local_buffer", "write_bytes"): (1e-12, "spec"),
+    ("global_buffer", "read_bytes"): (1.8e-12, "spec"), ("global_buffer", "write_bytes"): (2e-12, "spec"),
+    ("accumulator", "add"): (0.03e-12, MODEL_ADDER),  # an 8-bit adder at 45 nm, 0.9 V
+    # (0.2 V)^2 x G x 50 ns; differential: G = g_low + (g_high - g_low) x 0.5 x 0.5
+    ("pcm_ml", "read"): (0.04 * 6.25e-6 * 50e-9, READ),  # G = 0 + 25 uS / 4
+    ("pcm_ml", "set_pulse"): (5e-12, "spec"), ("pcm_ml", "reset_pulse"): (18e-12, "spec"),
+    ("pcm_ml", "devices_written"): (0.0, "tally"), ("pcm_ml", "write_erase"): (0.0, "tally"),
+    ("pcm_bin", "read"): (0.04 * 6.325e-6 * 50e-9, READ),  # G = 0.1 uS + 24.9 uS / 4
+    ("pcm_bin", "set_pulse"): (22.5e-12, "spec"), ("pcm_bin", "reset_pulse"): (18e-12, "spec"),
+    ("pcm_bin", "devices_written"): (0.0, "tally"), ("pcm_bin", "write_erase"): (0.0, "tally"),
+}
+
+
+def approx_table(table: dict) -> dict:
+    return {k: (approx(v, rel=1e-6, abs=0), s) for k, (v, s) in table.items()}
+
+
+def test_hic_pcm_cost_table_entry_by_entry():
+    arch = load_arch(HIC)
+    assert costed_actions(arch) == approx_table(HIC_TABLE)
+    assert cost_table(arch) == {k: approx(v, rel=1e-6, abs=0) for k, (v, _) in HIC_TABLE.items()}
+
+
+def test_models_stand_in_for_omitted_figures():
+    arch = load_arch(HIC)
+    t, c = arch.tile, arch.chip
+    no_energy = {"read_energy": None, "write_energy": None}
+    bare = arch.model_copy(update={
+        "tile": t.model_copy(update={
+            "shift_add": t.shift_add.model_copy(update={"energy": None}),
+            "local_buffer": t.local_buffer.model_copy(update=no_energy),
+            "sample_hold": t.sample_hold.model_copy(update={"energy": 2e-15}),
+            "accumulator": None}),
+        "chip": c.model_copy(update={"global_buffer": c.global_buffer.model_copy(update=no_energy)}),
+        "devices": {**arch.devices, "pcm_ml": arch.devices["pcm_ml"].model_copy(
+            update={"read_energy": 3e-15})}})
+    costs = costed_actions(bare)
+    # a 16-bit adder (partial sums) at 45 nm, 0.9 V: 0.03 + 0.07 x 8 / 24 pJ
+    assert costs[("shift_add", "op")] == (approx(0.0533333e-12, rel=1e-6), MODEL_ADDER)
+    assert costs[("shift_add", "partial_sum_add")] == costs[("shift_add", "op")]
+    # SRAM: 8 bits x 0.15625 pJ x sqrt(capacity / 8 KiB): 64 KiB -> sqrt 8, 4 MiB -> sqrt 512
+    for key, root in ((("local_buffer", "read_bytes"), 8 ** 0.5), (("local_buffer", "write_bytes"), 8 ** 0.5),
+                      (("global_buffer", "read_bytes"), 512 ** 0.5), (("global_buffer", "write_bytes"), 512 ** 0.5)):
+        assert costs[key] == (approx(1.25e-12 * root, rel=REL), SRAM_E)
+    assert costs[("sample_hold", "sample")] == (2e-15, "spec")
+    assert costs[("pcm_ml", "read")] == (3e-15, "spec")
+    assert ("accumulator", "add") not in costs and ("matrix_unit", "mac") not in costs
+    assert ("generation_unit", "mac") not in costs
+
+
+def test_generation_unit_and_matrix_unit_entries():
+    arch = load_arch(GEN, {"chip.activation_matmul": {
+        "unit": "matrix_unit", "matrix_unit": {"macs_per_cycle": 64, "energy_per_mac": "0.5 pJ"}}})
+    costs = costed_actions(arch)
+    assert costs[("generation_unit", "mac")] == (approx(0.15e-12, rel=REL), "spec")
+    assert costs[("matrix_unit", "mac")] == (approx(0.5e-12, rel=REL), "spec")
+    basis = arch.generation.basis_buffer
+    assert costs[("basis_buffer", "read_bytes")] == (basis.read_energy, "spec")
+    assert costs[("basis_buffer", "write_bytes")] == (basis.write_energy, "spec")
+    assert (basis.read_energy, basis.write_energy) == (approx(0.8e-12), approx(1e-12))
+
+
+def test_every_component_has_its_category():
+    assert CATEGORY == {
+        "dac": "analog compute", "crossbar": "analog compute", "sample_hold": "conversion",
+        "adc": "conversion", "shift_add": "digital", "vector_unit": "digital", "matrix_unit": "digital",
+        "local_buffer": "memory", "global_buffer": "memory", "dram": "memory",
+        "interconnect": "interconnect", "generation_unit": "generation", "basis_buffer": "memory",
+        "gradient_unit": "digital", "accumulator": "digital"}
+    devices = load_arch(HIC).devices
+    for (component, action) in costed_actions(load_arch(GEN, {"chip.activation_matmul": {
+            "unit": "matrix_unit", "matrix_unit": {"macs_per_cycle": 64, "energy_per_mac": "0.5 pJ"}}})):
+        expected = ("analog compute" if action in ("read", "devices_written", "write_erase")
+                    else "programming") if component in devices else CATEGORY[component]
+        assert category_of(component, action, "inference", devices) == expected, (component, action)
+        assert category_of(component, action, "static", devices) == "static"
+
+
+@pytest.mark.parametrize("phase, action, expected", [
+    ("inference", "read", "analog compute"), ("forward", "read", "analog compute"),
+    ("program", "read", "programming"), ("update", "read", "programming"),
+    ("inference", "set_pulse", "programming"), ("inference", "reset_pulse", "programming"),
+    ("program", "set_pulse", "programming"), ("static", "read", "static")])
+def test_device_categories_by_phase_and_action(phase, action, expected):
+    devices = load_arch(HIC).devices
+    assert category_of("pcm_bin", action, phase, devices) == expected
+    assert category_of("router", "op", phase, devices) == ("static" if phase == "static" else "other")
+
+
+def test_static_power_by_hand():
+    power, source = static_power(load_arch(GEN))
+    # 50 pW/bit at 45 nm, 0.9 V: 64 KiB x 8 bits x 50 pW = 26.2144 uW per tile x 64 tiles;
+    # 4 MiB global buffer: 1.6777216 mW; 128 KiB basis buffer: 52.4288 uW
+    assert power == {"local_buffer": approx(64 * 26.2144e-6, rel=REL),
+                     "global_buffer": approx(1.6777216e-3, rel=REL),
+                     "basis_buffer": approx(52.4288e-6, rel=REL)}
+    assert source == dict.fromkeys(power, SRAM_LEAK)
+
+
+def test_static_power_of_fixed_parts_per_tile_and_per_chip():
+    arch = load_arch(ROOT / "arch_specs" / "isaac.yaml")
+    power, source = static_power(arch)
+    for name, part in arch.fixed.items():
+        per = arch.chip.tiles if part.per == "tile" else 1
+        assert power[name] == approx(part.power * part.count * per, rel=REL)
+        assert source[name] == part.source
+    assert power["hypertransport"] == approx(10.4, rel=REL)  # 4 links, per chip
+    assert power["router"] == approx(1.764, rel=REL)  # 168 tiles x 0.25 x 42 mW
+
+
+def test_area_by_hand():
+    area, source, missing = area_breakdown(load_arch(GEN))
+    # crossbar: 0.05 um^2 x 256 x 256 cells x 8 crossbars x 64 tiles
+    assert area["crossbar"] == approx(0.05e-12 * 65536 * 512, rel=REL)
+    # SRAM: bits x 171 F^2 (0.346 um^2 at 45 nm) / 0.7: 64 KiB x 64 tiles, 4 MiB, 128 KiB
+    cell = 0.346e-12 / 0.7
+    assert area["local_buffer"] == approx(64 * 524288 * cell, rel=REL)
+    assert area["global_buffer"] == approx(33554432 * cell, rel=REL)
+    assert area["basis_buffer"] == approx(1048576 * cell, rel=REL)
+    # 32 ADCs per crossbar x 512 crossbars, the survey regression at 8 b, 1 GS/s, 45 nm
+    assert area["adc"] == approx(16384 * 2.98923e-9, rel=1e-5)
+    # 256 one-bit DACs per crossbar: ISAAC's 0.00017 mm^2 / 1024 each, x (45 / 32)^2
+    assert area["dac"] == approx(256 * 512 * 0.00017e-6 / 1024 * (45 / 32) ** 2, rel=REL)
+    assert source == {"crossbar": "spec", "adc": "model: Murmann survey area regression (Accelergy ADC plug-in)",
+                      "dac": "model: ISAAC Table I 1-bit DAC area x 2^(bits-1), node^2-scaled",
+                      "local_buffer": SRAM_AREA, "global_buffer": SRAM_AREA, "basis_buffer": SRAM_AREA}
+    assert missing == ["sample_hold", "shift_add", "vector_unit", "generation_unit"]
+    total, none = chip_area(load_arch(GEN))
+    assert total == approx(sum(area.values()), rel=REL) and none == missing
+
+
+def test_area_of_every_part_given_in_the_spec():
+    # isaac.yaml: 168 tiles x 96 crossbars of 128 x 128, one DAC per row, one ADC per crossbar
+    area, source, missing = area_breakdown(load_arch(ROOT / "arch_specs" / "isaac.yaml"))
+    xbars = 168 * 96
+    assert missing == []
+    assert area["crossbar"] == approx(0.00152587890625e-12 * 128 * 128 * xbars, rel=REL)
+    assert area["dac"] == approx(0.166015625e-12 * 128 * xbars, rel=REL)
+    assert area["adc"] == approx(1200e-12 * xbars, rel=REL)
+    assert area["sample_hold"] == approx(0.0390625e-12 * 128 * xbars, rel=REL)
+    assert area["shift_add"] == approx(30e-12 * xbars, rel=REL)
+    assert area["local_buffer"] == approx(0.083e-6 * 168, rel=REL)
+    assert area["router"] == approx(0.151e-6 * 0.25 * 168, rel=REL)
+    assert area["hypertransport"] == approx(22.88e-6, rel=REL)  # per chip
+    assert source["adc"] == source["crossbar"] == "spec"
+    assert source["router"] == "ISAAC Table I (shared by 4 tiles)"
+
+
+def test_area_of_tile_logic_and_runtime_crossbars():
+    arch = load_arch(HIC, {"tile.area": "0.5 mm^2", "chip.activation_matmul": {
+        "unit": "crossbars", "crossbars": {"crossbars": 16}}})
+    area, _, _ = area_breakdown(arch)
+    assert area["tile_logic"] == approx(0.5e-6 * 64, rel=REL)
+    assert area["runtime_crossbars"] == approx(0.05e-12 * 65536 * 16, rel=REL)
+    given = load_arch(HIC, {"tile.crossbar.area": "1000 um^2", "chip.activation_matmul": {
+        "unit": "matrix_unit", "matrix_unit": {"macs_per_cycle": 64, "energy_per_mac": "0.5 pJ",
+                                               "area": "0.2 mm^2"}}})
+    area, _, _ = area_breakdown(given)
+    assert area["crossbar"] == approx(1000e-12 * 512, rel=REL)
+    assert area["matrix_unit"] == approx(0.2e-6, rel=REL)
+
+
+def test_peak_by_hand():
+    arch = load_arch(HIC)
+    pk = peak(arch, cost_table(arch))
+    # 512 crossbars, one 1-bit slice per 100 ns read (32 columns per ADC... 8 per ADC x 1 ns
+    # conversions = 8 ns, under the read), 8 slices per 8-bit MVM; 256 rows x 25 weights per row
+    # (10 columns per HIC weight: 250 of 256 columns): 2 x 256 x 25 x 512 / 100 ns / 8
+    assert pk.slice_time_s == approx(100e-9, rel=REL)
+    assert pk.ops_per_s == approx(2 * 256 * 25 * 512 / 100e-9 / 8, rel=REL)
+    slices = 512 / 100e-9
+    assert pk.dynamic_W == {
+        "dac": approx(256 * slices * 0.390625e-12 * 45 / 32, rel=REL),
+        "crossbar": approx((256 + 250) * slices * 2.048e-15, rel=REL),
+        "sample_hold": approx(250 * slices * 0.98e-15, rel=REL),
+        "adc": approx(250 * slices * 6.395251e-13, rel=1e-6),
+        "shift_add": approx(250 * slices * 0.1e-12, rel=REL),
+        "local_buffer": approx(256 / 8 * slices * 0.8e-12, rel=REL),
+        # devices read per slice: 256 rows x 25 weights x 2 (differential) x 4 binary / 1 ML
+        "pcm_bin": approx(256 * 25 * 8 * slices * 0.04 * 6.325e-6 * 50e-9, rel=REL),
+        "pcm_ml": approx(256 * 25 * 2 * slices * 0.04 * 6.25e-6 * 50e-9, rel=REL)}
+    assert pk.power_W == approx(sum(pk.dynamic_W.values()) + 2 * 1.6777216e-3, rel=REL)
