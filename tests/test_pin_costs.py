@@ -64,6 +64,7 @@ def approx_table(table: dict) -> dict:
 
 
 def test_hic_pcm_cost_table_entry_by_entry():
+    assert MODEL_ADDER == "model: Horowitz ISSCC 2014 adder, node-scaled"
     arch = load_arch(HIC)
     assert costed_actions(arch) == approx_table(HIC_TABLE)
     assert cost_table(arch) == {k: approx(v, rel=1e-6, abs=0) for k, (v, _) in HIC_TABLE.items()}
