@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hicsim.costs import area_breakdown, chip_area, cost_table, costed_actions, peak, static_power
-from hicsim.costs.table import CATEGORY, MODEL_ADDER, category_of
+from hicsim.costs.table import CATEGORY, MODEL_ADDER, category_of, memory_names
 from hicsim.spec import load_arch
 from conftest import ROOT
 
@@ -72,15 +72,14 @@ def test_hic_pcm_cost_table_entry_by_entry():
 
 def test_models_stand_in_for_omitted_figures():
     arch = load_arch(HIC)
-    t, c = arch.tile, arch.chip
+    t = arch.tile
     no_energy = {"read_energy": None, "write_energy": None}
     bare = arch.model_copy(update={
         "tile": t.model_copy(update={
             "shift_add": t.shift_add.model_copy(update={"energy": None}),
-            "local_buffer": t.local_buffer.model_copy(update=no_energy),
             "sample_hold": t.sample_hold.model_copy(update={"energy": 2e-15}),
             "accumulator": None}),
-        "chip": c.model_copy(update={"global_buffer": c.global_buffer.model_copy(update=no_energy)}),
+        "memory": [m.model_copy(update=no_energy) if m.kind == "sram" else m for m in arch.memory],
         "devices": {**arch.devices, "pcm_ml": arch.devices["pcm_ml"].model_copy(
             update={"read_energy": 3e-15})}})
     costs = costed_actions(bare)
@@ -113,16 +112,20 @@ def test_every_component_has_its_category():
     assert CATEGORY == {
         "dac": "analog compute", "crossbar": "analog compute", "sample_hold": "conversion",
         "adc": "conversion", "shift_add": "digital", "vector_unit": "digital", "matrix_unit": "digital",
-        "local_buffer": "memory", "global_buffer": "memory", "dram": "memory",
-        "interconnect": "interconnect", "generation_unit": "generation", "basis_buffer": "memory",
+        "interconnect": "interconnect", "generation_unit": "generation",
         "gradient_unit": "digital", "accumulator": "digital"}
-    devices = load_arch(HIC).devices
-    for (component, action) in costed_actions(load_arch(GEN, {"chip.activation_matmul": {
-            "unit": "matrix_unit", "matrix_unit": {"macs_per_cycle": 64, "energy_per_mac": "0.5 pJ"}}})):
-        expected = ("analog compute" if action in ("read", "devices_written", "write_erase")
-                    else "programming") if component in devices else CATEGORY[component]
-        assert category_of(component, action, "inference", devices) == expected, (component, action)
-        assert category_of(component, action, "static", devices) == "static"
+    arch = load_arch(GEN, {"chip.activation_matmul": {
+        "unit": "matrix_unit", "matrix_unit": {"macs_per_cycle": 64, "energy_per_mac": "0.5 pJ"}}})
+    devices, levels = arch.devices, memory_names(arch)
+    assert levels == {"local_buffer", "global_buffer", "dram", "basis_buffer"}
+    for (component, action) in costed_actions(arch):
+        if component in devices:
+            expected = ("analog compute" if action in ("read", "devices_written", "write_erase")
+                        else "programming")
+        else:
+            expected = "memory" if component in levels else CATEGORY[component]
+        assert category_of(component, action, "inference", devices, levels) == expected, (component, action)
+        assert category_of(component, action, "static", devices, levels) == "static"
 
 
 @pytest.mark.parametrize("phase, action, expected", [
@@ -131,9 +134,12 @@ def test_every_component_has_its_category():
     ("inference", "set_pulse", "programming"), ("inference", "reset_pulse", "programming"),
     ("program", "set_pulse", "programming"), ("static", "read", "static")])
 def test_device_categories_by_phase_and_action(phase, action, expected):
-    devices = load_arch(HIC).devices
-    assert category_of("pcm_bin", action, phase, devices) == expected
-    assert category_of("router", "op", phase, devices) == ("static" if phase == "static" else "other")
+    arch = load_arch(HIC)
+    devices, levels = arch.devices, memory_names(arch)
+    assert category_of("pcm_bin", action, phase, devices, levels) == expected
+    assert category_of("router", "op", phase, devices, levels) == ("static" if phase == "static" else "other")
+    assert category_of("dram", "read_bytes", phase, devices, levels) == (
+        "static" if phase == "static" else "memory")
 
 
 def test_static_power_by_hand():

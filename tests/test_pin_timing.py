@@ -43,7 +43,7 @@ def test_conversion_binds():
 
 def test_local_buffer_binds():
     # inputs: 10 MVMs x 8 slices x 1728 rows x 1 bit / 8 = 17,280 B at 1.7 B/cycle: 10,164.7
-    t = timing({"tile.local_buffer.bandwidth": "1.7 B/cycle"})
+    t = timing({"memory.local_buffer.bandwidth": "1.7 B/cycle"})
     assert t.mvm_parts(CONV, 10, 9) == (10165, 8008, 0)
 
 
@@ -76,7 +76,7 @@ def test_fewer_dacs_than_rows_read_in_rounds():
 def test_multi_bit_dacs_cut_input_bytes_and_slices_elsewhere():
     # 2-bit DACs: the input bytes are 10 x 4 slices x 1728 rows x 2 bits / 8 = 17,280 B, the
     # same as 8 one-bit slices; at 1.7 B/cycle they bind
-    t = timing({"tile.dac.bits": 2, "tile.local_buffer.bandwidth": "1.7 B/cycle"})
+    t = timing({"tile.dac.bits": 2, "memory.local_buffer.bandwidth": "1.7 B/cycle"})
     four = ReadDemand(**{**CONV.__dict__, "slices": 4})
     assert t.mvm_parts(four, 10, 9) == (10165, 4008, 0)
 
