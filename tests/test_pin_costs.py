@@ -235,3 +235,11 @@ def test_peak_by_hand():
         "pcm_bin": approx(256 * 25 * 8 * slices * 0.04 * 6.325e-6 * 50e-9, rel=REL),
         "pcm_ml": approx(256 * 25 * 2 * slices * 0.04 * 6.25e-6 * 50e-9, rel=REL)}
     assert pk.power_W == approx(sum(pk.dynamic_W.values()) + 2 * 1.6777216e-3, rel=REL)
+
+
+def test_area_of_one_vector_unit_and_one_generation_unit():
+    arch = load_arch(GEN, {"chip.vector_unit.area": "0.1 mm^2", "generation.area": "0.2 mm^2"})
+    area, source, missing = area_breakdown(arch)
+    assert (area["vector_unit"], area["generation_unit"]) == (approx(0.1e-6), approx(0.2e-6))
+    assert source["vector_unit"] == source["generation_unit"] == "spec"
+    assert "vector_unit" not in missing and "generation_unit" not in missing

@@ -166,3 +166,48 @@ def test_a_generation_override_naming_no_layer_is_bad_input():
         map_workload(build_hardware(arch), work)
     assert exc.value.source == "hic_pcm_generation (arch) with n (workload)"
     assert exc.value.problems == [("generation", str(plain.value))]
+
+
+ISAAC_LIKE = ROOT / "arch_specs" / "isaac_like.yaml"
+
+
+def test_split_layer_read_demands_in_both_directions():
+    # fc 600 x 60 on hic_pcm: 3 row parts of 256, 3 column parts of 25 weights (10 columns each)
+    lm = map_layer(hw(), 0, fc("f", 600, 60), 8)
+    assert (lm.groups_per_crossbar, lm.replicas, lm.first_slots) == (1, 1, (0,))
+    fwd = lm.forward_read()
+    assert (fwd.dac_per_slice, fwd.adc_per_slice, fwd.busiest_outputs) == (600 * 3, 60 * 10 * 3, 250)
+    bwd = lm.backward_read(error_bits=8, dac_bits=1, crossbar_rows=256)
+    assert (bwd.dac_per_slice, bwd.adc_per_slice, bwd.busiest_outputs) == (60 * 10 * 3, 600 * 3, 256)
+
+
+def test_one_row_part_and_several_column_parts_split_not_pack():
+    lm = map_layer(hw(), 0, fc("f", 100, 60), 8)  # 100 rows fit; 60 outputs need 3 x 25
+    assert (lm.row_parts, lm.col_parts, lm.crossbars, lm.groups_per_crossbar) == (1, 3, 3, 1)
+    assert lm.busiest_crossbar_columns == 250
+
+
+def test_packing_bound_by_rows_or_by_columns_is_a_whole_number_of_groups():
+    # depthwise 5x5: 25 rows per group, 256 // 25 = 10 groups per crossbar (not 10.24)
+    dw = map_layer(hw(), 0, conv(in_channels=32, out_channels=32, groups=32, kernel=5, padding=2), 8)
+    assert (dw.rows, dw.cols, dw.groups_per_crossbar, dw.crossbars) == (25, 1, 10, 4)
+    assert dw.busiest_crossbar_columns == 10 * 1 * 10
+    # 16 groups of 2 rows x 2 outputs: 25 // 2 = 12 groups per crossbar (not 12.5)
+    g = map_layer(hw(), 0, conv(in_channels=32, out_channels=32, groups=16, kernel=1, padding=0), 8)
+    assert (g.rows, g.cols, g.groups_per_crossbar, g.crossbars) == (2, 2, 12, 2)
+    assert g.busiest_crossbar_columns == 12 * 2 * 10
+
+
+def test_offset_sign_reference_columns_in_every_count():
+    # isaac_like: 8 columns per weight plus 1 reference column per crossbar, 15 weights per row
+    split = map_layer(hw(spec=ISAAC_LIKE), 0, fc("f", 128, 30), 16)
+    assert (split.crossbars, split.busiest_crossbar_columns) == (2, 15 * 8 + 1)
+    assert split.forward_read().adc_per_slice == 30 * 8 + 1 * 2
+    packed = map_layer(hw(spec=ISAAC_LIKE), 0, fc("g", 64, 10), 16)
+    assert (packed.crossbars, packed.busiest_crossbar_columns) == (1, 10 * 8 + 1)
+
+
+def test_a_mapping_starts_empty():
+    from hicsim.mapping.place import Mapping
+    m = Mapping("resident", 8, 8, build_hardware(load_arch(HIC)).weights)
+    assert m.layers == {} and m.generation == {} and m.crossbars_used == 0
