@@ -243,3 +243,35 @@ def test_area_of_one_vector_unit_and_one_generation_unit():
     assert (area["vector_unit"], area["generation_unit"]) == (approx(0.1e-6), approx(0.2e-6))
     assert source["vector_unit"] == source["generation_unit"] == "spec"
     assert "vector_unit" not in missing and "generation_unit" not in missing
+
+
+def test_peak_with_dac_rounds_dac_latency_multibit_dacs_and_an_adc_bank():
+    # 64 DACs for 256 rows: 4 rounds of (100 + 10) ns reads = 440 ns; a bank of 4 ADCs per tile
+    # converts 250 columns x 8 crossbars / 4 = 500 conversions of 1 ns: 500 ns per slice binds.
+    # 2-bit DACs: 8-bit inputs in 4 slices; the tile buffer gives 256 rows x 2 bits / 8 per slice.
+    from hicsim.costs import peak_rates
+    arch = load_arch(HIC, {"tile.dac": {"bits": 2, "count": 64, "latency": "10 ns"},
+                           "tile.adc": {"bits": 8, "rated_bits": 8, "count": 4, "sample_rate": "1 GHz"}})
+    ops, slice_time, rates = peak_rates(arch)
+    slices = 512 / 500e-9  # slices per second over the chip's 512 crossbars
+    assert slice_time == approx(500e-9)
+    assert ops == approx(2 * 256 * 25 * slices / 4)
+    assert rates[("adc", "convert")] == approx(250 * slices)
+    assert rates[("local_buffer", "read_bytes")] == approx(256 * 2 / 8 * slices)
+
+
+def test_peak_with_conversion_binding_per_crossbar_adcs():
+    # 50 MS/s: 20 ns per conversion, ceil(250 / 32 ADCs) = 8 each: 160 ns per slice
+    from hicsim.costs import peak_rates
+    ops, slice_time, rates = peak_rates(load_arch(HIC, {"tile.adc.sample_rate": "50 MHz"}))
+    assert slice_time == approx(160e-9)
+    assert rates[("sample_hold", "sample")] == approx(250 * 512 / 160e-9)
+
+
+def test_peak_counts_the_offset_reference_column():
+    # isaac_like: 15 weights x 8 columns + 1 reference column = 121 columns converted per slice
+    from hicsim.costs import peak_rates
+    _, slice_time, rates = peak_rates(load_arch(ROOT / "arch_specs" / "isaac_like.yaml"))
+    per_slice = rates[("crossbar", "wordline_charge")] / 128  # rows x slice rate
+    assert rates[("adc", "convert")] == approx(121 * per_slice)
+    assert rates[("crossbar", "bitline_charge")] == approx(121 * per_slice)
