@@ -211,3 +211,50 @@ def test_a_mapping_starts_empty():
     from hicsim.mapping.place import Mapping
     m = Mapping("resident", 8, 8, build_hardware(load_arch(HIC)).weights)
     assert m.layers == {} and m.generation == {} and m.crossbars_used == 0
+
+
+def batch_net(*layers, batch):
+    return Workload.model_validate({"version": 1, "name": "n", "batch": batch,
+                                    "layers": [l.model_dump() for l in layers]})
+
+
+def test_copies_are_packed_after_the_layers_before_them():
+    # 4 tiles x 9 crossbars: a, b (9 each), fc (1): spare 17 takes one copy of a (the earlier
+    # of two equal layers), then 8 are left: a at 0 and 9, b at 18, fc at 27
+    m = map_workload(hw({"chip.tiles": 4, "tile.crossbars": 9}), net(conv("a"), conv("b"), GAP, fc()))
+    assert [m.layers[n].first_slots for n in ("a", "b", "fc")] == [(0, 9), (18,), (27,)]
+
+
+def test_spare_goes_to_the_most_work_per_copy():
+    # spare 18: a gets a copy (tie, earlier layer), then b has twice a's work per copy
+    m = map_workload(hw({"chip.tiles": 4, "tile.crossbars": 9}), net(conv("a"), conv("b")))
+    assert (m.layers["a"].first_slots, m.layers["b"].first_slots) == ((0, 9), (18, 27))
+
+
+def test_sets_of_copies_for_a_batch_take_whole_tiles():
+    # fc 600 x 60 (9 crossbars, 1 MVM) at batch 2: one more copy on whole tiles, 2 x 8 slots
+    big = fc("f", 600, 60)
+    m = map_workload(hw(), batch_net(big, batch=2))
+    assert (m.layers["f"].replicas, m.layers["f"].first_slots) == (2, (0, 496))
+    # on 3 tiles of 8 the 15 spare slots are fewer than the 16 of two whole tiles: no copy
+    small = map_workload(hw({"chip.tiles": 3}), batch_net(big, batch=2))
+    assert small.layers["f"].replicas == 1
+    # 2 MVMs a sample, batch 2: a pair of copies in order, then a pair on the top tile
+    two = conv("t", in_channels=16, out_channels=16, kernel=1, padding=0, input_hw=[1, 2])
+    m = map_workload(hw(), batch_net(two, batch=2))
+    assert (m.layers["t"].replicas, m.layers["t"].first_slots) == (4, (0, 1, 504, 505))
+
+
+def test_multi_bit_dacs_take_fewer_slices():
+    assert map_layer(hw({"tile.dac.bits": 2}), 0, fc(), 8).slices == 4
+    assert map_layer(hw({"tile.dac.bits": 3}), 0, fc(), 8).slices == 3  # ceil(8 / 3)
+
+
+def test_mapping_records_are_frozen():
+    import dataclasses
+    m = map_workload(hw(), net(conv(), GAP, fc()))
+    lm = m.layers["c"]
+    for record, name in ((m, "mode"), (lm, "replicas"), (lm.forward_read(), "slices"),
+                         (m.placements(lm)[0], "crossbars")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(record, name, 0)
