@@ -258,3 +258,12 @@ def test_mapping_records_are_frozen():
                          (m.placements(lm)[0], "crossbars")):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(record, name, 0)
+
+
+def test_streamed_copies_beyond_one_samples_mvms_come_in_whole_sets():
+    # a 16 x 1 layer with 2 MVMs a sample, streamed, batch 13: 26 MVMs; one crossbar; its
+    # reads 26 x 8 slices x 100 cycles = 20,800 over its programming (160 devices, 64 at a
+    # time: 3 x 340 = 1,020 cycles) want ceil(20.4) = 21 copies: whole pairs, 20
+    t = conv("t", in_channels=16, out_channels=1, kernel=1, padding=0, input_hw=[1, 2])
+    m = map_workload(hw({"chip.weight_residency": "streamed"}), batch_net(t, batch=13))
+    assert (m.layers["t"].replicas, m.layers["t"].first_slots) == (20, tuple(range(20)))
