@@ -275,3 +275,15 @@ def test_peak_counts_the_offset_reference_column():
     per_slice = rates[("crossbar", "wordline_charge")] / 128  # rows x slice rate
     assert rates[("adc", "convert")] == approx(121 * per_slice)
     assert rates[("crossbar", "bitline_charge")] == approx(121 * per_slice)
+
+
+def test_peak_read_bound_with_dac_rounds_and_latency():
+    # 64 DACs for 256 rows: 4 rounds of (100 + 10) ns = 440 ns per slice, over the 8 ns of
+    # conversions (8 columns per ADC at 1 ns)
+    import dataclasses
+    arch = load_arch(HIC, {"tile.dac": {"bits": 1, "count": 64, "latency": "10 ns"}})
+    pk = peak(arch, cost_table(arch))
+    assert pk.slice_time_s == approx(440e-9)
+    assert pk.ops_per_s == approx(2 * 256 * 25 * 512 / 440e-9 / 8)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pk.ops_per_s = 0
