@@ -107,3 +107,18 @@ def test_generation_ports_and_vector_unit():
     assert t.generation_op(0, 1000) == 0
     assert t.bytes_op(100, 64) == 2 and t.bytes_op(0, 64) == 0 and t.bytes_op(64, 64) == 1
     assert t.vector_op(65) == 2 and t.vector_op(64) == 1 and t.vector_op(0) == 0
+
+
+def test_one_mvm_and_a_one_crossbar_layer_and_the_engines_other_figures():
+    t = timing()
+    # one MVM: 8 slices x 100 cycles + one 8-cycle fill
+    assert t.mvm_parts(CONV, 1, 9) == (808, 808, 0)
+    # clock, links (32 B/cycle) and hops (2 cycles) as hic_pcm gives them
+    assert (t.clock_hz, t.link_bytes_per_cycle, t.hop) == (1e9, 32, 2)
+    # a one-crossbar layer on a tile with a bank of 4 ADCs: all of its 100 columns on that tile,
+    # 25 conversions per ADC per slice (not 13 for half of them)
+    bank = timing({"tile.adc": {"bits": 8, "rated_bits": 8, "count": 4, "sample_rate": "50 MHz"}})
+    one = ReadDemand(mvms_per_sample=1, slices=8, crossbars=1, dac_per_slice=100, adc_per_slice=100,
+                     busiest_outputs=100, partial_sum_adds_per_mvm=0, devices={})
+    # 25 conversions x 20 cycles = 500 per slice, over the 100-cycle read: 8 x 500 + 100
+    assert bank.mvm_parts(one, 1, 1) == (4100, 900, 3200)
