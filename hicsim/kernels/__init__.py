@@ -32,13 +32,20 @@ Modules: ``rng``/``fast_normal``/``normal_quantile`` (counter-based draws), ``bl
 sgemm on blocks), ``device_ops`` (one device, one event), ``program`` (update steps by
 representation), ``decode`` (effective weights), ``quantize`` (DAC/ADC), ``mvm`` (closed-form noise
 MVM), ``mvm_columns`` (per-column / per-element MVM), ``update`` (the fused accumulate-and-program
-kernel); ``float_like`` and ``float_bits`` (float32 / float64 choice and bit casts inside kernels);
+kernel), ``device_jit`` (the per-device functions, compiled without reference counting),
+``prefetch`` (cache hints for the scattered weights an update programs), ``threads`` (BLAS and
+numba's threading layer); ``float_like`` and ``float_bits`` (float32 / float64 choice and bit
+casts inside kernels);
 ``*_reference`` are their numpy references.
 """
 
 from hicsim import kernel_cache
 
 kernel_cache.ensure_fresh_once()  # before any kernel loads from numba's cache (see kernel_cache.py)
+
+from hicsim.kernels.threads import choose_threading_layer  # noqa: E402
+
+choose_threading_layer()  # before any parallel kernel runs (threads.py)
 
 from hicsim.kernels.crossbar import RULES, CrossbarArray  # noqa: E402
 from hicsim.kernels.float_array import FloatArray  # noqa: E402

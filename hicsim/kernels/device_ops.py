@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
-
+from hicsim.kernels.device_jit import device_jit
 from hicsim.kernels.rng import normal
 
 _G_HAT_FLOOR = 1e-6
@@ -22,13 +21,13 @@ _G_HAT_FLOOR = 1e-6
 
 # ---- multi-level cell physics (mirrors hicsim.devices.multilevel) ---------------------------
 
-@njit(cache=True)
+@device_jit
 def ml_programming_sigma(p, g_target):
     gh = g_target / p.g_max
     return (p.prog_c0 + p.prog_c1 * gh + p.prog_c2 * gh * gh) * 1e-6 * (p.g_max / 25e-6)
 
 
-@njit(cache=True)
+@device_jit
 def ml_drift_nu(p, g_target, z):
     lg = math.log(max(g_target / p.g_max, _G_HAT_FLOOR))
     mu = min(max(p.nu_mu_slope * lg + p.nu_mu_intercept, p.nu_mu_min), p.nu_mu_max)
@@ -36,7 +35,7 @@ def ml_drift_nu(p, g_target, z):
     return abs(mu + sd * z)
 
 
-@njit(cache=True)
+@device_jit
 def ml_set_step_mean(p, g, d2d):
     w = (g - p.g_min) / (p.g_max - p.g_min) * p.set_w_span
     z = 2.0 * p.set_a * w / p.set_w_span + p.set_b
@@ -44,7 +43,7 @@ def ml_set_step_mean(p, g, d2d):
     return step_w / p.set_w_span * (p.g_max - p.g_min)
 
 
-@njit(cache=True)
+@device_jit
 def ml_set_pulse(p, g, d2d, z):
     w = (g - p.g_min) / (p.g_max - p.g_min) * p.set_w_span
     dw = ml_set_step_mean(p, g, d2d) / (p.g_max - p.g_min) * p.set_w_span
@@ -53,7 +52,7 @@ def ml_set_pulse(p, g, d2d, z):
     return p.g_min + w_new / p.set_w_span * (p.g_max - p.g_min)
 
 
-@njit(cache=True)
+@device_jit
 def drift_factor(nu, elapsed, t0):
     """((elapsed + t0) / t0)^-nu (the drift law at t + t0)."""
     if elapsed <= 0.0:  # no drift yet (and no logarithm to pay for)
@@ -61,7 +60,7 @@ def drift_factor(nu, elapsed, t0):
     return math.exp(-nu * math.log((elapsed + t0) / t0))
 
 
-@njit(cache=True)
+@device_jit
 def read_sigma(q_coeff, q_exp, q_max, t_read, t0, gh_prog, g_now, elapsed):
     """|g_now| Q_s sqrt(ln((elapsed + t0 + t_read) / (2 t_read))): noisy at every read."""
     t = max(elapsed, 0.0) + t0
@@ -72,14 +71,14 @@ def read_sigma(q_coeff, q_exp, q_max, t_read, t0, gh_prog, g_now, elapsed):
 
 # ---- wear counters ---------------------------------------------------------------------------
 
-@njit(cache=True)
+@device_jit
 def count_sets(st, d, i, j, pulses):
     if pulses > 0:
         st.set_pulses[d, i, j] += pulses
         st.set_since_reset[d, i, j] = 1
 
 
-@njit(cache=True)
+@device_jit
 def count_reset(st, d, i, j):
     st.reset_pulses[d, i, j] += 1
     if st.set_since_reset[d, i, j]:
@@ -89,7 +88,7 @@ def count_reset(st, d, i, j):
 
 # ---- programming events on one device of a DeviceState --------------------------------------
 
-@njit(cache=True)
+@device_jit
 def write_ml_reset(st, d, i, j, p, t_now):
     """Abrupt RESET: back to g_min."""
     count_reset(st, d, i, j)
@@ -98,7 +97,7 @@ def write_ml_reset(st, d, i, j, p, t_now):
     st.t_prog[d, i, j] = t_now
 
 
-@njit(cache=True)
+@device_jit
 def write_ml_program(st, d, i, j, p, t_now, g_target, half_step, key, ctr):
     """RESET, then program-and-verify to ``g_target`` (``verify_iterations`` SET pulses, Joshi
     programming noise, nu drawn from the target). Targets within half a step of g_min stay RESET.
@@ -115,7 +114,7 @@ def write_ml_program(st, d, i, j, p, t_now, g_target, half_step, key, ctr):
     return ctr + 2
 
 
-@njit(cache=True)
+@device_jit
 def write_ml_set_towards(st, d, i, j, p, t_now, g_target, half_step, key, ctr):
     """Partial SET pulses, each read back, until the device is within half a step of
     ``g_target`` or ``verify_iterations`` pulses are spent. Returns the next counter. Open-loop
@@ -135,7 +134,7 @@ def write_ml_set_towards(st, d, i, j, p, t_now, g_target, half_step, key, ctr):
     return ctr
 
 
-@njit(cache=True)
+@device_jit
 def write_binary(st, d, i, j, bp, t_now, on, key, ctr):
     """SET (``on``) or RESET one binary cell: nominal state times (1 + spread xi)."""
     z = normal(key, ctr)

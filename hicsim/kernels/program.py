@@ -28,16 +28,15 @@ MixedPrecisionPCMPreset uses them for this scheme).
 
 from __future__ import annotations
 
-from numba import njit
-
 from hicsim.devices.layout import KIND_HIC, KIND_MULTILEVEL
 from hicsim.kernels.decode import device_read
+from hicsim.kernels.device_jit import device_jit
 from hicsim.kernels.device_ops import (count_sets, ml_drift_nu, ml_set_pulse, write_binary,
                                        write_ml_program, write_ml_reset, write_ml_set_towards)
 from hicsim.kernels.rng import normal
 
 
-@njit(cache=True)
+@device_jit
 def _write_binary_code(st, lay, bp, side, i, j, old, new, t_now, key, ctr):
     for k in range(lay.slots - 1):
         bit = (new >> k) & 1
@@ -46,7 +45,7 @@ def _write_binary_code(st, lay, bp, side, i, j, old, new, t_now, key, ctr):
     return ctr
 
 
-@njit(cache=True)
+@device_jit
 def _hic_step(st, lay, ml, bp, i, j, direction, t_now, key, ctr):
     eps = (ml.g_max - ml.g_min) / (ml.levels - 1)
     half = 0.5 * eps
@@ -86,7 +85,7 @@ def _hic_step(st, lay, ml, bp, i, j, direction, t_now, key, ctr):
     return ctr
 
 
-@njit(cache=True)
+@device_jit
 def _multilevel_step(st, lay, ml, i, j, direction, t_now, key, ctr):
     eps = (ml.g_max - ml.g_min) / (ml.levels - 1)
     half = 0.5 * eps
@@ -110,7 +109,7 @@ def _multilevel_step(st, lay, ml, i, j, direction, t_now, key, ctr):
     return ctr
 
 
-@njit(cache=True)
+@device_jit
 def _bit_sliced_step(st, lay, ml, i, j, direction, t_now, key, ctr):
     base = lay.cell_levels
     half = 0.5 * (ml.g_max - ml.g_min) / (base - 1)
@@ -134,7 +133,7 @@ def _bit_sliced_step(st, lay, ml, i, j, direction, t_now, key, ctr):
     return ctr
 
 
-@njit(cache=True)
+@device_jit
 def _write_cells(st, lay, ml, side, i, j, old_code, new_code, half, t_now, key, ctr):
     base = lay.cell_levels
     scale = 1
@@ -148,7 +147,7 @@ def _write_cells(st, lay, ml, side, i, j, old_code, new_code, half, t_now, key, 
     return ctr
 
 
-@njit(cache=True)
+@device_jit
 def apply_steps(st, lay, ml, bp, i, j, steps, t_now, key):
     """Apply ``steps`` (signed) whole steps to weight (i, j); draws come from ``key``."""
     direction = 1 if steps > 0 else -1
@@ -165,7 +164,7 @@ def apply_steps(st, lay, ml, bp, i, j, steps, t_now, key):
 REFRESH_UPPER, REFRESH_LOWER = 0.75, 0.25  # of g_max (module docstring)
 
 
-@njit(cache=True)
+@device_jit
 def _refresh(st, ml, i, j, t_now, key, ctr):
     """Read both devices of the pair (with read noise); if both sit high, RESET both and
     re-program their difference onto one. Returns the next counter."""
@@ -185,7 +184,7 @@ def _refresh(st, ml, i, j, t_now, key, ctr):
     return ctr
 
 
-@njit(cache=True)
+@device_jit
 def apply_pulse_train(st, ml, i, j, pulses, t_now, key):
     """Nandakumar 2020's transfer of ``pulses`` (signed) to weight (i, j) of a differential
     multi-level pair: a refresh check, then |pulses| open-loop SET pulses on G+ or G-."""

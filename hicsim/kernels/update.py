@@ -33,8 +33,10 @@ import numpy as np
 from numba import njit, prange
 
 from hicsim.kernels.blas import sgemm
-from hicsim.kernels.decode import weight_at
+from hicsim.kernels.decode import q_clip_below, weight_at
+from hicsim.kernels.device_jit import device_jit
 from hicsim.kernels.float_like import like
+from hicsim.kernels.prefetch import prefetch
 from hicsim.kernels.program import apply_pulse_train, apply_steps
 from hicsim.kernels.rng import mix_key, uniform24
 
@@ -115,11 +117,27 @@ def _row_steps(rule, grad, gain, acc_row, chi_row, acc_lo, acc_hi, per_step, sto
     return _moved(steps_row)
 
 
-@njit(cache=True)
+@device_jit
+def _prefetch_row(i, steps_row, st):
+    """Start loading what programming and decoding read of row i's moving weights: their devices'
+    conductance, drift exponent and programming time, and their code and sign (``prefetch.py``).
+    Without it each weight waited for some thirty cache misses in turn."""
+    for j in range(steps_row.shape[0]):
+        if steps_row[j] != 0:
+            prefetch(st.code, (i, j))
+            prefetch(st.sign, (i, j))
+            for d in range(st.g.shape[0]):
+                prefetch(st.g, (d, i, j))
+                prefetch(st.nu, (d, i, j))
+                prefetch(st.t_prog, (d, i, j))
+
+
+@device_jit
 def _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_now, weights,
-                 variance, open_loop):
+                 variance, open_loop, clip_ml, clip_bin):
     """Program the weights of row i with non-zero steps."""
     cols = steps_row.shape[0]
+    _prefetch_row(i, steps_row, st)
     for j in range(cols):
         n = steps_row[j]
         if n != 0:
@@ -128,7 +146,8 @@ def _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_no
                 apply_pulse_train(st, ml, i, j, n, t_now, key)
             else:
                 apply_steps(st, lay, ml, bp, i, j, n, t_now, key)
-            w, v = weight_at(st, lay.slot_binary, lay.slots, coef, offset, ml, bp, i, j, t_now)
+            w, v = weight_at(st, lay.slot_binary, lay.slots, coef, offset, ml, bp, i, j, t_now,
+                             clip_ml, clip_bin)
             weights[i, j] = w
             variance[i, j] = v
 
@@ -136,7 +155,7 @@ def _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_no
 @njit(cache=True)
 def _update_rows(r0, r1, x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stochastic,
                  round_seed, program_seed, st, lay, coef, offset, ml, bp, t_now, weights,
-                 variance, row_counts, steps_out, open_loop):
+                 variance, row_counts, steps_out, open_loop, clip_ml, clip_bin):
     """Rows r0..r1 of ``update_kernel``: one gradient product, then rule and programming row by
     row."""
     batch, rows = x.shape
@@ -153,7 +172,7 @@ def _update_rows(r0, r1, x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_ste
             steps_out[i] = steps_row
         elif moved:
             _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_now,
-                         weights, variance, open_loop)
+                         weights, variance, open_loop, clip_ml, clip_bin)
 
 
 @njit(cache=True, parallel=True)
@@ -169,8 +188,10 @@ def update_kernel(x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stoc
     Rounding draws: uniform24(mix_key(round_seed, row), col); weight (i, j) programs with draws
     from mix_key(program_seed, i * cols + j)."""
     rows = x.shape[1]
+    clip_ml, clip_bin = q_clip_below(ml), q_clip_below(bp)
     for blk in prange((rows + ROW_BLOCK - 1) // ROW_BLOCK):
         r0 = blk * ROW_BLOCK
         _update_rows(r0, min(rows, r0 + ROW_BLOCK), x, delta, gain, rule, acc, chi, acc_lo,
                      acc_hi, per_step, stochastic, round_seed, program_seed, st, lay, coef,
-                     offset, ml, bp, t_now, weights, variance, row_counts, steps_out, open_loop)
+                     offset, ml, bp, t_now, weights, variance, row_counts, steps_out, open_loop,
+                     clip_ml, clip_bin)

@@ -1,0 +1,105 @@
+"""The decode kernel's shortcuts (``kernels/decode.weight_at``): it must give the very bits of the
+plain per-device sum of ``_read`` it replaced, and the read-noise clip it uses to skip a power must
+be certain; and the threading layer the kernels choose (``kernels/threads.py``)."""
+
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numba import njit
+
+from hicsim.kernels.crossbar import CrossbarArray
+from hicsim.kernels.decode import _read, q_clip_below
+from hicsim.spec import load_arch
+
+SPECS = {"hic": "arch_specs/hic_pcm.yaml", "multilevel": "arch_specs/pcm_multilevel.yaml",
+         "bit_sliced": "arch_specs/isaac_like.yaml"}
+
+
+@njit
+def _plain_decode(st, slot_binary, slots, coef, offset, ml, bp, t_now, weights, variance):
+    """Every device through ``_read``, in the order ``weight_at`` sums them: its reference."""
+    for i in range(weights.shape[0]):
+        for j in range(weights.shape[1]):
+            w = 0.0
+            var = 0.0
+            d = 0
+            for _side in range(coef.shape[0] // slots):
+                for s in range(slots):
+                    g_prog = float(st.g[d, i, j])
+                    elapsed = t_now - st.t_prog[d, i, j]
+                    if g_prog != 0.0:
+                        if slot_binary[s]:
+                            g_now, sd = _read(bp, g_prog, g_prog / bp.g_on, st.nu[d, i, j], elapsed)
+                        else:
+                            g_now, sd = _read(ml, g_prog, g_prog / ml.g_max, st.nu[d, i, j], elapsed)
+                        w += coef[d] * g_now
+                        var += coef[d] * coef[d] * sd * sd
+                    else:
+                        w += coef[d] * g_prog
+                    d += 1
+            weights[i, j] = w - offset
+            variance[i, j] = var
+
+
+@pytest.mark.parametrize("spec", list(SPECS))
+def test_decode_gives_the_bits_of_the_plain_device_sum(spec):
+    """Devices programmed at many different times (updates between clock moves, some devices
+    in the future of the clock: elapsed < 0), read at several times: identical bits."""
+    rng = np.random.default_rng(11)
+    arch = load_arch(SPECS[spec], {"tile.accumulator": {"bits": 6, "rounding": "stochastic"}})
+    xb = CrossbarArray(arch, rng.uniform(-1, 1, (20, 30)), w_max=1.0, seed=4)
+    rule = "stochastic_pulse" if spec == "bit_sliced" else "hic"
+    for k in range(12):
+        xb.set_time(3.0 * k)
+        xb.update(rng.standard_normal((8, 20)), rng.standard_normal((8, 30)), 0.05, rule)
+    lay = xb.layout
+    for t_now in (0.0, 7.5, 33.0, 1e3, 3e7):
+        xb.set_time(t_now)
+        w, v = np.empty_like(xb.weights), np.empty_like(xb.variance)
+        _plain_decode(xb.state, lay.slot_binary, lay.slots, xb._coef, xb._offset, xb.ml, xb.bp,
+                      t_now, w, v)
+        assert np.array_equal(xb.weights, w) and np.array_equal(xb.variance, v)
+        assert np.count_nonzero(xb.variance) > 0.5 * xb.variance.size
+
+
+@njit
+def _q_plain(p, gh):
+    return min(p.read_q_coeff / max(gh ** p.read_q_exp, 1e-3), p.read_q_max)
+
+
+def test_read_noise_clip_is_certain_below_its_threshold():
+    """Just below the threshold the power clips to q_max; the exact root is within 1e-6 of it
+    (so the shortcut costs nothing); no threshold when the clip cannot happen."""
+    xb = CrossbarArray(load_arch(SPECS["hic"]), np.zeros((2, 2)), w_max=1.0)
+    p = xb.bp
+    below = q_clip_below(p)
+    root = (p.read_q_coeff / p.read_q_max) ** (1.0 / p.read_q_exp)
+    assert below == pytest.approx(root * (1 - 1e-6), rel=1e-12) and 0.0 < below < 1.0
+    for gh in np.linspace(0.0, below, 1001)[:-1]:
+        assert _q_plain(p, gh) == p.read_q_max
+    assert _q_plain(p, root * 1.001) < p.read_q_max
+    assert q_clip_below(p._replace(read_q_max=p.read_q_coeff / 1e-3 * 1.1)) == 0.0  # 1e-3 floor
+    assert q_clip_below(p._replace(read_q_exp=0.0)) == 0.0
+    assert math.isfinite(q_clip_below(xb.ml))
+
+
+def _layer_in_fresh_process(env_extra):
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    env.update(env_extra)
+    code = ("import numba, hicsim.kernels, numpy as np\n"
+            "from hicsim.kernels.crossbar import CrossbarArray\n"
+            "from hicsim.spec import load_arch\n"
+            "CrossbarArray(load_arch('arch_specs/hic_pcm.yaml'), np.zeros((4, 4)), w_max=1.0)\n"
+            "print(numba.threading_layer())")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_kernels_run_on_the_workqueue_layer_unless_the_environment_names_one():
+    assert _layer_in_fresh_process({}) == "workqueue"
+    assert _layer_in_fresh_process({"NUMBA_THREADING_LAYER": "omp"}) == "omp"
