@@ -113,6 +113,22 @@ def update_gups(rows: int = 512, cols: int = 512, batch: int = 64, repeats: int 
     return rows * cols / sec / 1e9
 
 
+def mixed_precision_network(model, lr: float):
+    """(a copy of ``model`` converted to aihwkit's analog layers with ``MixedPrecisionPCMPreset``,
+    aihwkit's ``AnalogSGD`` at ``lr``): aihwkit's training of a whole network with the scheme
+    hicsim's ``mixed_precision`` rule implements, for bench_torch.py."""
+    import copy
+
+    from aihwkit.nn.conversion import convert_to_analog
+    from aihwkit.optim import AnalogSGD
+    from aihwkit.simulator.presets import MixedPrecisionPCMPreset
+
+    analog = convert_to_analog(copy.deepcopy(model), MixedPrecisionPCMPreset())
+    opt = AnalogSGD(analog.parameters(), lr=lr)
+    opt.regroup_param_groups(analog)
+    return analog, opt
+
+
 TARGETS_US = (1, 5, 10, 15, 20, 25)
 TIMES = (("t0", 0.0), ("1 h", 3600.0), ("1 day", 86400.0), ("1 year", 365.25 * 86400.0))
 

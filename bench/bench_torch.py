@@ -1,0 +1,125 @@
+"""A converted PyTorch network's training epoch on simulated devices against the same network in
+plain PyTorch FP32 on CPU (target: at most 3x), and against IBM aihwkit's analog training of the
+same network (MixedPrecisionPCMPreset against hicsim's ``mixed_precision`` on pcm_multilevel,
+target: hicsim at least 3x faster) when aihwkit is importable (an optional peer, never a
+dependency: bench/README.md builds it). All measured in the same run.
+
+Run: .venv/bin/python bench/bench_torch.py [--model resnet32] [--width 1] [--samples 512]
+     [--batch 32] [--repeats 2] [--threads 2]
+
+The network (``hicsim.torch.models``) trains on the 8x8 digits for one epoch over the first
+``--samples`` training images (a full epoch is 1,437), batch ``--batch``, SGD at lr 0.05: forward,
+loss, backward and optimizer step, no evaluation; hicsim's own numpy products run single-threaded
+beside its kernels, as ``hicsim train`` runs them (``hicsim.kernels.threads``). FP32: the unconverted network with
+``torch.optim.SGD``, torch's default threads (and one thread, the setting hicsim's converted
+networks run torch's own layers with, ``hicsim.torch.network``). hicsim: ``convert`` then
+``AnalogSGD``, numba ``--threads``. Each figure is the best of ``--repeats`` epochs, each on a
+fresh copy of the network (the same work every time), after a warm-up epoch on a few batches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import time
+
+import numba
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+import peer_aihwkit
+from hicsim.kernels import blas_single_threaded
+from hicsim.spec import load_arch
+from hicsim.torch import AnalogSGD, convert
+from hicsim.torch.models import MODELS
+from hicsim.train.data import load_dataset
+
+LR = 0.05
+
+
+def epoch_seconds(make, x, y, batch: int, repeats: int) -> float:
+    """Best of ``repeats`` epochs; ``make()`` returns a fresh (model, optimizer)."""
+    best = float("inf")
+    for _ in range(repeats):
+        model, opt = make()
+        model.train()
+        start = time.perf_counter()
+        for b in range(0, len(x), batch):
+            loss = F.cross_entropy(model(x[b:b + batch]), y[b:b + batch])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="resnet32", choices=sorted(MODELS))
+    parser.add_argument("--width", type=float, default=1.0)
+    parser.add_argument("--samples", type=int, default=512)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="numba threads")
+    args = parser.parse_args()
+    numba.set_num_threads(args.threads)
+    data = load_dataset("digits")
+    x = torch.from_numpy(np.ascontiguousarray(data.x_train[:args.samples]))
+    y = torch.from_numpy(data.y_train[:args.samples].astype(np.int64))
+    torch.manual_seed(0)
+    net = MODELS[args.model](classes=data.classes, in_channels=x.shape[1], width=args.width)
+    weights = sum(m.weight.numel() for m in net.modules() if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)))
+    default_threads = torch.get_num_threads()
+
+    def fp32(threads):
+        def make():
+            torch.set_num_threads(threads)
+            model = copy.deepcopy(net)
+            return model, torch.optim.SGD(model.parameters(), lr=LR)
+        return make
+
+    def analog(spec, rule):
+        arch = load_arch(spec)
+
+        def make():
+            torch.set_num_threads(1)  # as hicsim.torch.network runs converted networks
+            model = convert(copy.deepcopy(net), arch, rule=rule, seed=0)
+            return model, AnalogSGD(model, lr=LR)
+        return make
+
+    runs = {"PyTorch FP32, torch threads %d" % default_threads: fp32(default_threads),
+            "PyTorch FP32, torch threads 1": fp32(1),
+            "hicsim hic on hic_pcm": analog("arch_specs/hic_pcm.yaml", "hic"),
+            "hicsim mixed_precision on pcm_multilevel": analog("arch_specs/pcm_multilevel.yaml",
+                                                               "mixed_precision")}
+    warm = min(len(x), 2 * args.batch)
+    seconds = {}
+    for label, make in runs.items():
+        # hicsim's numpy products single-threaded beside its kernels, as `hicsim train` runs them
+        # (hicsim.kernels.threads); torch's FP32 runs as a user would run it
+        guard = blas_single_threaded() if label.startswith("hicsim") else contextlib.nullcontext()
+        with guard:
+            epoch_seconds(make, x[:warm], y[:warm], args.batch, 1)  # compile, allocate
+            seconds[label] = epoch_seconds(make, x, y, args.batch, args.repeats)
+    print(f"{args.model} width {args.width:g} ({weights:,} weights) on digits: one epoch of "
+          f"{len(x)} images, batch {args.batch}, best of {args.repeats}; numba threads "
+          f"{args.threads}")
+    fp32_best = min(v for k, v in seconds.items() if k.startswith("PyTorch"))
+    for label, s in seconds.items():
+        print(f"  {label:42s} {s:8.2f} s  ({s / fp32_best:5.2f}x the faster FP32)")
+    hic = seconds["hicsim hic on hic_pcm"]
+    print(f"  hicsim hic epoch / PyTorch FP32 epoch: {hic / fp32_best:.2f}x (target <= 3x)")
+    if not peer_aihwkit.available():
+        print("aihwkit: not importable, not measured (bench/README.md builds it)")
+        return
+    aihw = epoch_seconds(lambda: peer_aihwkit.mixed_precision_network(net, LR), x, y, args.batch,
+                         args.repeats)
+    mine = seconds["hicsim mixed_precision on pcm_multilevel"]
+    print(f"  aihwkit MixedPrecisionPCMPreset epoch   {aihw:8.2f} s  (hicsim mixed_precision "
+          f"{aihw / mine:.1f}x faster; target >= 3x)")
+
+
+if __name__ == "__main__":
+    main()
