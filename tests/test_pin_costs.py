@@ -287,3 +287,25 @@ def test_peak_read_bound_with_dac_rounds_and_latency():
     assert pk.ops_per_s == approx(2 * 256 * 25 * 512 / 440e-9 / 8)
     with pytest.raises(dataclasses.FrozenInstanceError):
         pk.ops_per_s = 0
+
+
+def test_layer_device_reads_from_weight_statistics():
+    # weight_fraction 0.2, differential: mean share 0.1 above the low state.
+    # pcm_ml G = 2.5 uS -> 0.04 x 2.5e-6 x 50e-9 = 5 fJ; pcm_bin G = 0.1 + 24.9 x 0.1 = 2.59 uS
+    from hicsim.costs import layer_device_reads
+    from hicsim.workload import Workload
+    from hicsim.workload.operand_stats import OperandStats
+    from conftest import SMALL_NET
+    net = Workload.model_validate(SMALL_NET)
+    stats = OperandStats(input_bits=8, signed=False, scale=1.0, input_density=1.0,
+                         histogram=[0] * 255 + [1], weight_fraction=0.2)
+    no_fraction = stats.model_copy(update={"weight_fraction": None})
+    net = net.model_copy(update={"layers": [
+        l.model_copy(update={"stats": stats if l.name == "conv2" else no_fraction if l.name == "fc" else None})
+        for l in net.layers]})
+    label = "model: V^2 G t, G from the layer's weight statistics"
+    arch = load_arch(HIC)
+    assert layer_device_reads(arch, net) == {("conv2", "pcm_ml"): (approx(5e-15), label),
+                                             ("conv2", "pcm_bin"): (approx(5.18e-15), label)}
+    given = load_arch(HIC, {"devices.pcm_ml.read_energy": "7 fJ"})  # a given energy is kept
+    assert layer_device_reads(given, net) == {("conv2", "pcm_bin"): (approx(5.18e-15), label)}
