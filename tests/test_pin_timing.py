@@ -122,3 +122,26 @@ def test_one_mvm_and_a_one_crossbar_layer_and_the_engines_other_figures():
                      busiest_outputs=100, partial_sum_adds_per_mvm=0, devices={})
     # 25 conversions x 20 cycles = 500 per slice, over the 100-cycle read: 8 x 500 + 100
     assert bank.mvm_parts(one, 1, 1) == (4100, 900, 3200)
+
+
+def test_edges_of_the_small_operations():
+    t = timing(spec=GEN)
+    assert t.bytes_op(1, 64) == 1 and t.vector_op(1) == 1  # one byte, one op: one cycle
+    assert t.generation_op(1, 0) == 4 + 1  # one MAC still fills the pipeline
+    pulse = {("pcm_ml", Action.SET_PULSE): 1}
+    assert t.pulse_op(pulse, 1.0) == 50  # a single pulse is applied
+
+
+def test_input_bytes_of_a_tile_holding_part_of_a_layer():
+    # the tile holds 3 of CONV's 9 crossbars: 10 x 8 x 1728 / 3 rows x 1 bit / 8 = 5,760 B
+    # at 0.5 B/cycle: 11,520 cycles, over the 8,008 of the reads
+    t = timing({"memory.local_buffer.bandwidth": "0.5 B/cycle"})
+    assert t.mvm_parts(CONV, 10, 3) == (11520, 8008, 0)
+
+
+def test_dram_transfers_interleave_over_channels():
+    # 25.6 GB/s per channel at 1 GHz: 25.6 B/cycle; 100 B over 2 channels: 50 B each, 2 cycles
+    hw = build_hardware(load_arch(HIC, {"memory.dram.channels": 2}))
+    assert Timing(hw).transfer_op(hw.level("dram"), 100) == 2
+    one = build_hardware(load_arch(HIC))
+    assert Timing(one).transfer_op(one.level("dram"), 100) == 4  # ceil(100 / 25.6)
