@@ -6,7 +6,7 @@ import math
 import pytest
 
 from hicsim import simulate
-from hicsim.components import (adc_area, dac_area, dac_energy, device_read_energy, encoded_mean_conductance,
+from hicsim.components import (adc_area, dac_area, dac_energy, device_read_energy, mean_share,
                                int_add_energy, murmann_energy, sar_conversion_time, sram_area,
                                sram_energy_per_bit, sram_leakage, wire_charge_energy)
 from hicsim.costs import cost_table, costed_actions, peak, static_power
@@ -109,7 +109,7 @@ def test_read_energy_follows_the_encoding():
     assert table[("pcm_ml", "read")] == pytest.approx(0.04 * 6.25e-6 * 50e-9, rel=1e-12)
     assert table[("pcm_bin", "read")] == pytest.approx(0.04 * (0.1 + 24.9 * 0.25) * 1e-6 * 50e-9, rel=1e-12)
     # an offset encoding keeps the magnitude on every device: twice the share above g_min
-    assert encoded_mean_conductance(0, 25e-6, 0.5, False) == 2 * encoded_mean_conductance(0, 25e-6, 0.5, True)
+    assert mean_share(0.5, False) == 2 * mean_share(0.5, True) == 0.5
     # reads 10x longer cost 10x the energy
     slow = cost_table(load_arch(HIC, {"devices.pcm_ml.read_latency": "500 ns"}))
     assert slow[("pcm_ml", "read")] == pytest.approx(10 * table[("pcm_ml", "read")], rel=1e-12)

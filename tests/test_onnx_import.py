@@ -275,3 +275,25 @@ def test_batch_norms_and_biases_are_carried_by_weighted_layers(tmp_path):
     w = from_onnx(path)
     assert {l.name: (l.bias, l.batch_norm_channels) for l in w.weighted_layers} == \
         {"stem": (True, 8), "conv1": (False, 16), "fc": (False, 0)}
+
+
+def test_both_importers_record_the_weights_distribution(tmp_path):
+    # the same seeded conv and linear weights through torch tracing and through ONNX
+    torch = pytest.importorskip("torch")
+    from torch import nn
+    from hicsim.workload.frameworks import from_torch
+    from hicsim.workload.weight_stats import weight_stats
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 4 * 4, 5)).eval()
+    x = torch.randn(1, 3, 6, 6)
+    path = tmp_path / "small.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (x,), path, dynamo=False)
+    want = [weight_stats(model[i].weight.detach().numpy()) for i in (0, 3)]
+    for workload in (from_torch(model, x), from_onnx(path, batch=1)):
+        assert [l.weight_stats for l in workload.weighted_layers] == want
+    # every weight counted; the largest |w| sits at code -1024 or +1024 (here two conv weights
+    # round to -max|w|, one linear weight is +max|w|)
+    assert [sum(s.histogram) for s in want] == [4 * 3 * 9, 5 * 64]
+    assert [(s.histogram[0], s.histogram[-1]) for s in want] == [(2, 0), (0, 1)]

@@ -45,6 +45,8 @@ def encoder_hand_count(tokens: int, norm_first: bool, keys_transposed: bool = Tr
 
 
 def layer_rows(workload) -> list[tuple]:
-    """A workload's layers as (name, op, non-default fields but inputs)."""
-    return [(l.name, l.op, l.model_dump(exclude_defaults=True, exclude={"name", "op", "inputs"}))
+    """A workload's layers as (name, op, non-default fields but inputs and the weights'
+    distribution an importer records from real weights)."""
+    return [(l.name, l.op, l.model_dump(exclude_defaults=True,
+                                        exclude={"name", "op", "inputs", "weight_stats"}))
             for l in workload.layers]

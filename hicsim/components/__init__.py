@@ -8,12 +8,12 @@ table from here. Each model cites its source in its docstring.
 from hicsim.components.adc import (adc_area, murmann_energy, sar_conversion_time,
                                    sar_sample_rate)
 from hicsim.components.dac import dac_area, dac_energy
-from hicsim.components.crossbar import (device_read_energy, encoded_mean_conductance,
+from hicsim.components.crossbar import (device_read_energy, mean_share,
                                         wire_charge_energy)
 from hicsim.components.digital import int_add_energy, node_scale
 from hicsim.components.memory import sram_area, sram_energy_per_bit, sram_leakage
 
 __all__ = ["adc_area", "murmann_energy", "sar_conversion_time", "sar_sample_rate", "dac_area",
            "dac_energy",
-           "device_read_energy", "encoded_mean_conductance", "wire_charge_energy",
+           "device_read_energy", "mean_share", "wire_charge_energy",
            "int_add_energy", "node_scale", "sram_area", "sram_energy_per_bit", "sram_leakage"]

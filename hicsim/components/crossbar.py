@@ -15,17 +15,13 @@ def device_read_energy(v_read: float, conductance: float, t_read: float) -> floa
     return v_read * v_read * conductance * t_read
 
 
-def encoded_mean_conductance(g_low: float, g_high: float, mean_fraction: float,
-                             differential: bool) -> float:
-    """Mean conductance of a device under an encoding.
-
-    A device stores a value whose mean is ``mean_fraction`` of its range [g_low, g_high] (for
-    levels used uniformly, 0.5; for a binary cell whose bits are equally likely, 0.5 too). In a
-    differential pair only one device of each pair carries the magnitude and the other sits at
-    g_low, so the mean over both is half the magnitude's share above g_low.
-    """
-    share = mean_fraction * (0.5 if differential else 1.0)
-    return g_low + (g_high - g_low) * share
+def mean_share(magnitude_fraction: float, differential: bool) -> float:
+    """Mean share of a device's conductance range above its low state when the stored
+    magnitudes sit ``magnitude_fraction`` of the range on average (for levels used uniformly,
+    0.5; for a binary cell whose bits are equally likely, 0.5 too). In a differential pair only
+    one device of each pair carries the magnitude and the other sits at the low state, so the
+    mean over both is half the magnitude's share."""
+    return magnitude_fraction * (0.5 if differential else 1.0)
 
 
 def wire_charge_energy(capacitance_per_cell: float, cells: int, v: float) -> float:

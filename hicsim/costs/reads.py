@@ -6,22 +6,25 @@ the weight encoding gives a device of that kind: the stored magnitude's mean sha
 (multi-level) or [g_off, g_on] (binary), halved above the low state for a differential pair,
 whose second device idles at the low state. t_read is the device's ``read_latency``.
 
-A layer whose operand statistics carry ``weight_fraction`` (mean |w| / max |w| of its real
-weights, recorded by the exporters) has its reads priced at that share instead. It is exact for
-a representation in which one device per sign holds the whole magnitude; for sliced ones (HIC,
-bit-sliced) every device is taken at the same share, an approximation: a slice's mean share
-depends on the weights' distribution within each slice, which the statistic does not carry.
+A layer that carries its weight distribution (``weight_stats``, recorded by the importers from
+the real weights) has its reads priced at the exact mean conductance the spec's encoding gives
+each device of that distribution (``costs.weight_shares``: every representation and sign scheme).
+Older workload files may carry only ``stats.weight_fraction`` (mean |w| / max |w|); their reads
+are priced at that share for every device, exact only for one device per sign holding the
+whole magnitude.
 """
 
 from __future__ import annotations
 
-from hicsim.components import device_read_energy, encoded_mean_conductance, wire_charge_energy
+from hicsim.components import device_read_energy, mean_share, wire_charge_energy
+from hicsim.costs.weight_shares import device_shares
 from hicsim.hardware.kinds import technology_of
 from hicsim.spec.arch import Arch
 from hicsim.workload.model import Workload
 
 MODEL_READ = "model: V^2 G t, G from the encoding"
 MODEL_READ_STATS = "model: V^2 G t, G from the layer's weight statistics"
+MODEL_READ_ENCODED = "model: V^2 G t, G from the layer's weight distribution through the encoding"
 MODEL_WIRE = "model: C V^2, C = cells x wire capacitance per cell"
 
 
@@ -31,22 +34,35 @@ def device_read(arch: Arch, name: str, weight_fraction: float | None = None) -> 
     dev = arch.devices[name]
     if dev.read_energy is not None:
         return dev.read_energy, "spec"
-    xb = arch.tile.crossbar
-    share = xb.weight_mean_fraction if weight_fraction is None else weight_fraction
-    low, high = technology_of(name, dev).conductance_range()
-    g = encoded_mean_conductance(low, high, share, arch.tile.weights.sign == "differential")
+    share = arch.tile.crossbar.weight_mean_fraction if weight_fraction is None else weight_fraction
     source = MODEL_READ if weight_fraction is None else MODEL_READ_STATS
-    return device_read_energy(xb.read_voltage, g, dev.read_latency), source
+    return device_read_at_share(arch, name, mean_share(share, arch.tile.weights.sign == "differential")), source
+
+
+def device_read_at_share(arch: Arch, name: str, share: float) -> float:
+    """Joules per read of a device of kind ``name`` whose mean conductance sits ``share`` of its
+    range above the low state (both devices of a differential pair already averaged in)."""
+    dev = arch.devices[name]
+    low, high = technology_of(name, dev).conductance_range()
+    return device_read_energy(arch.tile.crossbar.read_voltage, low + (high - low) * share, dev.read_latency)
 
 
 def layer_device_reads(arch: Arch, workload: Workload) -> dict[tuple[str, str], tuple[float, str]]:
-    """(layer, device kind) -> (joules per read, source) for the layers whose statistics give
-    ``weight_fraction`` and the devices whose read energy the model computes; every other read
-    is priced by the cost table's default."""
-    return {(layer.name, name): device_read(arch, name, layer.stats.weight_fraction)
-            for layer in workload.weighted_layers
-            if layer.stats is not None and layer.stats.weight_fraction is not None
-            for name, dev in arch.devices.items() if dev.read_energy is None}
+    """(layer, device kind) -> (joules per read, source) for the layers that carry weight
+    statistics and the devices whose read energy the model computes; every other read is priced
+    by the cost table's default."""
+    modelled = [name for name, dev in arch.devices.items() if dev.read_energy is None]
+    reads: dict[tuple[str, str], tuple[float, str]] = {}
+    for layer in workload.weighted_layers:
+        if layer.weight_stats is not None:
+            shares = device_shares(arch, layer.weight_stats)
+            reads.update({(layer.name, name): (device_read_at_share(arch, name, shares[name]),
+                                               MODEL_READ_ENCODED)
+                          for name in modelled if name in shares})
+        elif layer.stats is not None and layer.stats.weight_fraction is not None:
+            reads.update({(layer.name, name): device_read(arch, name, layer.stats.weight_fraction)
+                          for name in modelled})
+    return reads
 
 
 def line_charges(arch: Arch) -> dict[str, float]:

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from hicsim.spec.quantities import NonNegativeInt, PositiveInt, Strict
 from hicsim.workload.operand_stats import OperandStats
+from hicsim.workload.weight_stats import WeightStats
 
 Pair = Union[PositiveInt, Tuple[PositiveInt, PositiveInt]]
 PairOrZero = Union[NonNegativeInt, Tuple[NonNegativeInt, NonNegativeInt]]
@@ -103,6 +104,9 @@ class _WeightedLayer(_Layer):
         default=None, description="device programming per training step (training workloads)")
     stats: Optional[OperandStats] = Field(
         default=None, description="input operand statistics from a sample batch (exporters)")
+    weight_stats: Optional[WeightStats] = Field(
+        default=None, description="distribution of the layer's weights (importers, from the real "
+                                  "weights): the analog read energy follows it")
     bias: bool = Field(default=False, description="a learned bias per output channel or feature")
     batch_norm_channels: NonNegativeInt = Field(
         default=0, description="channels of the batch norms this layer carries, on its output "

@@ -182,7 +182,8 @@ class _Importer:
         except ValueError as exc:
             self.rec.unsupported(name, f"{node.op_type}: {exc}", dynamic, list(node.output))
             return
-        self.rec.layer(name, op, layer_fields, srcs, out, self._per_sample(out))
+        weights = self.constants.get(node.input[1]) if op in ("conv2d", "linear") else None
+        self.rec.layer(name, op, layer_fields, srcs, out, self._per_sample(out), weights=weights)
 
     def _describe(self, node, dynamic: list[str]) -> tuple[str, dict, list[str]]:
         """(workload op, its fields, its activation inputs) for one ONNX node."""

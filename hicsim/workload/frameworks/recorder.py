@@ -31,6 +31,7 @@ from hicsim.workload.layers import Layer
 from hicsim.workload.model import NETWORK_INPUT, Workload
 from hicsim.workload.frameworks.stats import OperandStats, operand_stats
 from hicsim.workload.shapes import output_shape
+from hicsim.workload.weight_stats import weight_stats
 
 LAYER = TypeAdapter(Layer)
 
@@ -100,7 +101,8 @@ class Recorder:
               out_shape: Sequence[int], sample=None, weights=None) -> Optional[str]:
         """Append a layer reading ``srcs`` and writing ``out``; ``sample`` (the input values over
         the sample batch, weighted layers only) gives operand statistics when asked for, and
-        ``weights`` (the layer's weight values) their ``weight_fraction``."""
+        ``weights`` (the layer's weight values) the layer's ``weight_stats`` (and the operand
+        statistics' ``weight_fraction``)."""
         producers = [self._tensors[s].producer for s in srcs]
         name = self._unique(name)
         data = dict(name=name, op=op, **fields)
@@ -121,6 +123,8 @@ class Recorder:
                             or math.prod(got) != math.prod(want)):
             return self._refuse(name, f"{op} would give shape {list(got)} but the network gives "
                                       f"{list(want)}", producers, [out], out_shape)
+        if weights is not None and layer.weighted:
+            layer = layer.model_copy(update={"weight_stats": weight_stats(weights)})
         self.layers.append(layer)
         self._read.update(producers)
         self._tensors[out] = Activation(name, want)

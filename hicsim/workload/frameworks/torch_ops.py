@@ -290,9 +290,11 @@ class TorchEmitter:
     # -- plumbing ---------------------------------------------------------------------------
     def _layer(self, name, op, layer_fields, srcs, out, sample_of=None, weight=None) -> None:
         def values(t):
-            return t.detach().float().cpu().numpy() if t is not None and self.rec.want_stats else None
+            return t.detach().float().cpu().numpy() if t is not None else None
 
-        sample, weights = values(sample_of), values(weight)
+        # the weights' distribution is always recorded; the input sample only when asked for
+        sample = values(sample_of) if self.rec.want_stats else None
+        weights = values(weight)
         self._keep(out)
         self.rec.layer(name, op, layer_fields, [id(s) for s in srcs], id(out), per_sample(out),
                        sample, weights)
