@@ -7,8 +7,8 @@ import pytest
 
 from hicsim import simulate
 from hicsim.components import (adc_area, dac_area, dac_energy, device_read_energy, mean_share,
-                               int_add_energy, murmann_energy, sar_conversion_time, sram_area,
-                               sram_energy_per_bit, sram_leakage, wire_charge_energy)
+                               int_add_energy, murmann_energy, sar_conversion_time,
+                               wire_charge_energy)
 from hicsim.costs import cost_table, costed_actions, peak, static_power
 from hicsim.costs.adc import adc_area_each, adc_conversion_energy
 from hicsim.costs.dac import dac_area_each, dac_conversion_energy
@@ -80,19 +80,6 @@ def test_dac_bits_sweep_raises_dac_energy_per_conversion_on_every_shipped_spec(s
     per_conversion = [cost_table(load_arch(spec, {"tile.dac.bits": b}))[("dac", "convert")]
                       for b in range(1, 9)]
     assert all(b == pytest.approx(2 * a, rel=1e-12) for a, b in zip(per_conversion, per_conversion[1:]))
-
-
-def test_sram_fit_hits_horowitz_points_and_grows_with_capacity():
-    assert 64 * sram_energy_per_bit(8 * 1024, 45e-9, 0.9) == pytest.approx(10e-12, rel=1e-12)
-    assert 64 * sram_energy_per_bit(32 * 1024, 45e-9, 0.9) == pytest.approx(20e-12, rel=1e-12)
-    assert 64 * sram_energy_per_bit(1024 * 1024, 45e-9, 0.9) == pytest.approx(100e-12, rel=0.14)
-    sizes = [2 ** k for k in range(10, 24)]
-    for model in (lambda c: sram_energy_per_bit(c, 32e-9, 0.9), lambda c: sram_leakage(c, 32e-9, 0.9),
-                  lambda c: sram_area(c, 32e-9)):
-        values = [model(c) for c in sizes]
-        assert all(b > a for a, b in zip(values, values[1:]))
-    # a 45 nm 6T cell of 0.346 um^2 at 0.7 array efficiency
-    assert sram_area(1 / 8, 45e-9) == pytest.approx(0.346e-12 / 0.7, rel=1e-12)
 
 
 def test_horowitz_adders_and_node_scaling():
@@ -181,3 +168,34 @@ def test_every_shipped_spec_reports_power_throughput_efficiency_and_area(spec, s
     text = summary_text(r)
     for piece in ("power          average", "peak", "TOPS/W", "TOPS/mm^2", "static", "area"):
         assert piece in text, piece
+
+
+def test_dram_energy_from_its_standard_unless_given(capsys, tmp_path):
+    import yaml
+    from hicsim.cli import main
+    hbm = costed_actions(load_arch(HIC, {"memory.dram.energy": None, "memory.dram.standard": "hbm2"}))
+    assert hbm[("dram", "read_bytes")] == (pytest.approx(3.9e-12 * 8, rel=1e-12),
+                                          "model: hbm2 published pJ/bit (components.dram)")
+    assert hbm[("dram", "write_bytes")][0] == pytest.approx(31.2e-12, rel=1e-12)
+    given = costed_actions(load_arch(HIC, {"memory.dram.standard": "ddr3"}))  # 20 pJ/bit given
+    assert given[("dram", "read_bytes")] == (pytest.approx(20e-12 * 8, rel=1e-12), "spec")
+    data = yaml.safe_load(HIC.read_text())
+    del data["memory"][-1]["energy"]
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(data))
+    assert main(["validate", str(tmp_path / "a.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "memory" in err and "give energy, or standard" in err
+
+
+def test_link_energy_from_the_wire_of_one_hop_unless_given():
+    from hicsim.costs import chip_area
+    arch = load_arch(HIC, {"chip.interconnect.energy": None})
+    area, _ = chip_area(arch)
+    # mesh: a hop spans one tile's side, the 64 tiles tiling the chip; 0.2 fF/um, 0.9 V, activity 1/4
+    side = (area / 64) ** 0.5
+    per_bit, source = costed_actions(arch)[("interconnect", "bit_hops")]
+    assert per_bit == pytest.approx(0.25 * 0.2e-9 * side * 0.81, rel=1e-12) and source.startswith("model")
+    bus = load_arch(HIC, {"chip.interconnect.energy": None, "chip.interconnect.kind": "bus"})
+    assert costed_actions(bus)[("interconnect", "bit_hops")][0] == pytest.approx(8 * per_bit, rel=1e-12)
+    # given: the spec's 0.1 pJ per bit-hop, exactly
+    assert costed_actions(load_arch(HIC))[("interconnect", "bit_hops")] == (pytest.approx(0.1e-12), "spec")

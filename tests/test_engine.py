@@ -193,7 +193,7 @@ def test_fewer_dacs_drive_rows_in_rounds(small_net):
 
 
 def test_chip_area_adds_given_areas_and_models_the_rest(small_net):
-    from hicsim.components import sram_area
+    from hicsim.components import sram
     from hicsim.costs import chip_area
     from hicsim.costs.adc import adc_area_each
     base = load_arch(HIC)
@@ -204,7 +204,7 @@ def test_chip_area_adds_given_areas_and_models_the_rest(small_net):
     area, missing = chip_area(arch)
     adcs = 8 * 256 // 8  # 8 crossbars x 32 ADCs
     dacs = 8 * 256  # one 1-bit DAC per row, ISAAC's 0.166 um^2 at 32 nm scaled to 45 nm
-    per_tile = (8 * 256 * 256 * 0.01e-12 + adcs * 1000e-12 + sram_area(64 * 1024, 45e-9)
+    per_tile = (8 * 256 * 256 * 0.01e-12 + adcs * 1000e-12 + sram(64 * 1024, 512, 45e-9).area_m2
                 + dacs * 0.00017e-6 / 1024 * (45 / 32) ** 2)
     assert area == pytest.approx(64 * per_tile + 2e-6)
     assert missing == ["sample_hold", "shift_add", "vector_unit"]

@@ -11,9 +11,12 @@ from hicsim.components.dac import dac_area, dac_energy
 from hicsim.components.crossbar import (device_read_energy, mean_share,
                                         wire_charge_energy)
 from hicsim.components.digital import int_add_energy, node_scale
-from hicsim.components.memory import sram_area, sram_energy_per_bit, sram_leakage
+from hicsim.components.dram import dram_energy_per_byte
+from hicsim.components.interconnect import link_energy_per_bit
+from hicsim.components.memory import Sram, sram
 
 __all__ = ["adc_area", "murmann_energy", "sar_conversion_time", "sar_sample_rate", "dac_area",
            "dac_energy",
            "device_read_energy", "mean_share", "wire_charge_energy",
-           "int_add_energy", "node_scale", "sram_area", "sram_energy_per_bit", "sram_leakage"]
+           "int_add_energy", "node_scale", "Sram", "sram", "dram_energy_per_byte",
+           "link_energy_per_bit"]

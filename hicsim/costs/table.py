@@ -9,8 +9,11 @@ every action the engine can count has an entry (a test checks it).
 
 from __future__ import annotations
 
-from hicsim.components import int_add_energy
+import math
+
+from hicsim.components import int_add_energy, link_energy_per_bit
 from hicsim.costs.adc import adc_conversion_energy
+from hicsim.costs.area import chip_area
 from hicsim.costs.dac import dac_conversion_energy
 from hicsim.costs.memory import level_energy
 from hicsim.costs.reads import MODEL_WIRE, device_read, line_charges
@@ -26,6 +29,7 @@ CATEGORY = {
 }
 MEMORY = "memory"
 MODEL_ADDER = "model: Horowitz ISSCC 2014 adder, node-scaled"
+MODEL_LINK = "model: wire C' L V^2 / 4, L a tile's (mesh) or the chip's (bus) side"
 
 
 def adder(unit: DigitalUnit, bits: int, arch: Arch) -> tuple[float, str]:
@@ -33,6 +37,17 @@ def adder(unit: DigitalUnit, bits: int, arch: Arch) -> tuple[float, str]:
     if unit.energy is not None:
         return unit.energy, "spec"
     return int_add_energy(bits, arch.technology.node, arch.technology.vdd), MODEL_ADDER
+
+
+def link_energy(arch: Arch) -> tuple[float, str]:
+    """Joules per bit per hop: as given (the spec holds J per byte-hop), else the wire of one hop:
+    a tile's side on a mesh (tiles tiling the chip's area), the chip's side on a bus."""
+    ic = arch.chip.interconnect
+    if ic.energy is not None:
+        return ic.energy / 8, "spec"
+    area, _ = chip_area(arch)
+    length = math.sqrt(area / (arch.chip.tiles if ic.kind == "mesh" else 1))
+    return link_energy_per_bit(length, arch.technology.vdd), MODEL_LINK
 
 
 def costed_actions(arch: Arch) -> dict[tuple[str, str], tuple[float, str]]:
@@ -50,7 +65,7 @@ def costed_actions(arch: Arch) -> dict[tuple[str, str], tuple[float, str]]:
         ("vector_unit", "mac"): (c.vector_unit.mac_energy, "spec"),
         **{("vector_unit", f): (c.vector_unit.functions.fmas(f) * c.vector_unit.fma_energy, "spec")
            for f in type(c.vector_unit.functions).model_fields},
-        ("interconnect", "bit_hops"): (c.interconnect.energy / 8, "spec"),  # spec: J per byte-hop
+        ("interconnect", "bit_hops"): link_energy(arch),
         ("interconnect", "transfer_bytes"): (0.0, "tally"),
         ("gradient_unit", "mac"): (arch.training.gradient_unit.energy_per_mac, "spec"),
     }

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from hicsim.components import adc_area, int_add_energy, murmann_energy, sram_area
+from hicsim.components import adc_area, int_add_energy, murmann_energy, sram
+from hicsim.hardware.memory import memory_hierarchy
 from hicsim.costs import area_breakdown, cost_table, peak
 from hicsim.spec import load_arch
 from hicsim.spec.arch import Arch
@@ -143,12 +144,13 @@ def validation_text(rows: list[dict]) -> str:
 def model_context(arch: Arch) -> list[tuple[str, str, float, float]]:
     """(part, unit, figure the spec gives, model's figure) for isaac.yaml's modelled parts."""
     t, node, vdd = arch.tile, arch.technology.node, arch.technology.vdd
+    local = memory_hierarchy(arch).local
     energy = murmann_energy(t.adc.bits, t.adc.sample_rate)
     return [("ADC energy per conversion (Murmann fit)", "pJ", t.adc.energy * 1e12, energy * 1e12),
             ("ADC area (survey regression)", "um^2", t.adc.area * 1e12,
              adc_area(t.adc.bits, t.adc.sample_rate, node, energy) * 1e12),
-            ("64 KB buffer area (SRAM model)", "mm^2", arch.memory[0].area * 1e6,
-             sram_area(arch.memory[0].capacity, node) * 1e6),
+            ("64 KB buffer area (CACTI SRAM table)", "mm^2", arch.memory[0].area * 1e6,
+             sram(local.capacity, local.bytes_per_cycle * 8, node).area_m2 * 1e6),
             ("shift-and-add per op (Horowitz adder)", "fJ", t.shift_add.energy * 1e15,
              int_add_energy(t.partial_sum_bits, node, vdd) * 1e15)]
 

@@ -48,7 +48,10 @@ class Interconnect(Strict):
     kind: Literal["bus", "mesh"]
     link_bandwidth: Bandwidth
     hop_latency: TimeOrZero
-    energy: EnergyPerByte = Field(description="energy per bit (or byte) per hop")
+    energy: Optional[EnergyPerByte] = Field(
+        default=None, description="energy per bit (or byte) per hop; omitted: the wire of one hop "
+                                  "(hicsim.components.interconnect) across a tile (mesh) or the "
+                                  "chip (bus), its length from the area model")
 
 
 class VectorUnit(Strict):

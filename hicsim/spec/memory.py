@@ -7,15 +7,15 @@ has a ``name`` (what counts, costs and reports call it; overrides address it as
 more model here and its case in ``hicsim.costs.memory``; a new level of a known kind is one spec
 entry.
 
-SRAM energies, leakage and area omitted in the spec come from the CACTI-style SRAM model
-(``hicsim.components.memory``).
+SRAM energies, leakage and area omitted in the spec come from the CACTI 7.0 SRAM table
+(``hicsim.components.memory``); a DRAM's energy omitted, from its ``standard``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, ClassVar, List, Literal, Optional, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hicsim.spec.quantities import (AreaOrZero, Bandwidth, Bytes, EnergyPerByte, PowerOrZero, Strict,
                                     TimeOrZero, count_up_to)
@@ -72,11 +72,21 @@ class DramLevel(Strict):
     channels: MAX_PORTS = 1
     channel_bandwidth: Bandwidth = Field(description="per channel")
     latency: TimeOrZero = Field(description="until the first data of a read")
-    energy: EnergyPerByte = Field(description="per byte read or written (pins and array)")
+    energy: Optional[EnergyPerByte] = Field(
+        default=None, description="per byte read or written (pins and array); omitted: the "
+                                  "published figure of its standard (hicsim.components.dram)")
+    standard: Optional[Literal["ddr3", "lpddr", "lpddr4", "gddr5", "hbm2", "hmc"]] = Field(
+        default=None, description="memory standard, for its published energy per bit")
     capacity: Optional[Bytes] = Field(default=None, description="omitted: holds everything")
 
     off_chip: ClassVar[bool] = True
     per: ClassVar[str] = "chip"
+
+    @model_validator(mode="after")
+    def _priced(self):
+        if self.energy is None and self.standard is None:
+            raise ValueError("give energy, or standard for its published energy per bit")
+        return self
 
     @property
     def port_count(self) -> int:
