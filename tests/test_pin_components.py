@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hicsim.components import (adc_area, device_read_energy, encoded_mean_conductance,
+from hicsim.components import (adc_area, device_read_energy, mean_share,
                                int_add_energy, murmann_energy, node_scale, sar_conversion_time,
                                sar_sample_rate, wire_charge_energy)
 from hicsim.components.dac import dac_area, dac_energy
@@ -68,8 +68,8 @@ def test_node_scale_and_adders():
 def test_crossbar_read_and_wire_energies():
     assert device_read_energy(0.2, 10e-6, 100e-9) == approx(4e-14, rel=EXACT)  # V^2 G t
     # 1 uS + 24 uS * 0.5 (single device) or * 0.25 (differential pair)
-    assert encoded_mean_conductance(1e-6, 25e-6, 0.5, False) == approx(13e-6, rel=EXACT)
-    assert encoded_mean_conductance(1e-6, 25e-6, 0.5, True) == approx(7e-6, rel=EXACT)
+    assert 1e-6 + 24e-6 * mean_share(0.5, False) == approx(13e-6, rel=EXACT)
+    assert 1e-6 + 24e-6 * mean_share(0.5, True) == approx(7e-6, rel=EXACT)
     assert wire_charge_energy(0.2e-15, 128, 0.5) == approx(6.4e-15, rel=EXACT)  # C V^2
 
 
@@ -154,11 +154,17 @@ def test_dac_costs_from_the_spec_or_the_model(hic):
 
 
 def test_sram_model_by_hand():
-    from hicsim.components import sram_area, sram_energy_per_bit, sram_leakage
-    # 10 pJ per 64-bit access of 8 KiB at 45 nm, x sqrt(capacity / 8 KiB), x node_scale
-    assert sram_energy_per_bit(32 * 1024, 45e-9, 0.9) == approx(10e-12 / 64 * 2)
-    assert sram_energy_per_bit(64 * 1024, 22e-9, 0.8) == approx(10e-12 / 64 * 8 ** 0.5 * 0.38628258, rel=1e-7)
-    # 0.346 um^2 per cell at 45 nm (171 F^2) over 0.7 array efficiency, x (node / 45 nm)^2
-    assert sram_area(64 * 1024, 22e-9) == approx(524288 * 0.346e-12 * (22 / 45) ** 2 / 0.7)
-    # 50 pW per bit at 45 nm, 0.9 V, x node_scale
-    assert sram_leakage(64 * 1024, 22e-9, 0.8) == approx(524288 * 50e-12 * 0.38628258, rel=1e-7)
+    from hicsim.components import sram
+    # the CACTI table's row 45 nm, 32 KiB, 512-bit port: 0.0399081 nJ read, 0.100314 nJ write per
+    # access, 0.00826789 + 0.000294159 mW leakage, 0.440374 x 0.262233 mm
+    s = sram(32 * 1024, 512, 45e-9)
+    assert s.read_J_per_bit == approx(0.0399081e-9 / 512) and s.write_J_per_bit == approx(0.100314e-9 / 512)
+    assert s.leakage_W == approx((0.00826789 + 0.000294159) * 1e-3)
+    assert s.area_m2 == approx(0.440374 * 0.262233 * 1e-6)
+    # 14 nm: the 22 nm row (64 KiB, 512 bits) x sqrt(14 / 22) for energy and leakage, x 0.79 more
+    # for FinFET leakage, x 14 / 22 for area
+    r = 14 / 22
+    s = sram(64 * 1024, 512, 14e-9)
+    assert s.read_J_per_bit == approx(0.0198912e-9 / 512 * r ** 0.5)
+    assert s.leakage_W == approx((0.0144988 + 0.00843074) * 1e-3 * r ** 0.5 * 0.79)
+    assert s.area_m2 == approx(0.215481 * 0.246097 * 1e-6 * r)

@@ -21,9 +21,24 @@ GEN = ROOT / "arch_specs" / "hic_pcm_generation.yaml"
 REL = 1e-9
 WIRE = "model: C V^2, C = cells x wire capacitance per cell"
 READ = "model: V^2 G t, G from the encoding"
-SRAM_E = "model: SRAM sqrt(capacity) fit to Horowitz ISSCC 2014"
-SRAM_LEAK = "model: SRAM 50 pW/bit at 45 nm (assumption)"
-SRAM_AREA = "model: SRAM 6T cell area (Mistry IEDM 2007) / 0.7 array efficiency"
+SRAM_E = SRAM_LEAK = SRAM_AREA = "model: CACTI 7.0 SRAM table (itrs-lstp), capacity x port width x node"
+# Rows of hicsim/components/data/cacti_sram.csv at 45 nm: (read nJ, write nJ per access, leakage
+# and gate leakage mW, height and width mm) of the port widths the specs give (bytes per cycle x 8)
+LOCAL = (0.0767312, 0.126628, 0.0150334, 0.000503541, 0.440914, 0.503463)  # 64 KiB, 512-bit port
+BASIS = (0.0977725, 0.198375, 0.0298514, 0.000989519, 0.777478, 0.503354)  # 128 KiB, 512-bit port
+GLOBAL = (3.17864, 3.9867, 0.889176, 0.0280456, 6.92934, 3.06159)  # 4 MiB, 2048-bit port
+
+
+def per_byte(row, field, width):
+    return row[field] * 1e-9 / width * 8
+
+
+def leakage(row):
+    return (row[2] + row[3]) * 1e-3
+
+
+def area_of(row):
+    return row[4] * row[5] * 1e-6
 
 # hic_pcm.yaml, entry by entry (J per count, source):
 HIC_TABLE = {
@@ -86,10 +101,12 @@ def test_models_stand_in_for_omitted_figures():
     # a 16-bit adder (partial sums) at 45 nm, 0.9 V: 0.03 + 0.07 x 8 / 24 pJ
     assert costs[("shift_add", "op")] == (approx(0.0533333e-12, rel=1e-6), MODEL_ADDER)
     assert costs[("shift_add", "partial_sum_add")] == costs[("shift_add", "op")]
-    # SRAM: 8 bits x 0.15625 pJ x sqrt(capacity / 8 KiB): 64 KiB -> sqrt 8, 4 MiB -> sqrt 512
-    for key, root in ((("local_buffer", "read_bytes"), 8 ** 0.5), (("local_buffer", "write_bytes"), 8 ** 0.5),
-                      (("global_buffer", "read_bytes"), 512 ** 0.5), (("global_buffer", "write_bytes"), 512 ** 0.5)):
-        assert costs[key] == (approx(1.25e-12 * root, rel=REL), SRAM_E)
+    # SRAM: CACTI's energy per access over the port's bits, x 8 per byte
+    for key, row, field, width in ((("local_buffer", "read_bytes"), LOCAL, 0, 512),
+                                   (("local_buffer", "write_bytes"), LOCAL, 1, 512),
+                                   (("global_buffer", "read_bytes"), GLOBAL, 0, 2048),
+                                   (("global_buffer", "write_bytes"), GLOBAL, 1, 2048)):
+        assert costs[key] == (approx(per_byte(row, field, width), rel=REL), SRAM_E)
     assert costs[("sample_hold", "sample")] == (2e-15, "spec")
     assert costs[("pcm_ml", "read")] == (3e-15, "spec")
     assert ("accumulator", "add") not in costs and ("matrix_unit", "mac") not in costs
@@ -144,11 +161,10 @@ def test_device_categories_by_phase_and_action(phase, action, expected):
 
 def test_static_power_by_hand():
     power, source = static_power(load_arch(GEN))
-    # 50 pW/bit at 45 nm, 0.9 V: 64 KiB x 8 bits x 50 pW = 26.2144 uW per tile x 64 tiles;
-    # 4 MiB global buffer: 1.6777216 mW; 128 KiB basis buffer: 52.4288 uW
-    assert power == {"local_buffer": approx(64 * 26.2144e-6, rel=REL),
-                     "global_buffer": approx(1.6777216e-3, rel=REL),
-                     "basis_buffer": approx(52.4288e-6, rel=REL)}
+    # CACTI's subthreshold + gate leakage: 64 KiB per tile x 64 tiles, 4 MiB, 128 KiB
+    assert power == {"local_buffer": approx(64 * leakage(LOCAL), rel=REL),
+                     "global_buffer": approx(leakage(GLOBAL), rel=REL),
+                     "basis_buffer": approx(leakage(BASIS), rel=REL)}
     assert source == dict.fromkeys(power, SRAM_LEAK)
 
 
@@ -167,11 +183,10 @@ def test_area_by_hand():
     area, source, missing = area_breakdown(load_arch(GEN))
     # crossbar: 0.05 um^2 x 256 x 256 cells x 8 crossbars x 64 tiles
     assert area["crossbar"] == approx(0.05e-12 * 65536 * 512, rel=REL)
-    # SRAM: bits x 171 F^2 (0.346 um^2 at 45 nm) / 0.7: 64 KiB x 64 tiles, 4 MiB, 128 KiB
-    cell = 0.346e-12 / 0.7
-    assert area["local_buffer"] == approx(64 * 524288 * cell, rel=REL)
-    assert area["global_buffer"] == approx(33554432 * cell, rel=REL)
-    assert area["basis_buffer"] == approx(1048576 * cell, rel=REL)
+    # SRAM: CACTI's height x width: 64 KiB x 64 tiles, 4 MiB, 128 KiB
+    assert area["local_buffer"] == approx(64 * area_of(LOCAL), rel=REL)
+    assert area["global_buffer"] == approx(area_of(GLOBAL), rel=REL)
+    assert area["basis_buffer"] == approx(area_of(BASIS), rel=REL)
     # 32 ADCs per crossbar x 512 crossbars, the survey regression at 8 b, 1 GS/s, 45 nm
     assert area["adc"] == approx(16384 * 2.98923e-9, rel=1e-5)
     # 256 one-bit DACs per crossbar: ISAAC's 0.00017 mm^2 / 1024 each, x (45 / 32)^2
@@ -234,7 +249,7 @@ def test_peak_by_hand():
         # devices read per slice: 256 rows x 25 weights x 2 (differential) x 4 binary / 1 ML
         "pcm_bin": approx(256 * 25 * 8 * slices * 0.04 * 6.325e-6 * 50e-9, rel=REL),
         "pcm_ml": approx(256 * 25 * 2 * slices * 0.04 * 6.25e-6 * 50e-9, rel=REL)}
-    assert pk.power_W == approx(sum(pk.dynamic_W.values()) + 2 * 1.6777216e-3, rel=REL)
+    assert pk.power_W == approx(sum(pk.dynamic_W.values()) + 64 * leakage(LOCAL) + leakage(GLOBAL), rel=REL)
 
 
 def test_area_of_one_vector_unit_and_one_generation_unit():
