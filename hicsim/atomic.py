@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from hicsim.spec.errors import InputError, single
+from hicsim.spec.errors import InputError, OptionError, single
 
 # Longest name a temporary file adds to its target's: "." + name + "." + 8 random + ".tmp".
 TEMP_OVERHEAD = 14
@@ -81,24 +81,25 @@ def check_writable(path: str | Path, option: str, directory: bool = False) -> No
     the wrong kind, a name too long, or a directory to write in that is not a writable directory
     (read-only file system, no permission)."""
     if not str(path):
-        raise single(option, "empty output path")
+        raise OptionError(option, "empty output path")
     p = Path(path)
     where = _existing_parent(p)
     longest = _name_max(where) - TEMP_OVERHEAD
     for part in p.parts:
         if len(os.fsencode(part)) > longest:
-            raise single(str(p), f"{option}: the name {part[:32]!r}... is longer than this file "
-                                 f"system allows ({longest} bytes with a temporary suffix)")
+            raise OptionError(option, f"the name {part[:32]!r}... is longer than this file "
+                                      f"system allows ({longest} bytes with a temporary suffix)",
+                              str(p))
     kind = _kind(p, option)
     if kind is not None and directory != (kind == "dir"):
-        raise single(str(p), f"{option}: " + ("exists and is not a directory" if directory
-                                              else "is a directory, expected a file name"))
+        raise OptionError(option, "exists and is not a directory" if directory
+                          else "is a directory, expected a file name", str(p))
     where = p if kind == "dir" else where
     if _kind(where, option) != "dir":
-        raise single(str(p), f"{option}: {where} is not a directory")
+        raise OptionError(option, f"{where} is not a directory", str(p))
     if not os.access(where, os.W_OK | os.X_OK):
         why = "is on a read-only file system" if _read_only(where) else "is not writable"
-        raise single(str(p), f"{option}: {where} {why}")
+        raise OptionError(option, f"{where} {why}", str(p))
 
 
 def _kind(p: Path, option: str) -> str | None:

@@ -6,6 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
+from hicsim.cli.flags import worded
+
 from hicsim.cli import main
 from hicsim.spec.errors import InputError
 from hicsim.workload import load_workload, zoo
@@ -74,8 +76,9 @@ def test_hand_built_graph_becomes_layers(tmp_path):
 
 def test_symbolic_sizes_need_the_input_shape(tmp_path):
     path = _small_net(tmp_path)
-    with pytest.raises(InputError, match="--input-shape"):
+    with pytest.raises(InputError, match=r"give the input shape \(input_shape\)") as err:
         from_onnx(path)
+    assert worded(err.value).endswith("give the input shape (--input-shape)")  # as the CLI says
     assert from_onnx(path, input_shape=(2, 3, 16, 8)).layers[0].input_hw == (16, 8)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import hicsim.sweep.run as sweep_run
+from hicsim.cli.flags import worded
 from hicsim.spec.errors import InputError
 from hicsim.sweep import expand, load_sweep, read_results, run_sweep
 from hicsim.sweep.run import _task, default_results_path
@@ -66,7 +67,8 @@ def test_a_model_sweep_needs_out(tmp_path, runner):
 def test_an_unwritable_out_is_refused_naming_the_option(tmp_path, runner):
     with pytest.raises(InputError) as exc:
         run_sweep(write_sweep(tmp_path), tmp_path, progress=False)
-    assert exc.value.problems == [("", "--out: is a directory, expected a file name")]
+    assert exc.value.problems == [("out", "is a directory, expected a file name")]
+    assert worded(exc.value) == f"{tmp_path}: --out: is a directory, expected a file name"
     assert runner.calls == []
 
 
@@ -77,8 +79,10 @@ def test_an_existing_output_needs_resume_or_force(tmp_path, runner):
     with pytest.raises(InputError) as exc:
         run_sweep(path, out, progress=False)
     assert exc.value.source == str(out)
-    assert exc.value.problems == [("", "results file exists: pass --resume to run only its missing "
-                                       "points, or --force to start over")]
+    assert exc.value.problems == [("", "results file exists: resume it (resume) to run only its "
+                                       "missing points, or start over (force)")]
+    assert worded(exc.value).endswith("resume it (--resume) to run only its missing points, or "
+                                      "start over (--force)")
     assert out.read_bytes() == before and len(runner.calls) == 1
     df = run_sweep(path, out, force=True, progress=False)  # starts over: six rows, not twelve
     assert len(out.read_text().splitlines()) == 6 and len(df) == 6

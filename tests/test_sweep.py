@@ -113,7 +113,7 @@ def test_resume_after_kill_runs_only_missing_points(tmp_path):
     lines = (tmp_path / "full.jsonl").read_text().splitlines(keepends=True)
     partial = tmp_path / "partial.jsonl"
     partial.write_text(lines[4] + lines[1] + lines[2][: len(lines[2]) // 2])
-    with pytest.raises(InputError, match="--resume"):
+    with pytest.raises(InputError, match=r"resume it \(resume\)"):
         run_sweep(path, partial, jobs=1, progress=False)
     resumed = run_sweep(path, partial, jobs=1, resume=True, progress=False)
     assert len(partial.read_text().splitlines()) == 6  # the torn line was cut, not kept

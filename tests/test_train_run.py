@@ -214,7 +214,7 @@ def test_training_time_is_planned_from_a_timed_batch_and_bounded(tmp_path, capsy
     monkeypatch.setattr(time_plan, "seconds_per_sample", lambda c, a, d: (2e-3, 5e-4))
     planned = 2 * 3 * (2e-3 * len(data.x_train) + 5e-4 * len(data.x_test))
     assert time_plan.check_time(configs, None, data, 1.0, say=False) == pytest.approx(planned)
-    with pytest.raises(InputError, match="--max-hours"):
+    with pytest.raises(InputError, match="max_hours"):
         time_plan.check_time(configs, None, data, planned / 3600 * 0.99)
     monkeypatch.undo()
     # The CLI: refused before any epoch, naming the option; the real timing runs on one batch.

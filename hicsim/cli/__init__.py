@@ -14,6 +14,7 @@ import io
 import os
 import sys
 
+from hicsim.cli.flags import worded
 from hicsim.spec.errors import InputError
 
 # Subcommand modules, in the order ``hicsim --help`` lists them.
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # here, where a closed pipe is caught, not at interpreter exit
         return code
     except InputError as exc:
-        print(f"hicsim {args.command}: error: {exc}", file=sys.stderr)
+        print(f"hicsim {args.command}: error: {worded(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"hicsim {args.command}: interrupted", file=sys.stderr)

@@ -19,7 +19,7 @@ from hicsim.report.plots_run import (RunTables, bandwidth_timeline, energy_break
 from hicsim.report.plots_style import save_figure
 from hicsim.report.plots_sweep import (energy_latency, metric_vs_parameter, parameter_columns,
                                        pareto_front)
-from hicsim.spec.errors import single
+from hicsim.spec.errors import OptionError
 
 RUN_KINDS = ("energy", "area", "latency", "bandwidth", "wear")
 SWEEP_KINDS = ("pareto", "metric")
@@ -38,7 +38,7 @@ def plot_run(tables: RunTables, kind: str = "energy") -> Figure:
         return bandwidth_timeline(tables.timeline)
     if kind == "wear":
         return write_erase(tables.actions, tables.layers)
-    raise single("--kind", f"{kind!r} is not a run plot: use one of {', '.join(RUN_KINDS)}")
+    raise OptionError("kind", f"{kind!r} is not a run plot: use one of {', '.join(RUN_KINDS)}")
 
 
 def plot_sweep(df: pd.DataFrame, kind: str = "pareto", metric: str = "energy_per_sample_J",
@@ -50,12 +50,12 @@ def plot_sweep(df: pd.DataFrame, kind: str = "pareto", metric: str = "energy_per
     if kind == "metric":
         param = param or (params[0] if params else None)
         if param is None:
-            raise single("--param", "the sweep has no parameter columns: name one with --param")
+            raise OptionError("param", "the sweep has no parameter columns: name one with {param}")
         by = by or next((p for p in params if p != param), None)
         return metric_vs_parameter(df, metric, param, by)
     if kind == "pareto":
         return energy_latency(df, x, y, by or (params[0] if params else None))
-    raise single("--kind", f"{kind!r} is not a sweep plot: use one of {', '.join(SWEEP_KINDS)}")
+    raise OptionError("kind", f"{kind!r} is not a sweep plot: use one of {', '.join(SWEEP_KINDS)}")
 
 
 __all__ = ["RunTables", "energy_breakdown", "area_breakdown", "latency_breakdown", "bandwidth_timeline",

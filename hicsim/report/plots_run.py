@@ -52,7 +52,7 @@ class RunTables:
         names = ("actions.csv", "layers.csv", "units.csv", "traffic_timeline.csv", "summary.json")
         missing = [n for n in names if not (d / n).is_file()]
         if missing:
-            raise single(str(d), f"not a run directory (written by hicsim run --out): "
+            raise single(str(d), f"not a run directory (the tables write_tables writes): "
                                  f"missing {', '.join(missing)}")
         summary = json.loads((d / "summary.json").read_text())
         # area.csv: runs written before the area model have none (the area plot says so)

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from hicsim import units
 from hicsim.report.plots_style import (colours, legend_outside, message, metric_label, new_figure,
                                        si_scale, with_unit)
-from hicsim.spec.errors import single
+from hicsim.spec.errors import OptionError, single
 
 ID_COLUMNS = ("point", "point_id", "workload")
 
@@ -59,9 +59,9 @@ def metric_vs_parameter(df: pd.DataFrame, metric: str, param: str, by: str | Non
     facets = unshown_parameters(ok, [param] + ([by] if by else []))
     panels = [((), ok)] if not facets else list(ok.groupby(facets, sort=True))
     if len(panels) > MAX_PANELS:
-        raise single("--by", f"the sweep also varies {', '.join(facets)} ({len(panels)} "
-                             f"combinations): a plot of {param} would average over them; pass "
-                             f"one of them as --by, or plot a results file filtered to fewer")
+        raise OptionError("by", f"the sweep also varies {', '.join(facets)} ({len(panels)} "
+                                f"combinations): a plot of {param} would average over them; pass "
+                                "one of them as {by}, or plot a results file filtered to fewer")
     fig, axes = new_figure(min(8 * len(panels), 20), 5, ncols=len(panels), sharey=True)
     if ok.empty:
         message(axes[0], f"no successful points to plot ({len(df)} point(s), none with status ok)")

@@ -25,3 +25,31 @@ class InputError(Exception):
 
 def single(source: str, message: str, path: str = "") -> InputError:
     return InputError(source, [(path, message)])
+
+
+class OptionError(InputError):
+    """A bad option of a library call, named as the API names it (``epochs``, ``input_shape``);
+    the message names it, and the ``mentions`` it refers to, as ``{name}``. The library shows
+    the API's names; the CLI shows its flags (``hicsim.cli.flags``): only the CLI words
+    command-line flags."""
+
+    def __init__(self, option: str, message: str, source: str = "", mentions: tuple = ()):
+        Exception.__init__(self, option, message, source, mentions)  # args as given (SimPy)
+        self.option, self.message, self.mentions = option, message, tuple(mentions)
+        self.source = source
+        self.problems = [(option, self._worded({}))]
+
+    def _worded(self, names: dict[str, str]) -> str:
+        text = self.message
+        for name in (self.option, *self.mentions):
+            if name:
+                text = text.replace("{" + name + "}", names.get(name, name))
+        return text
+
+    def render(self, names: dict[str, str] | None = None) -> str:
+        """The message, with options shown by ``names`` (option -> its flag) or as named."""
+        names = names or {}
+        parts = [self.source] if self.source else []
+        if self.option:
+            parts.append(names.get(self.option, self.option))
+        return ": ".join(parts + [self._worded(names)])

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from hicsim import units
-from hicsim.spec.errors import InputError, single
+from hicsim.spec.errors import InputError, OptionError, single
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -122,7 +122,7 @@ def _expanded_nodes(node: Any, memo: dict, path: set) -> int:
 def parse_override(text: str) -> tuple[str, Any]:
     """``'tile.adc.bits=6'`` -> ``('tile.adc.bits', 6)``; the value is read as YAML."""
     if "=" not in text:
-        raise single("--set", f"{text!r}: expected PATH=VALUE, e.g. tile.adc.bits=6")
+        raise OptionError("override", f"{text!r}: expected PATH=VALUE, e.g. tile.adc.bits=6")
     path, _, raw = text.partition("=")
     try:
         value = yaml.load(raw, Loader=_StrictLoader)

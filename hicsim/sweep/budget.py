@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from hicsim.budget import duration, engine_estimate, engine_seconds, largest_batch, memory_problem
-from hicsim.spec.errors import single
+from hicsim.spec.errors import OptionError, single
 from hicsim.sweep.expand import Point
 from hicsim.sweep.spec import WORKLOAD_PREFIX, Sweep
 
@@ -56,9 +56,9 @@ def check_time(sweep: Sweep, todo: list[Point], workers: int, max_hours: float, 
     what = (f"{len(todo):,} point(s) on {workers} worker(s): at most about {duration(seconds)} "
             f"(planned from layers x batch, measured per engine event)")
     if seconds > max_hours * 3600:
-        raise single("--max-hours", f"the sweep would take {what}, over the bound of "
-                                    f"{max_hours:g} h: raise --max-hours, or run fewer points "
-                                    f"or more workers (-j)")
+        raise OptionError("max_hours", f"the sweep would take {what}, over the bound of "
+                                       f"{max_hours:g} h: raise {{max_hours}}, or run fewer "
+                                       "points or more workers ({workers})", mentions=("workers",))
     if say:
         print(f"{sweep.name}: {what}", file=sys.stderr)
     return seconds

@@ -38,7 +38,7 @@ class ResultsLock:
             os.close(fd)
             raise single(str(self.results), "another hicsim sweep is writing to this results "
                          f"file{f' (process {holder})' if holder else ''}; wait for it to finish "
-                         "or choose another --out") from None
+                         "or choose another output file") from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd

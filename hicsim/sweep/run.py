@@ -15,7 +15,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from hicsim.atomic import check_writable, write_error
-from hicsim.spec.errors import single
+from hicsim.spec.errors import OptionError, single
 from hicsim.budget import DEFAULT_MAX_HOURS
 from hicsim.sweep.budget import check_budget
 from hicsim.sweep.check import check_sweep
@@ -49,7 +49,7 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, jobs:
     if out is None:
         raise ValueError("out: a results file is needed when the sweep is given as a model")
     out = Path(out)
-    check_writable(out, "--out")
+    check_writable(out, "out")
     check_sweep(sweep)
     points = expand(sweep)
     client = dask_client(dask) if dask is not None else None
@@ -102,8 +102,9 @@ def _finished_ids(out: Path, points: list[Point], resume: bool, force: bool) -> 
         out.unlink(missing_ok=True)
         return set()
     if not resume:
-        raise single(str(out), "results file exists: pass --resume to run only its missing points, "
-                               "or --force to start over")
+        raise OptionError("", "results file exists: resume it ({resume}) to run only its "
+                              "missing points, or start over ({force})", str(out),
+                          mentions=("resume", "force"))
     done = {row["point_id"] for row in read_rows(out, repair=True)}
     strangers = done - {p.id for p in points}
     if strangers:

@@ -13,7 +13,7 @@ import re
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Iterable, Iterator
 
-from hicsim.spec.errors import single
+from hicsim.spec.errors import OptionError
 from hicsim.sweep.orphans import worker_start
 from hicsim.sweep.point import Task, run_task
 
@@ -77,19 +77,19 @@ def dask_client(cluster: Any):
     try:
         from distributed import Client
     except ImportError:
-        raise single("--dask", "needs the optional dependency: pip install 'hicsim[dask]'") from None
+        raise OptionError("cluster", "needs the optional dependency: pip install 'hicsim[dask]'") from None
     if isinstance(cluster, Client):
         return cluster
     text = str(cluster)
     match = DASK_ADDRESS.match(text)
     if match is None or not 1 <= int(match.group(4)) <= 65535:
-        raise single("--dask", f"{text!r} is not a scheduler address: expected tcp://HOST:PORT "
-                               "(or tls://HOST:PORT), e.g. tcp://127.0.0.1:8786")
+        raise OptionError("cluster", f"{text!r} is not a scheduler address: expected "
+                                     "tcp://HOST:PORT (or tls://HOST:PORT), e.g. tcp://127.0.0.1:8786")
     try:
         return Client(text, timeout=DASK_CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
-        raise single("--dask", f"cannot reach the scheduler at {text} within "
-                               f"{DASK_CONNECT_TIMEOUT_S} s ({type(exc).__name__}: {exc})") from None
+        raise OptionError("cluster", f"cannot reach the scheduler at {text} within "
+                                     f"{DASK_CONNECT_TIMEOUT_S} s ({type(exc).__name__}: {exc})") from None
 
 
 def run_on_dask(tasks: list[Task], client: Any) -> Iterator[dict[str, Any]]:

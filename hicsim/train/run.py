@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from hicsim.spec.errors import single
+from hicsim.spec.errors import OptionError
 from hicsim.train.checkpoint import load_checkpoint, save_checkpoint
 from hicsim.train.data import Dataset
 from hicsim.train.layers import softmax_cross_entropy
@@ -122,8 +122,9 @@ class TrainingRun:
         if saved != wanted:
             diff = ", ".join(f"{k}: {saved.get(k)!r} -> {v!r}" for k, v in wanted.items()
                              if saved.get(k) != v)
-            raise single(str(path), f"checkpoint was made with other settings ({diff}); resume "
-                                    "with the same ones or use another --out")
+            raise OptionError("", f"checkpoint was made with other settings ({diff}); resume "
+                                  "with the same ones or use another output directory ({out})", str(path),
+                              mentions=("out",))
         self.model.load_state(arrays)
         self.order_rng.bit_generator.state = meta["order_rng"]
         self.epoch, self.steps, self.history = meta["epoch"], meta["steps"], meta["history"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from hicsim.budget import DEFAULT_MAX_HOURS
 from hicsim.devices.layout import build_layout
 from hicsim.kernels import blas_single_threaded
-from hicsim.spec.errors import single
+from hicsim.spec.errors import OptionError, single
 from hicsim.train.data import load_dataset
 from hicsim.train.drift import drift_table
 from hicsim.train.models import MODELS, TORCH_MODELS, build_network
@@ -48,7 +48,7 @@ def check_study(study: Study) -> None:
     c, src = study.config, study.arch_path
     check_model(c.model)
     if c.rule not in ALL_RULES:
-        raise single("--rule", f"unknown rule {c.rule!r}; known: {', '.join(ALL_RULES)}")
+        raise OptionError("rule", f"unknown rule {c.rule!r}; known: {', '.join(ALL_RULES)}")
     if c.rule == "hic" and study.arch.tile.accumulator is None:
         raise single(src, "the hic update rule needs a low-precision accumulator "
                           "(tile.accumulator: {bits: 8, rounding: stochastic})", "tile.accumulator")
@@ -56,15 +56,16 @@ def check_study(study: Study) -> None:
         build_layout(study.arch, 1.0)
     except (ValueError, KeyError) as exc:
         raise single(src, f"cannot hold weights on these devices: {exc}", "tile.weights") from None
-    for name, value, low in (("--epochs", c.epochs, 1), ("--batch", c.batch, 1)):
+    for name, value, low in (("epochs", c.epochs, 1), ("batch", c.batch, 1)):
         if value < low:
-            raise single(name, f"must be at least {low}, got {value}")
+            raise OptionError(name, f"must be at least {low}, got {value}")
     if not c.lr > 0 or not 0 <= c.momentum < 1:
-        raise single("--lr/--momentum", f"need lr > 0 and 0 <= momentum < 1, got {c.lr}, {c.momentum}")
+        raise OptionError("lr", f"need {{lr}} > 0 and 0 <= {{momentum}} < 1, got {c.lr}, {c.momentum}",
+                          mentions=("momentum",))
     if not study.widths or min(study.widths) <= 0:
-        raise single("--width", f"widths must be positive, got {list(study.widths)}")
+        raise OptionError("widths", f"widths must be positive, got {list(study.widths)}")
     if study.step_time == AUTO and c.rule != "fp32" and not default_rates_path(study.arch).exists():
-        raise single("--step-time", f"auto needs the measured programming rates of this spec in "
+        raise OptionError("step_time", f"auto needs the measured programming rates of this spec in "
                                     f"{default_rates_path(study.arch)} (run from the repository "
                                     "root), or give the step time in seconds")
 
@@ -76,11 +77,11 @@ def check_model(name: str) -> None:
         return
     torch_source = name in TORCH_MODELS or ":" in name
     if not torch_source:
-        raise single("--model", f"unknown model {name!r}; known: {', '.join(MODELS + TORCH_MODELS)}")
+        raise OptionError("model", f"unknown model {name!r}; known: {', '.join(MODELS + TORCH_MODELS)}")
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise single("--torch" if ":" in name else "--model",
+        raise OptionError("torch" if ":" in name else "model",
                      f"{name} is a PyTorch network: install the torch extra "
                      "(pip install 'hicsim[torch]')") from None
 
@@ -117,8 +118,10 @@ def _train(study: Study, config: RunConfig, data) -> TrainingRun:
     path = study.out / "runs" / config.tag / CHECKPOINT
     if path.exists():
         if not study.resume:
-            raise single(str(study.out), f"already holds a checkpoint ({path}); pass --resume to "
-                                         "continue it or choose another --out")
+            raise OptionError("", f"already holds a checkpoint ({path}): continue it "
+                                  "({resume}) or choose another output directory ({out})",
+                              str(study.out),
+                              mentions=("resume", "out"))
         run.restore(path)
     while not run.done:
         row = run.train_epoch(study.progress)

@@ -15,7 +15,7 @@ import sys
 import time
 
 from hicsim.budget import duration
-from hicsim.spec.errors import single
+from hicsim.spec.errors import OptionError
 from hicsim.train.run import EVAL_BATCH, RunConfig, TrainingRun
 
 
@@ -42,8 +42,9 @@ def check_time(configs: list[RunConfig], arch, data, max_hours: float, say: bool
     what = (f"{len(configs)} run(s) x {configs[0].epochs} epoch(s) x {len(data.x_train):,} "
             f"samples: about {duration(seconds)} (timed on one batch per run)")
     if seconds > max_hours * 3600:
-        raise single("--max-hours", f"training would take {what}, over the bound of "
-                                    f"{max_hours:g} h: raise --max-hours, or lower --epochs")
+        raise OptionError("max_hours", f"training would take {what}, over the bound of "
+                                       f"{max_hours:g} h: raise {{max_hours}}, or lower "
+                                       "{epochs}", mentions=("epochs",))
     if say:
         print(f"hicsim train: {what}", file=sys.stderr)
     return seconds

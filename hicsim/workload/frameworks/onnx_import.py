@@ -22,7 +22,7 @@ from typing import Optional, Sequence
 import onnx
 from onnx import helper, numpy_helper, shape_inference
 
-from hicsim.spec.errors import InputError, single
+from hicsim.spec.errors import OptionError, single
 from hicsim.workload.frameworks import attention_layers, fields
 from hicsim.workload.frameworks.onnx_attention import Attention, find_attention
 from hicsim.workload.frameworks.onnx_fusion import find_regions
@@ -69,8 +69,8 @@ def _graph(path, input_shape) -> onnx.GraphProto:
     if input_shape is not None:
         dims = inputs[0].type.tensor_type.shape.dim
         if len(dims) != len(input_shape):
-            raise single(str(path), f"--input-shape has {len(input_shape)} dimensions, the "
-                                    f"model's input {len(dims)}")
+            raise OptionError("input_shape", f"has {len(input_shape)} dimensions, the model's "
+                                             f"input {len(dims)}", str(path))
         for dim, size in zip(dims, input_shape):
             dim.Clear()
             dim.dim_value = int(size)
@@ -248,9 +248,9 @@ class _Importer:
         if shape is None or any(d is None for d in shape[1:]):
             if not required:
                 return ()
-            raise InputError(self.rec.source, [("", f"shape of {tensor!r} is unknown after shape "
-                                                    "inference; give the input shape "
-                                                    "(--input-shape)")])
+            raise OptionError("", f"shape of {tensor!r} is unknown after shape inference; give "
+                                  "the input shape ({input_shape})", self.rec.source,
+                              mentions=("input_shape",))
         return tuple(int(d) for d in shape[1:])
 
 
