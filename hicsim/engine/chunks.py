@@ -7,6 +7,10 @@ The rules (what the engine does with them is in ``Dataflow``):
   rows, cut into chunks of ``mapping.chunk_rows`` rows (the last may be shorter); every other
   layer (linear, global pool, transformer kinds) is one chunk. Streamed weights and training run
   one chunk per layer: streamed layers run one after another, so there is nothing to overlap.
+- A layer whose sample is shared by c copies is cut into no more than ceil(MVMs / c) chunks
+  (chunks of more rows where needed), so that every chunk keeps every copy busy: a chunk's MVMs
+  are shared by all the copies, and a chunk of fewer MVMs than copies would take as long as a
+  bigger one.
 - Output chunk rows [a, e) of a convolution or pool need input rows up to
   min(H_in, (e - 1) x stride - padding + dilation x (kernel - 1) + 1) (the window of its last
   row); an elementwise layer's rows need the same rows of its inputs. A producer whose rows are
@@ -88,11 +92,15 @@ def _rows_needed(layer, end: int) -> int:
 class Chunks:
     """Chunk counts and needs of every layer of ``workload``."""
 
-    def __init__(self, workload: Workload, chunk_rows: int | None):
+    def __init__(self, workload: Workload, chunk_rows: int | None, copies: dict[str, int]):
+        """``copies``: per weighted layer, the copies that share one sample's MVMs."""
         self.workload = workload
         layers = workload.layers
         self.rows = [output_rows(layer) if chunk_rows else 1 for layer in layers]
-        self.size = [min(r, chunk_rows) if chunk_rows else 1 for r in self.rows]
+        self.size = []
+        for layer, rows in zip(layers, self.rows):
+            most = -(-layer.mvms_per_sample // copies[layer.name]) if layer.weighted else rows
+            self.size.append(max(min(rows, chunk_rows or 1), -(-rows // max(1, most))))
         self.count = [-(-r // s) for r, s in zip(self.rows, self.size)]
         self._index = {layer.name: i for i, layer in enumerate(layers)}
 

@@ -2,16 +2,34 @@
 
 Resident weights: every (layer, sample) starts at once and waits for its inputs, so layers
 pipeline across tiles and samples, and meet only where they share a unit. Streamed weights:
-layers run in order; each pass of a layer first brings its weights from DRAM and programs them,
-then runs every sample of the batch (a crossbar being programmed cannot be read).
+layers run in order; each pass of a layer first brings its weights from DRAM and programs them
+(every copy of it, ``mapping.place``), then runs every sample of the batch (a crossbar being
+programmed cannot be read).
 
-Counts are booked here, per (layer, sample), exactly; units only keep time.
+The schedule of one (layer, sample), in order, per chunk of its output rows (``engine.chunks``;
+one chunk per layer when streamed, training or ``mapping.chunk_rows: null``):
+1. wait for each producer's chunk holding the last input row the chunk needs, then read the rows
+   new to this chunk from where the tensor lives (global buffer port, or DRAM channels);
+2. weighted layers: send them (x column partitions) over the links of the tiles of the copies
+   that run this sample (``Mapping.copies_for``), in whole-byte shares by crossbar count; run the
+   chunk's MVMs, shared equally by the copies, as one operation per tile (``Timing.mvm_parts``);
+   send partial sums across tiles when the layer spans several; bring the output rows back over
+   the links; vector-unit layers: one operation on the vector unit;
+3. write the output rows (the first write places the whole tensor: global buffer if it fits,
+   else DRAM; a network output goes to DRAM), then announce the chunk (the last chunk's event is
+   the whole tensor's).
+A chunk starts when the layer's previous chunk of that sample has been announced. Units serve
+requests in the order they arrive (FIFO); when one event wakes several processes, SimPy resumes
+them in the order they began waiting, after the process that fired it has run on to its next
+wait (so a producer's next read reaches a port before its consumer's).
+
+Counts are booked here, per (layer, sample, chunk), exactly: integer quantities split over
+chunks by cumulative floors, so they do not depend on the chunking; units only keep time.
 """
 
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import simpy
 
@@ -53,7 +71,9 @@ class Dataflow:
         # Resident inference pipelines inside layers (``chunks``); streamed layers run one after
         # another and training keeps whole tensors, so they run one chunk per layer.
         pipelined = mapping.mode == "resident" and workload.phase == "inference"
-        self.chunks = Chunks(workload, hw.policy.chunk_rows if pipelined else None)
+        copies = {name: mapping.copies_for(lm, mapping.placements(lm)[-1], 0).count
+                  for name, lm in mapping.layers.items()}
+        self.chunks = Chunks(workload, hw.policy.chunk_rows if pipelined else None, copies)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def _event(self, key):
@@ -141,13 +161,15 @@ class Dataflow:
         releases its inputs (``last_read``: its last pass does)."""
         name, total = self.workload.layers[i].name, 0
         last_chunk = k == self.chunks.count[i] - 1
-        for need in self.chunks.needs(i, k):
+        for n, need in enumerate(self.chunks.needs(i, k)):
             key = TensorKey(need.producer, b)
             yield self._output_event(need.producer, b, need.wait_chunk)
             nbytes = split(self.store.size_of(key), need.start, need.end, need.rows)
             yield from self._read_bytes(key, nbytes, name, PHASE)
             if last_read and last_chunk:
                 self.store.read_done(key)
+            elif last_read:
+                self.store.consume(key, (i, n), nbytes)
             total += nbytes
         return total
 
@@ -177,41 +199,59 @@ class Dataflow:
                     if layer.stats is not None else 1.0)
         demand = lm.forward_read()
         out_total = self._bytes(layer.output_elems)
+        sent = received = done = 0  # the sample's bytes and MVMs so far (chunks: offsets)
         for k in range(self.chunks.count[i]):
             in_bytes = yield from self._fetch_chunk(i, b, k, run.last)
             start = self.env.now
             # Inputs go to every tile holding the copies; each column partition needs them again.
-            yield from self._to_tiles(name, PHASE, copies.tiles, in_bytes * lm.col_parts * fraction)
+            to_tiles = in_bytes * lm.col_parts * fraction
+            yield from self._to_tiles(name, PHASE, copies.tiles, to_tiles, sent)
+            mvms = self.chunks.share(i, k, demand.mvms_per_sample)
             yield from self._analog_mvms(name, PHASE, lm, demand, copies, fraction,
-                                         self.chip.tiles, activity,
-                                         self.chunks.share(i, k, demand.mvms_per_sample))
+                                         self.chip.tiles, activity, mvms, done)
             out_bytes = self.chunks.share(i, k, out_total) * fraction
             led.move(self.env.now, self.local.name, WRITE, math.ceil(out_bytes), name, PHASE)
-            yield from self._from_tiles(name, PHASE, copies.tiles, out_bytes)
+            yield from self._from_tiles(name, PHASE, copies.tiles, out_bytes, received)
+            sent, received, done = (sent + math.ceil(to_tiles), received + math.ceil(out_bytes),
+                                    done + mvms)
             yield from self._store_output(i, b, math.ceil(out_bytes), run.first and k == 0)
             led.span(name, PHASE, start, self.env.now)
             if run.last:
                 self._output_event(name, b, k).succeed()
 
-    def _over_links(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
-        """Bytes between the staging buffer and a layer's tiles, shared by their crossbar counts."""
-        on_chip = sum(tiles.values())
-        return self.chip.spread({t: Fraction(nbytes) * n / on_chip for t, n in tiles.items()},
-                                lambda t, s: self.chip.link_transfer(t, s, name, phase))
+    def _over_links(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
+                    offset: int = 0):
+        """Bytes [offset, offset + nbytes) of a stream between the staging buffer and a layer's
+        tiles (a layer's inputs or outputs for one sample), shared by the tiles' crossbar
+        counts in whole bytes: tile t's share of the stream's first x bytes is
+        floor(x C_t / N) - floor(x C_(t-1) / N) (C: cumulative crossbars, N: all of them), so a
+        stream sent in chunks gives every tile the bytes it gets when sent at once."""
+        end, on_chip = offset + math.ceil(nbytes), sum(tiles.values())
+        shares, low = {}, 0
+        for t, n in tiles.items():
+            high = low + n
+            shares[t] = (end * high // on_chip - end * low // on_chip
+                         - (offset * high // on_chip - offset * low // on_chip))
+            low = high
+        return self.chip.spread(shares, lambda t, s: self.chip.link_transfer(t, s, name, phase))
 
-    def _to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
-        yield self._over_links(name, phase, tiles, nbytes)
+    def _to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
+                  offset: int = 0):
+        yield self._over_links(name, phase, tiles, nbytes, offset)
         self.ledger.move(self.env.now, self.local.name, WRITE, math.ceil(nbytes), name, phase)
 
-    def _from_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float):
+    def _from_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
+                    offset: int = 0):
         self.ledger.move(self.env.now, self.local.name, READ, math.ceil(nbytes), name, phase)
-        yield self._over_links(name, phase, tiles, nbytes)
+        yield self._over_links(name, phase, tiles, nbytes, offset)
 
     def _analog_mvms(self, name: str, phase: Phase, lm: LayerMap, demand, copies: CopySet,
-                     fraction: float, units, activity: float = 1.0, sample_mvms: int | None = None):
-        """``sample_mvms`` of one sample's MVMs (all of them by default) on the copies that run
-        it, shared equally (``units``: the tiles themselves, or the separate transposed-read
-        peripherals), then the partial sums that meet across tiles."""
+                     fraction: float, units, activity: float = 1.0, sample_mvms: int | None = None,
+                     mvms_before: int = 0):
+        """``sample_mvms`` of one sample's MVMs (all of them by default; ``mvms_before`` of
+        them already done) on the copies that run it, shared equally (``units``: the tiles
+        themselves, or the separate transposed-read peripherals), then the partial sums that
+        meet across tiles."""
         start, tiles = self.env.now, copies.tiles
         if sample_mvms is None:
             sample_mvms = demand.mvms_per_sample
@@ -223,9 +263,10 @@ class Dataflow:
         self.ledger.spend(name, TimeKind.CONVERSION, conversion)
         self._count_mvms(name, phase, demand, fraction, start, activity, sample_mvms)
         if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
-            psum = (demand.partial_sum_adds_per_mvm * sample_mvms * fraction
-                    * self.hw.periphery.partial_sum_bits / 8)
-            yield self._over_links(name, phase, tiles, psum)
+            per_mvm = (demand.partial_sum_adds_per_mvm * fraction
+                       * self.hw.periphery.partial_sum_bits / 8)
+            yield self._over_links(name, phase, tiles, per_mvm * sample_mvms,
+                                   math.ceil(per_mvm * mvms_before))
 
     def _count_mvms(self, name: str, phase: Phase, d, fraction: float, start: int,
                     activity: float, mvms: int | None = None) -> None:

@@ -4,11 +4,17 @@ A tensor goes to the first shared on-chip level (innermost first) with room for 
 already there, else to DRAM. It is freed after its last consumer has read it. Bytes allocated in
 and freed from the on-chip levels are kept in the ledger, so a test can check that every byte that
 entered a buffer left it or is still there.
+
+Pipelined layers read a tensor in parts (``consume``): the bytes every reader has read are freed
+as they are read (each reader keeps the rows it still needs in its tiles), so a tensor holds its
+place from its first write until its readers have consumed it, shrinking as they go. A tensor is
+placed by its whole size against what the others still hold, so a level never holds more than
+its capacity.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hicsim.engine.ledger import Ledger
 from hicsim.hardware.memory import MemoryLevel
@@ -19,6 +25,9 @@ class Tensor:
     nbytes: int
     level: MemoryLevel
     readers_left: int
+    readers: int = 0  # readers in all (for partial reads)
+    consumed: dict = field(default_factory=dict)  # reader -> bytes it has read (partial reads)
+    freed: int = 0  # bytes already given back
 
 
 class TensorStore:
@@ -41,7 +50,7 @@ class TensorStore:
             self.used[level.name] += nbytes
             self.ledger.buffer_in += nbytes
             self.ledger.buffer_peak = max(self.ledger.buffer_peak, self.resident_bytes)
-        self._tensors[key] = Tensor(nbytes, level, readers)
+        self._tensors[key] = Tensor(nbytes, level, readers, readers)
         return level
 
     def level_of(self, key: tuple) -> MemoryLevel:
@@ -50,14 +59,26 @@ class TensorStore:
     def size_of(self, key: tuple) -> int:
         return self._tensors[key].nbytes
 
+    def consume(self, key: tuple, reader, nbytes: int) -> None:
+        """``reader`` has read ``nbytes`` more of ``key``; free what every reader has read."""
+        t = self._tensors[key]
+        t.consumed[reader] = t.consumed.get(reader, 0) + nbytes
+        if len(t.consumed) == t.readers and t.level is not self.backing:
+            self._free(t, min(min(t.consumed.values()), t.nbytes) - t.freed)
+
     def read_done(self, key: tuple) -> None:
         t = self._tensors[key]
         t.readers_left -= 1
         if t.readers_left == 0:
             if t.level is not self.backing:
-                self.used[t.level.name] -= t.nbytes
-                self.ledger.buffer_out += t.nbytes
+                self._free(t, t.nbytes - t.freed)
             del self._tensors[key]
+
+    def _free(self, t: Tensor, nbytes: int) -> None:
+        if nbytes > 0:
+            t.freed += nbytes
+            self.used[t.level.name] -= nbytes
+            self.ledger.buffer_out += nbytes
 
     @property
     def resident_bytes(self) -> int:

@@ -19,7 +19,9 @@ class MappingPolicy(Strict):
                     "pass's programming); copies are programmed and take their share of the "
                     "inputs. none: one copy of each layer")
     chunk_rows: Optional[PositiveInt] = Field(
-        default=None,
-        description="intra-layer pipelining: output rows of a feature map per engine operation; a "
-                    "layer starts a chunk once its producers have written the input rows it "
-                    "needs. Omitted: a layer waits for its whole inputs")
+        default=8,
+        description="intra-layer pipelining of resident inference: output rows of a feature map "
+                    "per engine operation; a layer starts a chunk once its producers have "
+                    "written the input rows it needs (hicsim/engine/chunks.py). null: a layer "
+                    "waits for its whole inputs. 8 is a choice (an assumption), coarser than "
+                    "ISAAC's row-by-row pipeline: finer chunks shorten latency and cost events")
