@@ -39,6 +39,12 @@ def mesh_hops(tiles: int) -> list[int]:
     return [1 + math.ceil(abs(t % side - c) + abs(t // side - c) - 1e-9) for t in range(tiles)]
 
 
+def mesh_distance(a: int, b: int, tiles: int) -> int:
+    """Hops between tiles ``a`` and ``b`` of the same near-square mesh (Manhattan distance)."""
+    side = math.ceil(math.sqrt(tiles))
+    return abs(a % side - b % side) + abs(a // side - b // side)
+
+
 class Chip:
     def __init__(self, env: simpy.Environment, hw: Hardware, ledger: Ledger, timing: Timing,
                  training: bool = False):
@@ -59,7 +65,8 @@ class Chip:
         separate = training and hw.training.backward == "separate"
         self.backward_units = ([Unit(env, f"transposed{i}", UnitKind.TRANSPOSED_PERIPHERY)
                                 for i in range(n)] if separate else [])
-        if hw.network.kind == "bus":
+        self.mesh = hw.network.kind == "mesh"
+        if not self.mesh:
             bus = Unit(env, "bus", UnitKind.BUS)
             self.links, self.hops = [bus] * n, [1] * n
         else:
@@ -95,17 +102,29 @@ class Chip:
         if direction == Direction.READ and level.latency_cycles:
             yield self.env.timeout(level.latency_cycles)
 
-    def link_transfer(self, tile: int, nbytes: float, layer: str, phase):
-        """Bytes between the global buffer and ``tile`` (either way) over its link and hops."""
+    def link_transfer(self, tile: int, nbytes: float, layer: str, phase,
+                      sources: dict[int, int] | None = None):
+        """Bytes between the global buffer and ``tile`` (either way) over its link and hops; or,
+        with ``sources`` (tile -> crossbars), into ``tile`` from those tiles, each sending its
+        crossbar share over the hops between them (the last to arrive sets the time)."""
         if nbytes <= 0:
             return
-        hops = self.hops[tile]
         self.ledger.move(self.env.now, Component.INTERCONNECT, Direction.TRANSFER, math.ceil(nbytes),
                          layer, phase)
-        self.ledger.count(layer, phase, Component.INTERCONNECT, Action.BIT_HOPS,
-                          math.ceil(nbytes * 8) * hops)
+        if sources is None:
+            hops = self.hops[tile]
+            bit_hops = math.ceil(nbytes * 8) * hops
+        else:
+            dist = {s: self.distance(s, tile) for s in sources}
+            hops, total = max(dist.values()), sum(sources.values())
+            bit_hops = math.ceil(nbytes * 8 * sum(n * dist[s] for s, n in sources.items()) / total)
+        self.ledger.count(layer, phase, Component.INTERCONNECT, Action.BIT_HOPS, bit_hops)
         yield self.links[tile].submit(self.timing.bytes_op(nbytes, self.timing.link_bytes_per_cycle))
         yield self.env.timeout(hops * self.timing.hop)
+
+    def distance(self, a: int, b: int) -> int:
+        """Hops from tile ``a`` to tile ``b``: across the mesh, or one bus transfer."""
+        return mesh_distance(a, b, len(self.tiles)) if self.mesh else 1
 
     def spread(self, share_of_tile: dict[int, float], gen_of):
         """Run one transfer per tile concurrently; returns an event for all of them."""

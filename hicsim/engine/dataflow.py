@@ -68,12 +68,29 @@ class Dataflow:
                 if src == NETWORK_INPUT:
                     self.elems.setdefault(NETWORK_INPUT, layer.input_elems)
         self.ready: dict[tuple, simpy.Event] = {}  # by TensorKey, ChunkKey, ErrorKey, GradientKey
+        self.direct = self._tile_to_tile_tensors()
         # Resident inference pipelines inside layers (``chunks``); streamed layers run one after
         # another and training keeps whole tensors, so they run one chunk per layer.
         pipelined = mapping.mode == "resident" and workload.phase == "inference"
         copies = {name: mapping.copies_for(lm, mapping.placements(lm)[-1], 0).count
                   for name, lm in mapping.layers.items()}
         self.chunks = Chunks(workload, hw.policy.chunk_rows if pipelined else None, copies)
+
+    def _tile_to_tile_tensors(self) -> set[str]:
+        """Outputs that go from their layer's tiles straight to their readers' tiles: where the
+        interconnect allows it, in resident inference (streamed tiles are re-programmed, and
+        training keeps activations for the gradients), from a weighted layer whose every reader
+        is a weighted layer (a vector-unit layer reads the global buffer)."""
+        wl = self.workload
+        if not (self.hw.network.tile_to_tile and self.mapping.mode == "resident"
+                and wl.phase == "inference"):
+            return set()
+        readers: dict[str, list] = {}
+        for i in range(len(wl.layers)):
+            for src in wl.inputs_of(i):
+                readers.setdefault(src, []).append(wl.layers[i])
+        return {layer.name for layer in wl.layers if layer.weighted and readers.get(layer.name)
+                and all(r.weighted for r in readers[layer.name])}
 
     # -- bookkeeping -----------------------------------------------------------------------
     def _event(self, key):
@@ -156,22 +173,31 @@ class Dataflow:
         return (yield from self._fetch_chunk(i, b, 0, last_read))
 
     def _fetch_chunk(self, i: int, b: int, k: int, last_read: bool):
+        """``_fetch_parts`` for a layer that reads everything from memory; returns bytes."""
+        buffered, direct = yield from self._fetch_parts(i, b, k, last_read)
+        return buffered + sum(direct.values())
+
+    def _fetch_parts(self, i: int, b: int, k: int, last_read: bool):
         """Wait for the producers' chunks that chunk ``k`` of layer ``i`` needs and read the rows
-        that are new to it (``engine.chunks``); returns their bytes. The layer's last chunk
-        releases its inputs (``last_read``: its last pass does)."""
-        name, total = self.workload.layers[i].name, 0
+        that are new to it (``engine.chunks``) from memory; the layer's last chunk releases its
+        inputs (``last_read``: its last pass does). Returns (bytes read from memory, {producer:
+        bytes} of tile-to-tile inputs, which the caller brings over the network)."""
+        name, total, direct = self.workload.layers[i].name, 0, {}
         last_chunk = k == self.chunks.count[i] - 1
         for n, need in enumerate(self.chunks.needs(i, k)):
             key = TensorKey(need.producer, b)
             yield self._output_event(need.producer, b, need.wait_chunk)
             nbytes = split(self.store.size_of(key), need.start, need.end, need.rows)
-            yield from self._read_bytes(key, nbytes, name, PHASE)
+            if need.producer in self.direct:
+                direct[need.producer] = direct.get(need.producer, 0) + nbytes
+            else:
+                yield from self._read_bytes(key, nbytes, name, PHASE)
+                total += nbytes
             if last_read and last_chunk:
                 self.store.read_done(key)
             elif last_read:
                 self.store.consume(key, (i, n), nbytes)
-            total += nbytes
-        return total
+        return total, direct
 
     def _output_event(self, producer: str, b: int, k: int):
         """The event of chunk ``k`` of a layer's output (the last chunk's: the whole tensor's)."""
@@ -199,28 +225,39 @@ class Dataflow:
                     if layer.stats is not None else 1.0)
         demand = lm.forward_read()
         out_total = self._bytes(layer.output_elems)
-        sent = received = done = 0  # the sample's bytes and MVMs so far (chunks: offsets)
+        sent: dict = {}  # bytes sent so far per input stream (None: memory), for link shares
+        received = done = 0  # the sample's output bytes and MVMs so far
+        direct_out = name in self.direct
         for k in range(self.chunks.count[i]):
-            in_bytes = yield from self._fetch_chunk(i, b, k, run.last)
+            in_bytes, direct = yield from self._fetch_parts(i, b, k, run.last)
             start = self.env.now
             # Inputs go to every tile holding the copies; each column partition needs them again.
             to_tiles = in_bytes * lm.col_parts * fraction
-            yield from self._to_tiles(name, PHASE, copies.tiles, to_tiles, sent)
+            yield from self._to_tiles(name, PHASE, copies.tiles, to_tiles, sent.get(None, 0))
+            sent[None] = sent.get(None, 0) + math.ceil(to_tiles)
+            for src, nbytes in direct.items():  # resident (fraction 1): whole bytes
+                yield from self._between_tiles(name, src, b, copies.tiles, nbytes, lm.col_parts,
+                                               sent.get(src, 0))
+                sent[src] = sent.get(src, 0) + nbytes * lm.col_parts
             mvms = self.chunks.share(i, k, demand.mvms_per_sample)
             yield from self._analog_mvms(name, PHASE, lm, demand, copies, fraction,
                                          self.chip.tiles, activity, mvms, done)
             out_bytes = self.chunks.share(i, k, out_total) * fraction
             led.move(self.env.now, self.local.name, WRITE, math.ceil(out_bytes), name, PHASE)
-            yield from self._from_tiles(name, PHASE, copies.tiles, out_bytes, received)
-            sent, received, done = (sent + math.ceil(to_tiles), received + math.ceil(out_bytes),
-                                    done + mvms)
-            yield from self._store_output(i, b, math.ceil(out_bytes), run.first and k == 0)
+            done += mvms
+            if direct_out:  # kept in the tiles' local buffers until its readers fetch it
+                if k == 0:
+                    self.store.hold(TensorKey(name, b), out_total, self.readers[name], self.local)
+            else:
+                yield from self._from_tiles(name, PHASE, copies.tiles, out_bytes, received)
+                received += math.ceil(out_bytes)
+                yield from self._store_output(i, b, math.ceil(out_bytes), run.first and k == 0)
             led.span(name, PHASE, start, self.env.now)
             if run.last:
                 self._output_event(name, b, k).succeed()
 
     def _over_links(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
-                    offset: int = 0):
+                    offset: int = 0, sources: dict[int, int] | None = None):
         """Bytes [offset, offset + nbytes) of a stream between the staging buffer and a layer's
         tiles (a layer's inputs or outputs for one sample), shared by the tiles' crossbar
         counts in whole bytes: tile t's share of the stream's first x bytes is
@@ -233,7 +270,19 @@ class Dataflow:
             shares[t] = (end * high // on_chip - end * low // on_chip
                          - (offset * high // on_chip - offset * low // on_chip))
             low = high
-        return self.chip.spread(shares, lambda t, s: self.chip.link_transfer(t, s, name, phase))
+        return self.chip.spread(shares, lambda t, s: self.chip.link_transfer(t, s, name, phase,
+                                                                             sources))
+
+    def _between_tiles(self, name: str, src: str, b: int, tiles: dict[int, int], nbytes: int,
+                       copies: int, offset: int):
+        """``nbytes`` of layer ``name``'s input from the tiles of the copies that ran ``src`` for
+        sample ``b``: read once from their local buffers, sent ``copies`` times (column
+        partitions) to ``tiles``, each its crossbar share, over the hops between them."""
+        lm = self.mapping.layers[src]
+        sources = self.mapping.copies_for(lm, self.mapping.placements(lm)[-1], b).tiles
+        self.ledger.move(self.env.now, self.local.name, READ, nbytes, src, PHASE)
+        yield self._over_links(name, PHASE, tiles, nbytes * copies, offset, sources)
+        self.ledger.move(self.env.now, self.local.name, WRITE, nbytes * copies, name, PHASE)
 
     def _to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
                   offset: int = 0):

@@ -53,6 +53,11 @@ class TensorStore:
         self._tensors[key] = Tensor(nbytes, level, readers, readers)
         return level
 
+    def hold(self, key: tuple, nbytes: int, readers: int, level: MemoryLevel) -> None:
+        """A tensor kept in its producer's tiles (tile-to-tile, ``level`` the tiles' buffer): it
+        takes no room in the shared levels."""
+        self._tensors[key] = Tensor(nbytes, level, readers, readers)
+
     def level_of(self, key: tuple) -> MemoryLevel:
         return self._tensors[key].level
 
@@ -63,14 +68,14 @@ class TensorStore:
         """``reader`` has read ``nbytes`` more of ``key``; free what every reader has read."""
         t = self._tensors[key]
         t.consumed[reader] = t.consumed.get(reader, 0) + nbytes
-        if len(t.consumed) == t.readers and t.level is not self.backing:
+        if len(t.consumed) == t.readers and t.level.name in self.used:
             self._free(t, min(min(t.consumed.values()), t.nbytes) - t.freed)
 
     def read_done(self, key: tuple) -> None:
         t = self._tensors[key]
         t.readers_left -= 1
         if t.readers_left == 0:
-            if t.level is not self.backing:
+            if t.level.name in self.used:  # a shared on-chip level
                 self._free(t, t.nbytes - t.freed)
             del self._tensors[key]
 

@@ -45,6 +45,7 @@ class Network:
     kind: str  # bus (one shared channel) or mesh (a link per tile)
     link_bytes_per_cycle: Fraction  # exact
     hop_cycles: int
+    tile_to_tile: bool  # tensors may go between tiles without the global buffer
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def build_hardware(arch: Arch) -> Hardware:
         devices={name: technology_of(name, dev) for name, dev in arch.devices.items()},
         memory=memory, periphery=periphery,
         network=Network(c.interconnect.kind, per_cycle(c.interconnect.link_bandwidth, clock),
-                        to_cycles(c.interconnect.hop_latency, clock)),
+                        to_cycles(c.interconnect.hop_latency, clock), c.interconnect.tile_to_tile),
         vector_lanes=c.vector_unit.lanes, attention=attention,
         generation=(GenerationUnitModel(gen.macs_per_cycle, to_cycles(gen.latency, clock))
                     if gen is not None else None),

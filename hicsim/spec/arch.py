@@ -52,6 +52,10 @@ class Interconnect(Strict):
         default=None, description="energy per bit (or byte) per hop; omitted: the wire of one hop "
                                   "(hicsim.components.interconnect) across a tile (mesh) or the "
                                   "chip (bus), its length from the area model")
+    tile_to_tile: bool = Field(
+        default=True, description="a resident layer's output goes from its tiles straight to the "
+                                  "tiles of the layers that read it (ISAAC's inter-tile traffic); "
+                                  "false: every tensor goes through the global buffer")
 
 
 class VectorUnit(Strict):
