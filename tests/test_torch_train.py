@@ -140,3 +140,43 @@ def test_resnet32_layers_are_the_zoo_workloads_and_step_time_auto_traces_the_net
     workload = training_workload(net, (3, 32, 32), 32, ROOT / "workloads/rates/hic_pcm.yaml", "r32")
     assert [l.name for l in workload.weighted_layers] == names
     assert sum(l.weights for l in workload.weighted_layers) == sum(l.weight_count for l in net.weight_layers())
+
+
+def test_wear_map_shapes_and_sums_equal_the_counters_and_plot(project, capsys):
+    from hicsim.report.plots_wear_map import wear_heatmaps
+    from hicsim.train.wear import training_wear
+    from hicsim.train.wear_map import layer_maps, most_written, read_wear_map, wear_map
+    config = RunConfig(model="mynets:tiny", dataset="d", rule="hic", width=1.0, epochs=1, seed=0,
+                       batch=16, lr=0.1, momentum=0.0)
+    run = TrainingRun(config, load_arch(HIC), _data())
+    run.train_epoch(False)
+    arrays = wear_map(run)
+    maps, wear = layer_maps(arrays), training_wear(run)
+    assert list(maps) == ["0", "5"] and int(arrays["steps"]) == run.steps == 3
+    for layer in run.weight_layers:
+        m, counts = maps[layer.name], wear[layer.name]
+        devices = layer.store.layout.devices
+        assert m["set_pulses"].shape == (devices, *layer.store.shape)
+        assert m["binary"].tolist() == [True] * 4 + [False] + [True] * 4 + [False]  # hic: 4 + 1 a side
+        for counter in ("set_pulses", "reset_pulses", "write_erase_cycles"):
+            for kind, mask in (("binary", m["binary"]), ("multilevel", ~m["binary"])):
+                np.testing.assert_array_equal(m[counter][mask], counts[f"{kind}.{counter}"])
+    peak = most_written(arrays)
+    cycles = maps[peak["layer"]]["write_erase_cycles"]
+    assert peak["cycles"] == cycles[peak["slot"], peak["row"], peak["column"]] == max(
+        int(m["write_erase_cycles"].max()) for m in maps.values()) > 0
+    assert peak["lifetime_steps"] == pytest.approx(1e8 * 3 / peak["cycles"])
+    fig = wear_heatmaps(arrays)
+    assert [ax.get_title().split("\n")[0] for ax in fig.axes if ax.get_images()] == ["0", "5"]
+    # the CLI writes the map per device run and plots it; the summary names the lifetime
+    assert main(["train", str(HIC), "--torch", "mynets:tiny", "--dataset", "data.npz", "--epochs",
+                 "1", "--batch", "16", "--out", "out", "--no-progress"]) == 0
+    summary = capsys.readouterr().out
+    assert "most-written device: " in summary and "reaches its endurance after" in summary
+    saved = read_wear_map(project / "out" / "runs" / "hic_w1" / "wear_map.npz")
+    assert list(layer_maps(saved)) == ["0", "5"] and saved["0/set_pulses"].dtype == np.uint32
+    assert main(["plot", "out", "--kind", "wear_map", "-o", "map.png"]) == 0
+    assert (project / "map.png").stat().st_size > 0
+    (project / "bad.npz").write_bytes(b"not a zip")
+    assert main(["plot", "bad.npz", "-o", "bad.png"]) == 2
+    assert "not a wear map" in capsys.readouterr().err

@@ -27,6 +27,7 @@ class RunResult:
     wear: pd.DataFrame | None
     wear_histogram: pd.DataFrame | None
     rates: RatesFile | None
+    most_written: dict | None = None  # wear_map.most_written: the device closest to endurance
 
     @property
     def final_accuracy(self) -> float:
@@ -82,6 +83,13 @@ def _final_row(arch, r: RunResult) -> dict:
         row.update(max_cycles=int(peak.max_cycles), max_cycles_device=peak.device,
                    endurance_fraction=float(peak.endurance_fraction),
                    runs_survived=float(peak.runs_survived))
+    if r.most_written is not None:
+        m = r.most_written
+        row.update(most_written_layer=m["layer"], most_written_slot=m["slot"],
+                   most_written_row=m["row"], most_written_column=m["column"],
+                   lifetime_steps=m["lifetime_steps"],
+                   lifetime_epochs=m["lifetime_steps"] * r.config.epochs / max(r.steps, 1),
+                   lifetime_chip_s=m["lifetime_steps"] * r.config.step_time)
     return row
 
 
@@ -114,6 +122,15 @@ def summary_text(study, results: list[RunResult], finals: pd.DataFrame) -> str:
             lines.append(f"  {f.rule:<16} width {f.width:<5g} {int(f.max_cycles)} cycles "
                          f"({f.max_cycles_device}), {f.endurance_fraction:.3g} of endurance, "
                          f"{f.runs_survived:.3g} runs survived")
+            if "lifetime_steps" in f and pd.notna(f.lifetime_steps):
+                chip = (f", {f.lifetime_chip_s:.3g} s of chip time" if f.lifetime_chip_s > 0
+                        else "")
+                lines.append(f"  {'':<16} {'':<11} most-written device: {f.most_written_layer} "
+                             f"slot {int(f.most_written_slot)} row {int(f.most_written_row)} column "
+                             f"{int(f.most_written_column)}; at this run's rate it reaches its "
+                             f"endurance after {f.lifetime_steps:.3g} steps = "
+                             f"{f.lifetime_epochs:.3g} epochs{chip}")
     lines += ["", "tables: accuracy.csv final.csv model_size.csv drift.csv wear.csv "
-              "wear_histogram.csv; rates: rates.yaml (runs/<rule>_w<width>/rates.yaml per run)"]
+              "wear_histogram.csv; rates: rates.yaml (runs/<rule>_w<width>/rates.yaml per run); "
+              "per-device wear: runs/<rule>_w<width>/wear_map.npz (hicsim plot DIR --kind wear_map)"]
     return "\n".join(lines) + "\n"

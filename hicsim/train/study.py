@@ -20,6 +20,7 @@ from hicsim.train.step_time import AUTO, default_rates_path, simulated_step_time
 from hicsim.train.stores import ALL_RULES
 from hicsim.train.time_plan import check_time
 from hicsim.train.wear import rates_file, wear_tables
+from hicsim.train.wear_map import FILE as WEAR_MAP, most_written, wear_map, write_wear_map
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -135,7 +136,13 @@ def _train(study: Study, config: RunConfig, data) -> TrainingRun:
 def _measure(study: Study, run: TrainingRun) -> RunResult:
     devices = run.config.rule != "fp32"
     wear, histogram = wear_tables(run) if devices else (None, None)
+    peak = None
+    if devices:
+        maps = wear_map(run)
+        write_wear_map(study.out / "runs" / run.config.tag / WEAR_MAP, maps)
+        peak = most_written(maps)
     return RunResult(config=run.config, history=run.history, steps=run.steps,
                      weights=sum(l.weight_count for l in run.weight_layers),
                      drift=drift_table(run, study.arch), wear=wear, wear_histogram=histogram,
-                     rates=rates_file(run, study.command) if devices else None)
+                     rates=rates_file(run, study.command) if devices else None,
+                     most_written=peak)
