@@ -5,6 +5,7 @@ CPU build cannot be installed beside the pinned torch) and ResNet-32."""
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 
@@ -149,6 +150,18 @@ def _train_step(model, x, y, opt):
     return loss.item()
 
 
+def _forward_and_a_training_step(model):
+    """An ImageNet network on two small random images: logits of 1,000 classes, then one
+    training step with a finite loss that programs devices."""
+    x, y = torch.rand(2, 3, 32, 32), torch.tensor([3, 7])
+    with torch.no_grad():
+        assert model.eval()(x).shape == (2, 1000)
+    model.train()
+    opt = AnalogSGD(model, lr=0.01)
+    assert np.isfinite(_train_step(model, x, y, opt))
+    assert opt.programmed > 0
+
+
 @pytest.mark.slow
 def test_convert_runs_torchvisions_resnet18_forward_and_a_training_step():
     from tests.torch_models import resnet18
@@ -161,13 +174,25 @@ def test_convert_runs_torchvisions_resnet18_forward_and_a_training_step():
     assert not any(type(m) in (nn.Conv2d, nn.Linear) for m in model.modules())
     assert analog[0].name == "conv1" and analog[-1].name == "fc"
     assert "layer2.0.downsample.0" in {m.name for m in analog}
-    x, y = torch.rand(2, 3, 32, 32), torch.tensor([3, 7])
-    with torch.no_grad():
-        assert model.eval()(x).shape == (2, 1000)
-    model.train()
-    opt = AnalogSGD(model, lr=0.01)
-    assert np.isfinite(_train_step(model, x, y, opt))
-    assert opt.programmed > 0
+    _forward_and_a_training_step(model)
+
+
+@pytest.mark.slow
+def test_convert_runs_torchvisions_mobilenet_v2_forward_and_a_training_step():
+    """Depthwise convolutions get one block per group (7,136 blocks in all): slow, as every block
+    is its own kernel call."""
+    from tests.torch_models import mobilenet_v2
+    torch.manual_seed(0)
+    model = mobilenet_v2()
+    weighted = sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in model.modules())
+    model = convert(model, load_arch(ML), seed=0)
+    analog = analog_modules(model)
+    assert len(analog) == weighted == 53
+    depthwise = [m for m in analog if isinstance(m, AnalogConv2d) and m.groups > 1]
+    assert len(depthwise) == 17 and depthwise[-1].groups == 960
+    assert sum(m.layer.weight_count for m in analog) == sum(
+        p.numel() for n, p in mobilenet_v2().named_parameters() if n.endswith("weight") and p.dim() > 1)
+    _forward_and_a_training_step(model)
 
 
 def test_resnet32_converts_and_trains_end_to_end_on_digit_sized_inputs():
@@ -206,3 +231,55 @@ def test_convert_refuses_what_a_crossbar_cannot_hold():
         convert(nn.Linear(2, 2), load_arch(HIC), rule="adam")
     with pytest.raises(ValueError, match="accumulator"):
         convert(nn.Linear(2, 2), load_arch(ML, {"tile.accumulator": None}), rule="hic")
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda: nn.Conv2d(4, 6, 3, stride=2, padding=1), (2, 4, 7, 7)),
+    (lambda: nn.Conv2d(4, 8, 3, padding=1, groups=2, bias=False), (2, 4, 5, 5)),
+    (lambda: nn.Conv2d(6, 6, 3, padding=1, groups=6), (3, 6, 4, 4)),  # depthwise
+    (lambda: nn.Linear(5, 3), (4, 2, 5)),
+])
+def test_fp32_conversion_computes_what_torch_computes(make, shape):
+    """On the fp32 store the analog modules are exact products: forward, input gradient and the
+    weight step equal torch's own layer (float32 rounding), grouped convolutions included."""
+    torch.manual_seed(0)
+    reference = make()
+    analog = convert(copy.deepcopy(reference), None, rule="fp32")
+    analog_weights = reference.weight.detach().clone()
+    x = torch.rand(*shape, generator=torch.Generator().manual_seed(1))
+    xa, xr = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+    ya, yr = analog(xa), reference(xr)
+    probe = torch.rand(*yr.shape, generator=torch.Generator().manual_seed(2))
+    (ya * probe).sum().backward()
+    (yr * probe).sum().backward()
+    np.testing.assert_allclose(ya.detach().numpy(), yr.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(xa.grad.numpy(), xr.grad.numpy(), rtol=1e-5, atol=1e-6)
+    AnalogSGD(analog, lr=0.5).step()
+    expected = analog_weights - 0.5 * reference.weight.grad
+    np.testing.assert_allclose(analog.weight.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_grouped_convolution_on_devices_keeps_state_wear_and_reprograms():
+    from hicsim.train.stores import input_width, programmed_copy
+    arch = load_arch(HIC)
+    torch.manual_seed(0)
+    source = nn.Conv2d(4, 6, 3, padding=1, groups=2, bias=False)
+    a = convert(copy.deepcopy(source), arch, seed=5)
+    b = convert(copy.deepcopy(source), arch, seed=5)
+    assert a.store.groups == 2 and a.store.shape == (18, 6) and input_width(a.store) == 36
+    opt = AnalogSGD(a, lr=0.2, momentum=0.5)
+    x = torch.rand(2, 4, 5, 5)
+    for _ in range(2):
+        a(x).square().sum().backward()
+        opt.step()
+    wear = a.store.wear()
+    devices = a.store.layout.devices
+    assert all(v.shape == (devices, 18, 6) for v in wear.values())
+    assert np.array_equal(wear["set_pulses"][:, :, 3:], a.store.blocks[1].wear()["set_pulses"])
+    b.layer.load_state(a.layer.state())  # a resume restores every group's devices
+    with torch.no_grad():
+        np.testing.assert_array_equal(a.eval()(x).numpy(), b.eval()(x).numpy())
+    fresh = programmed_copy(arch, a.store, seed=1)  # the drift study's inference copy
+    assert fresh.groups == 2 and fresh.shape == a.store.shape
+    np.testing.assert_allclose(fresh.effective_weights(), a.store.effective_weights(),
+                               atol=0.2 * np.abs(a.store.effective_weights()).max())

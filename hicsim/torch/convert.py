@@ -37,8 +37,6 @@ def _unsupported(m: nn.Conv2d) -> str | None:
         return f"non-square kernel_size={k}, stride={s} or padding={p}"
     if m.dilation != (1, 1):
         return f"dilation={m.dilation}"
-    if m.groups != 1:
-        return f"groups={m.groups}"
     if m.padding_mode != "zeros":
         return f"padding_mode={m.padding_mode!r}"
     return None
@@ -55,10 +53,13 @@ def analog_module(name: str, m: nn.Module, arch: Arch | None, rule: str, seed: i
     reason = _unsupported(m)
     if reason is not None:
         raise ValueError(f"{name}: cannot map this Conv2d onto a crossbar ({reason}); hicsim.torch "
-                         "maps square kernels with groups 1, dilation 1 and zero padding")
+                         "maps square kernels with dilation 1 and zero padding")
+    # (out, in / groups, k, k) -> rows (channel, kernel row, kernel column) of one group, a column
+    # per output: a grouped convolution's packed matrix, whose group j owns its outputs' columns
     w = m.weight.detach().double().numpy().reshape(m.out_channels, -1).T
     layer = Conv2d(name, m.in_channels, m.out_channels, m.kernel_size[0], arch, rule, None, seed,
-                   stride=m.stride[0], padding=m.padding[0], bias=False, init=(w, device_range(w)))
+                   stride=m.stride[0], padding=m.padding[0], bias=False, init=(w, device_range(w)),
+                   groups=m.groups)
     return AnalogConv2d(layer, bias)
 
 

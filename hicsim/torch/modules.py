@@ -99,15 +99,16 @@ class AnalogLinear(AnalogLayer):
 
 
 class AnalogConv2d(AnalogLayer):
-    """A square-kernel convolution (groups 1, dilation 1, zero padding) on the devices; the
-    weight matrix has rows (channel, kernel row, kernel column) and one column per output
-    channel (``hicsim.train.im2col``)."""
+    """A square-kernel convolution (dilation 1, zero padding) on the devices; the weight matrix
+    has rows (channel, kernel row, kernel column) and one column per output channel
+    (``hicsim.train.im2col``); a grouped convolution has one block per group."""
 
     def __init__(self, layer: Conv2d, bias: torch.Tensor | None = None):
         super().__init__(layer, bias)
         self.kernel_size, self.stride, self.padding = layer.kernel, layer.stride, layer.padding
+        self.groups = layer.groups
         self.out_channels = layer.store.shape[1]
-        self.in_channels = layer.store.shape[0] // (layer.kernel * layer.kernel)
+        self.in_channels = layer.store.shape[0] // (layer.kernel * layer.kernel) * layer.groups
 
     @property
     def weight(self) -> torch.Tensor:
@@ -123,4 +124,4 @@ class AnalogConv2d(AnalogLayer):
     def extra_repr(self) -> str:
         return (f"{self.name}: {self.in_channels}, {self.out_channels}, "
                 f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"bias={self.bias is not None}, {type(self.store).__name__}")
+                f"groups={self.groups}, bias={self.bias is not None}, {type(self.store).__name__}")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-from hicsim.kernels import CrossbarArray
+from hicsim.train.stores import input_width, programmed_copy
 
 DAY, YEAR = 86400.0, 365.0 * 86400.0
 TIMES = (("1 s", 1.0), ("1 h", 3600.0), ("1 day", DAY), ("1 month", 30 * DAY),
@@ -28,7 +28,7 @@ PROGRAMMINGS = 3  # independent programmings of the inference model; accuracies 
 class CompensatedStore:
     """A store whose forward outputs are multiplied by ``gain`` (1: no compensation)."""
 
-    def __init__(self, store: CrossbarArray, reference: np.ndarray):
+    def __init__(self, store, reference: np.ndarray):
         self.store, self.reference, self.gain = store, reference, 1.0
         self.shape = store.shape
         self.reference_level = self._level()
@@ -59,11 +59,11 @@ def swapped_stores(layers, stores):
 def program_inference(arch, layers, seed: int, programming: int) -> list[CompensatedStore]:
     stores = []
     for k, layer in enumerate(layers):
-        w = layer.store.effective_weights()
         ss = np.random.SeedSequence([seed, 5, programming, k]).generate_state(2)
-        xbar = CrossbarArray(arch, w, w_max=float(np.abs(w).max()) or 1.0, seed=int(ss[0]))
+        xbar = programmed_copy(arch, layer.store, int(ss[0]))
         xbar.set_time(REFERENCE_TIME)
-        reference = np.random.default_rng(int(ss[1])).random((REFERENCE_INPUTS, w.shape[0]))
+        reference = np.random.default_rng(int(ss[1])).random((REFERENCE_INPUTS,
+                                                              input_width(layer.store)))
         stores.append(CompensatedStore(xbar, reference.astype(np.float32)))
     return stores
 

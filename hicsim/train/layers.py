@@ -14,7 +14,8 @@ import numpy as np
 
 from hicsim.train.im2col import col2im, im2col, output_size
 from hicsim.train.optim import sgd_step
-from hicsim.train.stores import W_MAX_STDS, apply_gradient, load_store_state, make_store, store_state
+from hicsim.train.stores import (W_MAX_STDS, apply_gradient, digital_transposed, load_store_state,
+                                 make_store, store_state, velocity_shape)
 
 
 class Layer:
@@ -74,13 +75,14 @@ class WeightLayer(DigitalParams):
     update: ``hicsim.torch``'s modules call it."""
 
     def __init__(self, name: str, inputs: int, outputs: int, arch, rule: str,
-                 rng: np.random.Generator | None, seed: int, bias: bool = True, *, init=None):
+                 rng: np.random.Generator | None, seed: int, bias: bool = True, *, init=None,
+                 groups: int = 1):
         super().__init__({"bias": np.zeros(outputs, np.float32)} if bias else {})
         self.name, self.rule = name, rule
         w, self.w_max = init if init is not None else he_init(rng, inputs, outputs)
-        self.store = make_store(arch, rule, w, self.w_max, seed)
+        self.store = make_store(arch, rule, w, self.w_max, seed, groups)
         self.digital_backward = arch is not None and arch.training.backward == "digital"
-        self.weight_velocity = np.zeros((inputs, outputs), np.float32)
+        self.weight_velocity = np.zeros(velocity_shape(self.store), np.float32)
         self._x = self._delta = None
 
     @property
@@ -100,7 +102,7 @@ class WeightLayer(DigitalParams):
         if "bias" in self.params:
             self.grads["bias"][...] = delta.sum(axis=0)
         if self.digital_backward:
-            return self._delta @ self.store.weights.T
+            return digital_transposed(self.store, self._delta)
         return self.store.backward(self._delta).astype(np.float32)
 
     def update(self, lr: float, momentum: float) -> int:
@@ -129,13 +131,15 @@ class Linear(WeightLayer):
 
 
 class Conv2d(WeightLayer):
-    """A square-kernel convolution as im2col patches times the crossbar."""
+    """A square-kernel convolution as im2col patches times the crossbar; with ``groups`` > 1 each
+    group of channels on its own block (``grouped.py``), the matrix packed as
+    (in_channels / groups * kernel^2, out_channels)."""
 
     def __init__(self, name, in_channels, out_channels, kernel, arch, rule, rng, seed, *,
-                 stride=1, padding=0, bias=True, init=None):
-        super().__init__(name, in_channels * kernel * kernel, out_channels, arch, rule, rng, seed,
-                         bias, init=init)
-        self.kernel, self.stride, self.padding = kernel, stride, padding
+                 stride=1, padding=0, bias=True, init=None, groups=1):
+        super().__init__(name, in_channels // groups * kernel * kernel, out_channels, arch, rule,
+                         rng, seed, bias, init=init, groups=groups)
+        self.kernel, self.stride, self.padding, self.groups = kernel, stride, padding, groups
         self._shape = None
 
     def forward(self, x: np.ndarray, train: bool) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 from hicsim.devices.state import DeviceState
 from hicsim.kernels import RULES, CrossbarArray, FloatArray
 from hicsim.spec.arch import Arch
+from hicsim.train.grouped import GroupedStore
 
 DEVICE_RULES = tuple(sorted(RULES))
 ALL_RULES = DEVICE_RULES + ("fp32",)
@@ -33,10 +34,52 @@ def default_rule(arch: Arch) -> str:
     return "mixed_precision_closed_loop"
 
 
-def make_store(arch: Arch, rule: str, weights: np.ndarray, w_max: float, seed: int):
+def make_store(arch: Arch, rule: str, weights: np.ndarray, w_max: float, seed: int,
+               groups: int = 1):
+    """The store of a (rows, outputs) matrix; with ``groups`` > 1 the packed matrix of a grouped
+    convolution, one store per group (``grouped.py``), each seeded from ``seed`` and its index."""
+    if groups > 1:
+        cols = weights.shape[1] // groups
+        return GroupedStore([make_store(arch, rule, weights[:, j * cols:(j + 1) * cols], w_max,
+                                        int(np.random.SeedSequence([seed, j]).generate_state(1)[0]))
+                             for j in range(groups)])
     if rule == "fp32":
         return FloatArray(weights)
     return CrossbarArray(arch, weights, w_max=w_max, seed=seed)
+
+
+def input_width(store) -> int:
+    """Inputs of one MVM of the store: its rows, or every group's rows side by side."""
+    return store.inputs if isinstance(store, GroupedStore) else store.shape[0]
+
+
+def programmed_copy(arch: Arch, store, seed: int):
+    """The store's effective weights programmed onto fresh devices of ``arch`` (their range the
+    largest |weight|), one block per group as the original."""
+    w = store.effective_weights()
+    w_max = float(np.abs(w).max()) or 1.0
+    if not isinstance(store, GroupedStore):
+        return CrossbarArray(arch, w, w_max=w_max, seed=seed)
+    cols = store.cols
+    return GroupedStore([CrossbarArray(arch, w[:, j * cols:(j + 1) * cols], w_max=w_max,
+                                       seed=int(np.random.SeedSequence([seed, j]).generate_state(1)[0]))
+                         for j in range(store.groups)])
+
+
+def velocity_shape(store) -> tuple[int, ...]:
+    """The shape of a store's momentum buffer: its matrix, or per group its block."""
+    if isinstance(store, GroupedStore):
+        return (store.groups, store.rows, store.cols)
+    return store.shape
+
+
+def digital_transposed(store, delta: np.ndarray) -> np.ndarray:
+    """delta . W^T from the digital copy of the effective weights (``training.backward:
+    digital``), block by block for a grouped store."""
+    if isinstance(store, GroupedStore):
+        return np.concatenate([digital_transposed(b, d) for b, d in
+                               zip(store.blocks, store._split(delta, store.cols))], axis=1)
+    return delta @ store.weights.T
 
 
 def apply_gradient(store, rule: str, x: np.ndarray, delta: np.ndarray, lr: float,
@@ -48,7 +91,12 @@ def apply_gradient(store, rule: str, x: np.ndarray, delta: np.ndarray, lr: float
     convolution's batch (images x output pixels) is often far longer than its rows, which makes
     few blocks and long products; then G is formed here by numpy's multi-threaded BLAS and handed
     over as (identity, G), the same product. (On the digits CNN both ways measured the same epoch
-    time, 0.33-0.45 s.) Momentum needs G anyway."""
+    time, 0.33-0.45 s.) Momentum needs G anyway. A grouped store applies each group's slices to
+    its own block."""
+    if isinstance(store, GroupedStore):
+        return sum(apply_gradient(b, rule, xj, dj, lr, momentum, velocity[j]) for j, (b, xj, dj) in
+                   enumerate(zip(store.blocks, store._split(x, store.rows),
+                                 store._split(delta, store.cols))))
     rows = store.shape[0]
     if momentum == 0.0 and x.shape[0] <= rows:
         return store.update(x, delta, lr, rule)
@@ -61,6 +109,9 @@ def apply_gradient(store, rule: str, x: np.ndarray, delta: np.ndarray, lr: float
 
 
 def store_state(store) -> dict[str, np.ndarray]:
+    if isinstance(store, GroupedStore):
+        return {f"group{j}.{k}": v for j, b in enumerate(store.blocks)
+                for k, v in store_state(b).items()}
     out = {}
     for name, value in vars(store).items():
         if isinstance(value, DeviceState):
@@ -74,6 +125,11 @@ def store_state(store) -> dict[str, np.ndarray]:
 
 def load_store_state(store, state: dict[str, np.ndarray]) -> None:
     """Restore ``store_state`` into a store built the same way (same spec, shape and seed)."""
+    if isinstance(store, GroupedStore):
+        for j, b in enumerate(store.blocks):
+            prefix = f"group{j}."
+            load_store_state(b, {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+        return
     for name, value in vars(store).items():
         if isinstance(value, DeviceState):
             for field, arr in zip(value._fields, value):
