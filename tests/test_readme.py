@@ -1,4 +1,5 @@
-"""The README's two set-up commands stay true: CI runs the test one, the run one names real files."""
+"""The README's two set-up commands stay true (CI runs the test one, the run one names real
+files), and the worked example's share of programming time is the simulated one."""
 
 import re
 import shlex
@@ -25,3 +26,13 @@ def test_run_command_names_shipped_files():
     run = readme_commands()[0]
     args = shlex.split(run.split("hicsim run", 1)[1])
     assert all((ROOT / a).is_file() for a in args[:2])
+
+
+def test_worked_example_states_the_simulated_share_of_programming_time():
+    from hicsim import simulate
+
+    text = " ".join((ROOT / "README.md").read_text().split())
+    stated = re.search(r"programmed before the layer runs — \d+ % of the energy and (\d+) % of the time",
+                       text)
+    r = simulate(ROOT / "arch_specs" / "hic_pcm.yaml", ROOT / "workloads" / "resnet18_imagenet.yaml")
+    assert int(stated[1]) == round(100 * r.layers["programming_cycles"].sum() / r.cycles)

@@ -121,6 +121,21 @@ def test_lifetime_from_measured_worst_device():
     assert t["lifetime_epochs"] == pytest.approx(1e8 / 0.01 / 250)
 
 
+def test_lifetime_names_the_device_kind_whose_peak_limits_it():
+    weighted = len(training().weighted_layers)
+    t = simulate(HIC, training()).summary["training"]
+    # the measured peak is a multi-level device's; binary devices fall back to their layer mean
+    assert (t["lifetime_limiting_device"], t["lifetime_limiting_layers"]) == ("pcm_ml", weighted)
+    # a binary peak above the multi-level one limits the lifetime instead
+    rates = RatesFile(version=1, source="by hand (test)", batch=4,
+                      per_weight={**RATES, "binary_max_device_write_erase": 0.04})
+    t = simulate(HIC, with_rates(Workload.model_validate({**SMALL_NET, "batch": 4,
+                                                          "dataset_size": 1000}), rates)
+                 ).summary["training"]
+    assert t["lifetime_limiting_device"] == "pcm_bin"
+    assert t["lifetime_steps"] == pytest.approx(1e8 / 0.04)
+
+
 def test_training_needs_the_network_on_chip():
     with pytest.raises(InputError, match="training would re-program every layer"):
         simulate(load_arch(HIC, {"chip.tiles": 1, "tile.crossbars": 2}), training())

@@ -84,6 +84,12 @@ def training_lines(t: dict) -> list[str]:
     if t["lifetime_steps"] is not None:
         epochs = f" = {t['lifetime_epochs']:,.3g} epochs" if t["lifetime_epochs"] else ""
         lines.append(f"  lifetime       {t['lifetime_steps']:,.3g} steps{epochs} until the most-written "
-                     f"device ({t['lifetime_limiting_device']} in {t['lifetime_limiting_layer']}, "
+                     f"device ({t['lifetime_limiting_device']} in {_layers(t)}, "
                      f"{t['lifetime_basis']}) reaches its endurance")
     return lines
+
+
+def _layers(t: dict) -> str:
+    """The limiting layer, or how many layers share the limit (rates given per weight)."""
+    others = t["lifetime_limiting_layers"] - 1
+    return t["lifetime_limiting_layer"] + (f" and {others} more layers" if others > 0 else "")

@@ -5,8 +5,9 @@ steps repeat the same work, and the next step waits for this step's update.
 Write-erase cycles: ``hicsim.devices`` counts one per RESET that follows one or more SETs since the
 previous RESET; a training step's RESETs all follow the SETs that moved those devices, so here a
 step's cycles are its RESETs. A device's lifetime is
-its endurance over the write-erase cycles per step of the most-written device, measured by
-``hicsim train`` when the workload's rates carry it, else the layer's mean (then optimistic).
+its endurance over the write-erase cycles per step of the most-written device of its kind
+(multi-level or binary), measured by ``hicsim train`` when the workload's rates carry it, else the
+layer's mean for that kind (then optimistic).
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ def wear_table(arch: Arch, workload: Workload, mapping: Mapping, actions: pd.Dat
     rows = []
     for layer in workload.weighted_layers:
         lm = mapping.layers[layer.name]
-        measured = layer.programming.max_device_write_erase
         for device, per_copy in lm.devices.items():
+            # the measured peak of this device's own kind (a binary device's is not a
+            # multi-level one's)
+            measured = (layer.programming.binary_max_device_write_erase
+                        if arch.devices[device].cell == "binary"
+                        else layer.programming.max_device_write_erase)
             devices = per_copy * lm.replicas
             cycles = float(we.get((layer.name, device), 0.0))
             mean = cycles / devices
@@ -65,7 +70,11 @@ def training_summary(latency_s: float, energy_J: float, phases: pd.DataFrame, we
     steps = math.ceil(workload.dataset_size / workload.batch) if workload.dataset_size else None
     pulses = actions[actions.action.isin(["set_pulse", "reset_pulse"]) & (actions.phase == "update")]
     per_step = float(pulses["count"].sum())
-    weakest = wear.sort_values("lifetime_steps").iloc[0] if len(wear) else None
+    weakest = wear.sort_values("lifetime_steps", kind="stable").iloc[0] if len(wear) else None
+    # rates transferred per weight give every layer the same peak: name how many layers tie
+    tied = (int(((wear.device == weakest["device"])
+                 & (wear.lifetime_steps == weakest["lifetime_steps"])).sum())
+            if weakest is not None else 0)
     return {
         "steps_per_epoch": steps,
         "step_latency_s": latency_s, "step_energy_J": energy_J,
@@ -79,6 +88,7 @@ def training_summary(latency_s: float, energy_J: float, phases: pd.DataFrame, we
         "write_erase_per_step": float(wear["write_erase_per_step"].sum()) if len(wear) else 0.0,
         "lifetime_limiting_layer": None if weakest is None else str(weakest["layer"]),
         "lifetime_limiting_device": None if weakest is None else str(weakest["device"]),
+        "lifetime_limiting_layers": tied,  # layers whose device of that kind ties the limit
         "lifetime_steps": None if weakest is None else float(weakest["lifetime_steps"]),
         "lifetime_epochs": (None if weakest is None or not steps
                             else float(weakest["lifetime_epochs"])),

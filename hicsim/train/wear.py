@@ -4,7 +4,8 @@ Counters come from the devices (``CrossbarArray.wear()``, per device slot); this
 them by device kind (binary / multi-level), subtracts the initial programming (not part of
 training), and derives per-layer statistics and per-step rates (``ProgrammingRates``):
 set_pulses / reset_pulses count multi-level devices, binary_* count binary ones, and
-max_device_write_erase is the most-cycled device's write-erase cycles per step.
+max_device_write_erase (binary_max_device_write_erase) is the most-cycled multi-level (binary)
+device's write-erase cycles per step.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hicsim.workload.layers import ProgrammingRates
+from hicsim.workload.layers import PEAK_RATES, ProgrammingRates
 from hicsim.workload.rates import RatesFile
 
 QUANTILES = (0.5, 0.9, 0.99, 0.999)
@@ -75,12 +76,13 @@ def wear_tables(run) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def layer_rates(counts: dict[str, np.ndarray], steps: int) -> dict[str, float]:
     total = {k: float(v.sum()) for k, v in counts.items()}
-    peak = max(int(counts[f"{k}.write_erase_cycles"].max(initial=0)) for k in KINDS)
+    peak = {k: int(counts[f"{k}.write_erase_cycles"].max(initial=0)) for k in KINDS}
     return dict(set_pulses=total["multilevel.set_pulses"] / steps,
                 reset_pulses=total["multilevel.reset_pulses"] / steps,
                 binary_set_pulses=total["binary.set_pulses"] / steps,
                 binary_reset_pulses=total["binary.reset_pulses"] / steps,
-                max_device_write_erase=peak / steps)
+                max_device_write_erase=peak["multilevel"] / steps,
+                binary_max_device_write_erase=peak["binary"] / steps)
 
 
 def rates_file(run, source: str) -> RatesFile:
@@ -91,7 +93,8 @@ def rates_file(run, source: str) -> RatesFile:
     weights = sum(l.weight_count for l in run.weight_layers)
     per_weight = {k: sum(r[k] for r in per_layer.values()) / weights
                   for k in ("set_pulses", "reset_pulses", "binary_set_pulses", "binary_reset_pulses")}
-    per_weight["max_device_write_erase"] = max(r["max_device_write_erase"] for r in per_layer.values())
+    for key in PEAK_RATES:
+        per_weight[key] = max(r[key] for r in per_layer.values())
     return RatesFile(version=1, source=source, batch=run.config.batch,
                      per_weight=ProgrammingRates(**per_weight),
                      per_layer={k: ProgrammingRates(**v) for k, v in per_layer.items()})

@@ -20,6 +20,10 @@ Pair = Union[PositiveInt, Tuple[PositiveInt, PositiveInt]]
 PairOrZero = Union[NonNegativeInt, Tuple[NonNegativeInt, NonNegativeInt]]
 
 
+# ProgrammingRates' per-step write-erase peaks: the most-written multi-level and binary device
+PEAK_RATES = ("max_device_write_erase", "binary_max_device_write_erase")
+
+
 class ProgrammingRates(Strict):
     """Device programming one training step (one batch) causes in a layer, as expected counts
     over the whole layer (one copy of its weights): measured by ``hicsim train`` or set by hand.
@@ -37,8 +41,13 @@ class ProgrammingRates(Strict):
     binary_reset_pulses: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     max_device_write_erase: Optional[float] = Field(
         default=None, ge=0, allow_inf_nan=False,
-        description="write-erase cycles of the most-written device per step (measured); omitted: "
-                    "lifetime is projected from the layer mean, which is optimistic")
+        description="write-erase cycles of the most-written multi-level device per step "
+                    "(measured); omitted: lifetime is projected from the layer mean, which is "
+                    "optimistic")
+    binary_max_device_write_erase: Optional[float] = Field(
+        default=None, ge=0, allow_inf_nan=False,
+        description="write-erase cycles of the most-written binary device per step (measured); "
+                    "omitted: projected from the layer mean of the binary devices")
     source: Optional[str] = Field(default=None, description="where the rates come from")
 
 

@@ -7,7 +7,8 @@ workload reads it so that the engine costs measured programming, never an assume
     source: hicsim train arch_specs/hic_pcm.yaml --model cnn ...   # where the numbers come from
     batch: 32                 # the batch the rates were measured at (one step = one batch)
     per_weight: {set_pulses: 0.012, reset_pulses: 0.0004, binary_set_pulses: 0.0001,
-                 binary_reset_pulses: 0.0001, max_device_write_erase: 0.02}
+                 binary_reset_pulses: 0.0001, max_device_write_erase: 0.02,
+                 binary_max_device_write_erase: 0.001}   # peaks: the most-written device of each kind
     per_layer:                # optional: layers measured by name (used before per_weight)
       fc1: {set_pulses: 130.5, reset_pulses: 4.2}
 
@@ -27,7 +28,7 @@ from pydantic import Field
 from hicsim.spec.errors import single
 from hicsim.spec.load import load
 from hicsim.spec.quantities import PositiveInt, Strict
-from hicsim.workload.layers import ProgrammingRates
+from hicsim.workload.layers import PEAK_RATES, ProgrammingRates
 from hicsim.workload.model import Workload
 
 
@@ -64,8 +65,8 @@ def with_rates(workload: Workload, rates: RatesFile, source: str = "rates") -> W
             "binary_set_pulses": r.binary_set_pulses * factor,
             "binary_reset_pulses": r.binary_reset_pulses * factor,
             # the most-written device sees the per-step rate of one device, not the layer's sum
-            "max_device_write_erase": (None if r.max_device_write_erase is None
-                                       else r.max_device_write_erase * scale),
+            **{peak: (None if getattr(r, peak) is None else getattr(r, peak) * scale)
+               for peak in PEAK_RATES},
             "source": rates.source})
         layers.append(layer.model_copy(update={"programming": scaled}))
     unknown = sorted(set(rates.per_layer) - {l.name for l in workload.weighted_layers})
