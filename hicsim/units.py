@@ -11,11 +11,29 @@ from __future__ import annotations
 import importlib.resources
 import math
 import re
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-import pint
+
+def _import_pint():
+    """pint, imported without dask: when dask is installed pint imports ``dask.base`` at import
+    time (``pint.compat``, for quantities of dask arrays, which hicsim never makes), a third of a
+    second of every command's start-up. ``find_spec`` says a module is absent when its
+    ``sys.modules`` entry is None, so the entry is None while pint loads, then removed."""
+    hide = "dask" not in sys.modules
+    if hide:
+        sys.modules["dask"] = None
+    try:
+        import pint
+    finally:
+        if hide:
+            del sys.modules["dask"]
+    return pint
+
+
+pint = _import_pint()
 
 
 @dataclass(frozen=True)

@@ -21,17 +21,25 @@ from hicsim.spec.errors import InputError
 COMMANDS = ("run", "validate", "schema", "export", "sweep", "plot", "train", "generation")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or, given ``command``, that command's parser in full and the
+    others by name only: a command module imports what its command needs (``train`` numba,
+    ``plot`` matplotlib), so ``hicsim validate`` must not import the other modules."""
     parser = argparse.ArgumentParser(
         prog="hicsim", description="Simulate PCM in-memory-computing accelerators running DNNs.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"hicsim.cli.{name}").register(sub)
+        if command is None or name == command:
+            importlib.import_module(f"hicsim.cli.{name}").register(sub)
+        else:
+            sub.add_parser(name)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Only a command named first is parsed alone (``hicsim -h`` lists every command's help).
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     stdout = sys.stdout
     sys.stdout = _ReaderMayLeave(stdout)
