@@ -157,11 +157,11 @@ def test_empty_run_panels_say_why():
     why = "no device was programmed in this run\n(inference with the weights resident)"
     assert [texts(ax) for ax in plot_run(resident, "wear").axes] == [[why], [why]]
     # A level that moved no bytes is named so in the legend; no traffic at all is said on the axes.
-    timeline = resident.timeline.assign(dram=0.0)
+    timeline = resident.timeline.assign(**{"dram.read": 0.0})
     fig = plot_run(RunTables(resident.actions, resident.layers, resident.units, timeline,
                              resident.latency_s), "bandwidth")
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "dram (no traffic at this level)" in legend and "global_buffer" in legend
+    assert "dram.read (no traffic at this level)" in legend and "global_buffer.read" in legend
     levels = [c for c in timeline.columns if c not in ("start_s", "width_s")]
     silent = timeline.assign(**{c: 0.0 for c in levels})
     fig = plot_run(RunTables(resident.actions, resident.layers, resident.units, silent,

@@ -85,22 +85,29 @@ class Chip:
                 out.append(u)
         return out
 
-    # Each transfer is a generator to run as (or inside) a SimPy process.
+    # Each transfer is a generator to run as (or inside) a SimPy process; it books its bytes over
+    # the cycles its ports or link move them and returns that span (start, end).
     def access(self, level: MemoryLevel, nbytes: float, direction: Direction, layer: str, phase):
         """``nbytes`` read from or written to ``level``: booked; on a shared level the transfer
         interleaves over its ports, and a read then waits the level's latency for its first data
-        (writes are posted). A per-tile level is only booked: its time is the tile's."""
+        (writes are posted). A per-tile level is only booked (at this cycle): its time is the
+        tile's."""
         if nbytes <= 0:
-            return
-        self.ledger.move(self.env.now, level.name, direction, math.ceil(nbytes), layer, phase)
+            return None
         if level.per_tile:
-            return
+            self.ledger.move(self.env.now, level.name, direction, math.ceil(nbytes), layer, phase)
+            return None
         ports = self.ports[level.name]
         cycles = self.timing.transfer_op(level, nbytes)
-        yield (ports[0].submit(cycles) if len(ports) == 1
-               else self.env.all_of([p.submit(cycles) for p in ports]))
+        if len(ports) == 1:
+            start = yield ports[0].submit(cycles)
+        else:
+            start = min((yield self.env.all_of([p.submit(cycles) for p in ports])).values())
+        span = (start, self.env.now)
+        self.ledger.move(start, level.name, direction, math.ceil(nbytes), layer, phase, span[1])
         if direction == Direction.READ and level.latency_cycles:
             yield self.env.timeout(level.latency_cycles)
+        return span
 
     def link_transfer(self, tile: int, nbytes: float, layer: str, phase,
                       sources: dict[int, int] | None = None):
@@ -108,9 +115,7 @@ class Chip:
         with ``sources`` (tile -> crossbars), into ``tile`` from those tiles, each sending its
         crossbar share over the hops between them (the last to arrive sets the time)."""
         if nbytes <= 0:
-            return
-        self.ledger.move(self.env.now, Component.INTERCONNECT, Direction.TRANSFER, math.ceil(nbytes),
-                         layer, phase)
+            return None
         if sources is None:
             hops = self.hops[tile]
             bit_hops = math.ceil(nbytes * 8) * hops
@@ -119,14 +124,32 @@ class Chip:
             hops, total = max(dist.values()), sum(sources.values())
             bit_hops = math.ceil(nbytes * 8 * sum(n * dist[s] for s, n in sources.items()) / total)
         self.ledger.count(layer, phase, Component.INTERCONNECT, Action.BIT_HOPS, bit_hops)
-        yield self.links[tile].submit(self.timing.bytes_op(nbytes, self.timing.link_bytes_per_cycle))
+        start = yield self.links[tile].submit(self.timing.bytes_op(nbytes, self.timing.link_bytes_per_cycle))
+        self.ledger.move(start, Component.INTERCONNECT, Direction.TRANSFER, math.ceil(nbytes),
+                         layer, phase, self.env.now)  # the link is busy while it sends them
         yield self.env.timeout(hops * self.timing.hop)
+        return start, self.env.now  # the last byte has arrived after the hops
 
     def distance(self, a: int, b: int) -> int:
         """Hops from tile ``a`` to tile ``b``: across the mesh, or one bus transfer."""
         return mesh_distance(a, b, len(self.tiles)) if self.mesh else 1
 
     def spread(self, share_of_tile: dict[int, float], gen_of):
-        """Run one transfer per tile concurrently; returns an event for all of them."""
+        """Run one transfer per tile concurrently; returns an event for all of them (its value
+        maps each transfer to its span: ``span_of`` joins them)."""
         return self.env.all_of([self.env.process(gen_of(tile, share))
                                 for tile, share in share_of_tile.items() if share > 0])
+
+
+def span_of(done, now: int) -> tuple[int, int]:
+    """The span from the first start to the last end of the operations behind a fired
+    ``all_of``: unit operations (their value is their start; they end by ``now``) or transfers
+    (their value is their span). ``(now, now)`` when nothing ran."""
+    starts, ends = [], [now]
+    for value in done.values():
+        if isinstance(value, tuple):
+            starts.append(value[0])
+            ends.append(value[1])
+        elif value is not None:
+            starts.append(value)
+    return (min(starts), max(ends)) if starts else (now, now)

@@ -33,7 +33,7 @@ import math
 
 import simpy
 
-from hicsim.engine.chip import Chip
+from hicsim.engine.chip import Chip, span_of
 from hicsim.engine.chunks import ChunkKey, Chunks, split
 from hicsim.engine.keys import WHOLE, Pass, TensorKey
 from hicsim.engine.ledger import Ledger
@@ -240,10 +240,11 @@ class Dataflow:
                                                sent.get(src, 0))
                 sent[src] = sent.get(src, 0) + nbytes * lm.col_parts
             mvms = self.chunks.share(i, k, demand.mvms_per_sample)
-            yield from self._analog_mvms(name, PHASE, lm, demand, copies, fraction,
-                                         self.chip.tiles, activity, mvms, done)
+            span = yield from self._analog_mvms(name, PHASE, lm, demand, copies, fraction,
+                                                self.chip.tiles, activity, mvms, done)
             out_bytes = self.chunks.share(i, k, out_total) * fraction
-            led.move(self.env.now, self.local.name, WRITE, math.ceil(out_bytes), name, PHASE)
+            # outputs reach the local buffer as the MVMs produce them
+            led.move(span[0], self.local.name, WRITE, math.ceil(out_bytes), name, PHASE, span[1])
             done += mvms
             if direct_out:  # kept in the tiles' local buffers until its readers fetch it
                 if k == 0:
@@ -277,22 +278,28 @@ class Dataflow:
                        copies: int, offset: int):
         """``nbytes`` of layer ``name``'s input from the tiles of the copies that ran ``src`` for
         sample ``b``: read once from their local buffers, sent ``copies`` times (column
-        partitions) to ``tiles``, each its crossbar share, over the hops between them."""
+        partitions) to ``tiles``, each its crossbar share, over the hops between them; read and
+        written as the links send them."""
         lm = self.mapping.layers[src]
         sources = self.mapping.copies_for(lm, self.mapping.placements(lm)[-1], b).tiles
-        self.ledger.move(self.env.now, self.local.name, READ, nbytes, src, PHASE)
-        yield self._over_links(name, PHASE, tiles, nbytes * copies, offset, sources)
-        self.ledger.move(self.env.now, self.local.name, WRITE, nbytes * copies, name, PHASE)
+        start, end = span_of((yield self._over_links(name, PHASE, tiles, nbytes * copies, offset,
+                                                     sources)), self.env.now)
+        self.ledger.move(start, self.local.name, READ, nbytes, src, PHASE, end)
+        self.ledger.move(start, self.local.name, WRITE, nbytes * copies, name, PHASE, end)
 
     def _to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
                   offset: int = 0):
-        yield self._over_links(name, phase, tiles, nbytes, offset)
-        self.ledger.move(self.env.now, self.local.name, WRITE, math.ceil(nbytes), name, phase)
+        """Bytes to the tiles' local buffers, written as they arrive over the links."""
+        start, end = span_of((yield self._over_links(name, phase, tiles, nbytes, offset)),
+                             self.env.now)
+        self.ledger.move(start, self.local.name, WRITE, math.ceil(nbytes), name, phase, end)
 
     def _from_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
                     offset: int = 0):
-        self.ledger.move(self.env.now, self.local.name, READ, math.ceil(nbytes), name, phase)
-        yield self._over_links(name, phase, tiles, nbytes, offset)
+        """Bytes out of the tiles' local buffers, read as the links send them."""
+        start, end = span_of((yield self._over_links(name, phase, tiles, nbytes, offset)),
+                             self.env.now)
+        self.ledger.move(start, self.local.name, READ, math.ceil(nbytes), name, phase, end)
 
     def _analog_mvms(self, name: str, phase: Phase, lm: LayerMap, demand, copies: CopySet,
                      fraction: float, units, activity: float = 1.0, sample_mvms: int | None = None,
@@ -300,24 +307,26 @@ class Dataflow:
         """``sample_mvms`` of one sample's MVMs (all of them by default; ``mvms_before`` of
         them already done) on the copies that run it, shared equally (``units``: the tiles
         themselves, or the separate transposed-read peripherals), then the partial sums that
-        meet across tiles."""
-        start, tiles = self.env.now, copies.tiles
+        meet across tiles; returns the span of the MVMs."""
+        tiles = copies.tiles
         if sample_mvms is None:
             sample_mvms = demand.mvms_per_sample
         mvms = math.ceil(sample_mvms / copies.count)
         parts = {t: self.timing.mvm_parts(demand, mvms, n) for t, n in tiles.items()}
-        yield self.env.all_of([units[t].submit(p[0]) for t, p in parts.items()])
+        span = span_of((yield self.env.all_of([units[t].submit(p[0]) for t, p in parts.items()])),
+                       self.env.now)
         _, reads, conversion = max(parts.values())  # the tile that takes longest
         self.ledger.spend(name, TimeKind.COMPUTE, reads)
         self.ledger.spend(name, TimeKind.CONVERSION, conversion)
-        self._count_mvms(name, phase, demand, fraction, start, activity, sample_mvms)
+        self._count_mvms(name, phase, demand, fraction, span, activity, sample_mvms)
         if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
             per_mvm = (demand.partial_sum_adds_per_mvm * fraction
                        * self.hw.periphery.partial_sum_bits / 8)
             yield self._over_links(name, phase, tiles, per_mvm * sample_mvms,
                                    math.ceil(per_mvm * mvms_before))
+        return span
 
-    def _count_mvms(self, name: str, phase: Phase, d, fraction: float, start: int,
+    def _count_mvms(self, name: str, phase: Phase, d, fraction: float, span: tuple[int, int],
                     activity: float, mvms: int | None = None) -> None:
         """Counts of ``mvms`` of one sample's MVMs (all by default); ``activity`` is the share of
         input slices that are not zero (DAC conversions and device reads happen only for those;
@@ -334,8 +343,9 @@ class Dataflow:
         led.count(name, phase, Component.SHIFT_ADD, Action.OP, round(adc))
         led.count(name, phase, Component.SHIFT_ADD, Action.PARTIAL_SUM_ADD,
                   round(d.partial_sum_adds_per_mvm * mvms * fraction))
-        led.move(start, self.local.name, READ, math.ceil(dac * self.hw.periphery.dac_bits / 8),
-                 name, phase)
+        # the DACs read their input bits out of the local buffer while the MVMs run
+        led.move(span[0], self.local.name, READ, math.ceil(dac * self.hw.periphery.dac_bits / 8),
+                 name, phase, span[1])
         for device, n in d.devices.items():
             led.count(name, phase, device, Action.READ, round(reads * n * activity))
 
@@ -365,10 +375,14 @@ class Dataflow:
             yield from chip.access(self.staging, extra_bytes, WRITE, name, phase)
             yield from chip.access(self.staging, extra_bytes, READ, name, phase)
         yield from self._to_tiles(name, phase, tiles, weight_bytes * copies)
-        self.ledger.move(self.env.now, self.local.name, READ, weight_bytes * copies, name, phase)
+
         per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
         cycles = self.timing.program_op(per_crossbar)
-        yield self.env.all_of([chip.tiles[t].submit(cycles) for t in tiles])
+        span = span_of((yield self.env.all_of([chip.tiles[t].submit(cycles) for t in tiles])),
+                       self.env.now)
+        # the write circuits read the weights out of the local buffer as they program them
+        self.ledger.move(span[0], self.local.name, READ, weight_bytes * copies, name, phase,
+                         span[1])
         self.ledger.spend(name, TimeKind.PROGRAMMING, cycles)
         for device, n in lm.devices.items():
             self._count_writes(name, device, round(n * fraction) * copies)
@@ -379,12 +393,13 @@ class Dataflow:
         name, phase, chip = plan.name, Phase.PROGRAM, self.chip
         stored = math.ceil(plan.stored_bytes * fraction)
         macs = round(plan.generation_macs * fraction)
-        yield from chip.access(self.backing, stored, READ, name, phase)
-        self.ledger.move(self.env.now, BASIS_BUFFER, WRITE, stored, name, phase)
-        self.ledger.move(self.env.now, BASIS_BUFFER, READ, stored, name, phase)
+        arrive = (yield from chip.access(self.backing, stored, READ, name, phase)) or (self.env.now,) * 2
+        self.ledger.move(arrive[0], BASIS_BUFFER, WRITE, stored, name, phase, arrive[1])
         self.ledger.count(name, phase, Component.GENERATION_UNIT, Action.MAC, macs)
         cycles = self.timing.generation_op(macs, stored)
-        yield chip.generation_unit.submit(cycles)
+        start = yield chip.generation_unit.submit(cycles)
+        # the unit reads the bases and coefficients as it generates
+        self.ledger.move(start, BASIS_BUFFER, READ, stored, name, phase, self.env.now)
         self.ledger.spend(name, TimeKind.GENERATION, cycles)
 
     def _count_writes(self, layer: str, device: str, n: int) -> None:

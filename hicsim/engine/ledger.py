@@ -7,8 +7,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from hicsim.hardware.ids import Direction, Phase, TimeKind
+
+
+class Transfer(NamedTuple):
+    """Bytes that moved through a level (or the interconnect) between two cycles: the span of the
+    operation that moved them (a port's or link's transfer, the MVMs that read their inputs out
+    of the local buffer, the programming that reads the weights)."""
+
+    cycle: int  # first cycle
+    end: int  # the cycle after the last (== cycle: an instant)
+    level: str
+    direction: Direction
+    nbytes: int
+    layer: str
 
 
 @dataclass
@@ -16,7 +30,7 @@ class Ledger:
     # (layer, Phase, component, Action) -> count; a component is a Level, a Component or the
     # spec's name of a device
     counts: dict = field(default_factory=lambda: defaultdict(int))
-    # (cycle, level, direction, bytes, layer) for every transfer, in issue order
+    # every Transfer, in the order they were booked
     traffic: list = field(default_factory=list)
     # (layer, phase) -> [first start cycle, last end cycle]
     spans: dict = field(default_factory=dict)
@@ -32,13 +46,15 @@ class Ledger:
         if n:
             self.counts[(layer, phase, component, action)] += n
 
-    def move(self, now: int, level: str, direction: Direction, nbytes: int, layer: str,
-             phase: Phase) -> None:
-        """Bytes read from or written to a memory level (counted as an action and on the timeline)."""
+    def move(self, start: int, level: str, direction: Direction, nbytes: int, layer: str,
+             phase: Phase, end: int | None = None) -> None:
+        """Bytes read from or written to a memory level from cycle ``start`` to ``end`` (default:
+        at ``start``), counted as an action and on the timeline."""
         if nbytes <= 0:
             return
         self.count(layer, phase, level, direction.action, nbytes)
-        self.traffic.append((now, level, direction, nbytes, layer))
+        self.traffic.append(Transfer(int(start), int(start if end is None else end), level,
+                                     direction, nbytes, layer))
 
     def spend(self, layer: str, kind: TimeKind, cycles: int) -> None:
         self.time[(layer, kind)] += cycles

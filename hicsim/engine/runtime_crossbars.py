@@ -49,10 +49,9 @@ class RuntimeCrossbarMatmul:
         program = flow.timing.program_op(per_crossbar)
         read, _, _ = flow.timing.mvm_parts(lm.forward_read(), lm.mvms_per_sample, on_chip)
         cycles = passes * (program + read)
-        start = flow.env.now
-        yield flow.chip.matrix_unit.submit(cycles)
+        start = yield flow.chip.matrix_unit.submit(cycles)
         flow.ledger.spend(layer.name, TimeKind.PROGRAMMING, passes * program)
         for device, n in lm.devices.items():
             flow._count_writes(layer.name, device, n)
-        flow._count_mvms(layer.name, PHASE, lm.forward_read(), 1.0, start, 1.0)
+        flow._count_mvms(layer.name, PHASE, lm.forward_read(), 1.0, (start, flow.env.now), 1.0)
         return passes * read

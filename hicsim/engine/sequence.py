@@ -105,8 +105,8 @@ class Stages:
     @staticmethod
     def _bytes(ledger, r: StageRecord) -> dict:
         out: dict = defaultdict(int)
-        for _, level, direction, nbytes, _ in ledger.traffic[r.traffic[0]:r.traffic[1]]:
-            out[f"{level}.{direction}"] += nbytes
+        for t in ledger.traffic[r.traffic[0]:r.traffic[1]]:
+            out[f"{t.level}.{t.direction}"] += t.nbytes
         return dict(out)
 
     def _place_traffic(self, ledger) -> None:
@@ -115,7 +115,8 @@ class Stages:
         placed = []
         for r in self.simulated:
             shift = int(starts[r.step]) - r.start
-            placed += [(c + shift, *rest) for c, *rest in ledger.traffic[r.traffic[0]:r.traffic[1]]]
+            placed += [t._replace(cycle=t.cycle + shift, end=t.end + shift)
+                       for t in ledger.traffic[r.traffic[0]:r.traffic[1]]]
         ledger.traffic = placed
 
 

@@ -23,6 +23,7 @@ class Unit:
         env.process(self._serve())
 
     def submit(self, cycles: int) -> simpy.Event:
+        """An event that fires when the operation is done; its value is the cycle it started."""
         done = self.env.event()
         self._queue.put((int(cycles), done))
         return done
@@ -34,4 +35,4 @@ class Unit:
                 yield self.env.timeout(cycles)
             self.busy_cycles += cycles
             self.operations += 1
-            done.succeed()
+            done.succeed(self.env.now - max(cycles, 0))

@@ -147,7 +147,8 @@ def latency_breakdown(layers: pd.DataFrame, units: pd.DataFrame, latency_s: floa
 
 
 def bandwidth_timeline(timeline: pd.DataFrame) -> Figure:
-    """Achieved bandwidth per memory level in equal time bins (``Result.traffic_timeline``)."""
+    """Achieved bandwidth per memory level and direction in equal time bins
+    (``Result.traffic_timeline``): one colour per level, writes dashed."""
     levels = [c for c in timeline.columns if c not in ("start_s", "width_s")]
     fig, (ax,) = new_figure(9, 4.5)
     if timeline.empty or not levels:
@@ -160,10 +161,11 @@ def bandwidth_timeline(timeline: pd.DataFrame) -> Figure:
     tscale, tunit = si_scale(timeline["start_s"] + timeline["width_s"], "s")
     bscale, bunit = si_scale(bw.to_numpy().ravel(), "B/s")
     edges = np.append(timeline["start_s"], timeline["start_s"].iloc[-1] + timeline["width_s"].iloc[-1])
-    colour = colours(levels)
+    colour = colours([c.split(".")[0] for c in levels])
     for level in levels:
         idle = not bw[level].any()  # drawn flat at zero; the legend says why
-        ax.stairs(bw[level] / bscale, edges / tscale, color=colour[level], lw=1.8,
+        ax.stairs(bw[level] / bscale, edges / tscale, color=colour[level.split(".")[0]], lw=1.8,
+                  linestyle="--" if level.endswith(".write") else "-",
                   label=f"{level} (no traffic at this level)" if idle else level)
     ax.set_xlabel(with_unit("time", tunit))
     ax.set_ylabel(with_unit("bandwidth", bunit))

@@ -3,7 +3,7 @@
 Tables (one row per observation, plain columns):
 - ``actions``: layer, phase, component, action, category, count, energy_per_action_J, energy_J
 - ``layers``: per layer, its op, mapping, first start and last end cycle, energy
-- ``traffic``: every transfer: cycle, level, direction, bytes, layer
+- ``traffic``: every transfer: first cycle, end cycle, level, direction, bytes, layer
 - ``units``: every hardware unit: busy cycles, operations, utilisation
 - ``mapping``: per weighted layer: partitions, crossbars, replicas, tiles
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from hicsim.costs import (area_breakdown, category_of, costed_actions, layer_device_reads,
@@ -22,6 +21,7 @@ from hicsim.engine.run import EngineResult
 from hicsim.hardware.ids import Component
 from hicsim.hardware.memory import memory_hierarchy
 from hicsim.mapping.place import Mapping
+from hicsim.report.timeline import spread_timeline
 from hicsim.report.training import phase_table, training_summary, wear_table
 from hicsim.report.transformer import is_transformer, stage_table, transformer_summary
 from hicsim.spec.arch import Arch
@@ -92,17 +92,11 @@ class Result:
         return self.levels.index(level) if level in self.levels else len(self.levels)
 
     def traffic_timeline(self, bins: int = 50) -> pd.DataFrame:
-        """Bytes per level in equal time bins (transfers attributed to the bin they start in)."""
-        edges = np.linspace(0, max(self.cycles, 1), bins + 1)
-        t = self.traffic.assign(bin=np.clip(np.searchsorted(edges, self.traffic["cycle"], "right") - 1,
-                                            0, bins - 1))
-        out = t.groupby(["bin", "level"], observed=True)["bytes"].sum().unstack(fill_value=0)
-        out = out.reindex(range(bins), fill_value=0)
-        out = out[sorted(out.columns, key=self._level_rank)]
-        width = edges[1] - edges[0]
-        out.insert(0, "start_s", edges[:-1] / self.clock_hz)
-        out.insert(1, "width_s", width / self.clock_hz)
-        return out.reset_index(drop=True)
+        """Bytes per level and direction (``dram.read``, ...) in equal time bins, each transfer
+        spread over the cycles it took (``hicsim.report.timeline``); levels innermost first."""
+        out = spread_timeline(self.traffic, self.cycles, bins, self.clock_hz)
+        columns = sorted(out.columns[2:], key=lambda c: (self._level_rank(c.split(".")[0]), c))
+        return out[["start_s", "width_s", *columns]]
 
 
 def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: EngineResult) -> Result:
@@ -122,7 +116,8 @@ def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: Engin
     rows += _static_rows(arch, engine.cycles)
     actions = pd.DataFrame(rows, columns=["layer", "phase", "component", "action", "category", "count",
                                           "energy_per_action_J", "energy_J"])
-    traffic = pd.DataFrame(engine.ledger.traffic, columns=["cycle", "level", "direction", "bytes", "layer"])
+    traffic = pd.DataFrame(engine.ledger.traffic,
+                           columns=["cycle", "end_cycle", "level", "direction", "bytes", "layer"])
     units = pd.DataFrame([(u.name, u.kind, u.busy_cycles, u.operations) for u in engine.units],
                          columns=["unit", "kind", "busy_cycles", "operations"])
     units["utilisation"] = units["busy_cycles"] / max(engine.cycles, 1)
