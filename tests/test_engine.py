@@ -6,6 +6,8 @@ import pytest
 
 from hicsim import simulate
 from hicsim.costs import cost_table, static_power
+from hicsim.hardware.ids import Level
+from hicsim.hardware.model import build_hardware
 from hicsim.spec import InputError, load_arch
 from conftest import ROOT
 
@@ -219,9 +221,13 @@ def test_chip_area_adds_given_areas_and_models_the_rest(small_net):
 
 def test_classifier_copies_take_the_batch_in_parallel():
     """A 256 x 256 fc on hic_pcm: 8 slices of a 100-cycle read plus the ADC's 8 conversions as
-    the last fill, 808 cycles per MVM (11 crossbars on two tiles). At batch 4 without copies the
-    four MVMs queue on its tiles; with copies each sample has its own tiles."""
+    the last fill, 808 cycles of reads per MVM (11 crossbars on two tiles, 8 and 3), and before
+    them the first slice's input bits from the local buffer (2,048 or 768 rows, 1 bit each, at
+    the buffer's bytes per cycle). At batch 4 without copies the four MVMs queue on its tiles;
+    with copies each sample has its own tiles."""
     from hicsim.workload import Workload
+    local = build_hardware(load_arch(HIC)).level(Level.LOCAL_BUFFER).bytes_per_cycle
+    per_mvm = [808 + math.ceil(rows / 8 / local) for rows in (768, 2048)]
     wl = Workload.model_validate({"version": 1, "name": "fc", "batch": 4, "layers": [
         {"name": "fc", "op": "linear", "in_features": 256, "out_features": 256}]})
     busy = {}
@@ -230,5 +236,5 @@ def test_classifier_copies_take_the_batch_in_parallel():
         tiles = r.units[r.units.kind == "tile"]
         busy[policy] = sorted(tiles[tiles.busy_cycles > 0].busy_cycles)
         assert r.layers.set_index("layer").loc["fc", "compute_cycles"] == 4 * 808
-    assert busy["none"] == [4 * 808, 4 * 808]
-    assert busy["balance"] == [808] * 8
+    assert busy["none"] == [4 * n for n in per_mvm]
+    assert busy["balance"] == [per_mvm[0]] * 4 + [per_mvm[1]] * 4

@@ -1,10 +1,11 @@
 """Closed-form latency (in cycles) of one batched operation on one unit.
 
 Inside an operation nothing is simulated step by step: a tile running ``n`` MVMs of one layer
-takes n x slices x (the slower of the crossbar read and the column conversions), because the
-sample-and-hold lets the ADCs convert one slice while the array reads the next (ISAAC's
-pipelining), plus one fill. Memory ports take bytes / bandwidth. Rates and the conversion time are
-exact rationals (``hicsim.units.exact``), so an exact transfer takes exactly its cycles.
+passes n x slices input slices through a flow line (local buffer to DACs, crossbar reads, ADC
+conversions behind the sample-and-hold, shift-and-add: ISAAC's pipelining), so it takes one
+slice through every stage plus n x slices - 1 times the slowest stage. Memory ports take
+bytes / bandwidth. Rates and the conversion time are exact rationals (``hicsim.units.exact``),
+so an exact transfer takes exactly its cycles.
 """
 
 from __future__ import annotations
@@ -47,29 +48,37 @@ class Timing:
 
     def mvm_parts(self, d: ReadDemand, mvms: int, crossbars: int) -> tuple[int, int, int]:
         """(operation cycles, of which analog reads, of which conversion beyond the reads); the
-        rest is the local buffer or the shift-and-add units holding the operation up."""
+        rest is the local buffer or the shift-and-add units holding the operation up.
+
+        Each input bit slice of each MVM passes four stages in order, each holding one slice:
+        the local buffer fills the DAC input registers with the slice's bits, the crossbars read
+        (one round of reads per DAC's worth of rows), the sample-and-hold hands the columns to
+        the ADCs (each converts its columns one after another), and the shift-and-add units
+        take the conversions. Constant stage times make a flow line: the first slice passes
+        every stage, each later one leaves one slowest stage later (tests/reference_tile.py
+        steps the same hardware cycle by cycle)."""
         if mvms <= 0:
             return 0, 0, 0
-        share = crossbars / max(1, d.crossbars)
+        of = max(1, d.crossbars)
+        # the rows this tile drives and the columns it converts per slice (whole lines)
+        rows = -(-d.dac_per_slice * crossbars // of)
+        cols = -(-d.adc_per_slice * crossbars // of)
         if self.adc_per_crossbar is not None:  # ADCs belong to each crossbar
             per_adc = math.ceil(d.busiest_outputs / self.adc_per_crossbar)
         else:  # a bank shared by the tile's crossbars
-            per_adc = math.ceil(d.adc_per_slice * share / self.adc_bank)
+            per_adc = math.ceil(cols / self.adc_bank)
         convert = math.ceil(per_adc * self.conversion)
         # With fewer DACs than driven rows, each slice takes one read per round of rows.
         rounds = (1 if self.dac_count is None else
-                  math.ceil(math.ceil(d.dac_per_slice / d.crossbars) / self.dac_count))
+                  math.ceil(math.ceil(d.dac_per_slice / of) / self.dac_count))
         read = self.read * rounds
-        per_slice = max(read, convert)
-        bounds = [mvms * d.slices * per_slice + min(read, convert)]
-        # Inputs come out of the local buffer: slices x lines x DAC bits per MVM.
-        dac_bytes = mvms * d.slices * d.dac_per_slice * share * self.dac_bits / 8
-        bounds.append(self.bytes_op(dac_bytes, self.local_bytes_per_cycle))
-        if self.shift_add_per_cycle:
-            bounds.append(math.ceil(mvms * d.slices * d.adc_per_slice * share / self.shift_add_per_cycle))
-        total = max(bounds)
-        reads = min(total, mvms * d.slices * read + min(read, convert))
-        conversion = min(total - reads, mvms * d.slices * max(0, convert - read))
+        fetch = math.ceil(Fraction(rows * self.dac_bits, 8) / self.local_bytes_per_cycle)
+        add = math.ceil(cols / self.shift_add_per_cycle) if self.shift_add_per_cycle else 0
+        stages = (fetch, read, convert, add)
+        slices = mvms * d.slices
+        total = sum(stages) + (slices - 1) * max(stages)
+        reads = min(total, slices * read + min(read, convert))
+        conversion = min(total - reads, slices * max(0, convert - read))
         return total, reads, conversion
 
     def program_op(self, devices_per_crossbar: dict[str, int]) -> int:
