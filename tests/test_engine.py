@@ -6,7 +6,6 @@ import pytest
 
 from hicsim import simulate
 from hicsim.costs import cost_table, static_power
-from hicsim.hardware.ids import Level
 from hicsim.hardware.model import build_hardware
 from hicsim.spec import InputError, load_arch
 from conftest import ROOT
@@ -226,7 +225,7 @@ def test_classifier_copies_take_the_batch_in_parallel():
     the buffer's bytes per cycle). At batch 4 without copies the four MVMs queue on its tiles;
     with copies each sample has its own tiles."""
     from hicsim.workload import Workload
-    local = build_hardware(load_arch(HIC)).level(Level.LOCAL_BUFFER).bytes_per_cycle
+    local = build_hardware(load_arch(HIC)).memory.local.bytes_per_cycle
     per_mvm = [808 + math.ceil(rows / 8 / local) for rows in (768, 2048)]
     wl = Workload.model_validate({"version": 1, "name": "fc", "batch": 4, "layers": [
         {"name": "fc", "op": "linear", "in_features": 256, "out_features": 256}]})

@@ -4,6 +4,7 @@ Schedules where two requests reach one unit in the same cycle are left out: thei
 SimPy's event order, which the hardware does not define (``reference_chip``)."""
 
 import copy
+from dataclasses import replace
 from fractions import Fraction
 
 import simpy
@@ -29,7 +30,8 @@ RATES = [Fraction(1, 2), Fraction(2, 3), Fraction(1), Fraction(3), Fraction(8), 
 def engine_schedule(jobs: list[Job], rates: ChipRates) -> list[int]:
     env = simpy.Environment()
     timing = copy.copy(BASE)
-    timing.global_bytes_per_cycle = float(rates.buffer_bytes_per_cycle)
+    port = replace(HW.memory.staging, bytes_per_cycle=rates.buffer_bytes_per_cycle)
+    assert port.ports == 1
     timing.link_bytes_per_cycle = rates.link_bytes_per_cycle
     timing.hop = rates.hop
     chip = Chip(env, HW, Ledger(), timing)
@@ -37,11 +39,11 @@ def engine_schedule(jobs: list[Job], rates: ChipRates) -> list[int]:
 
     def run(i, job):
         yield env.timeout(job.start)
-        yield from chip.buffer_access(job.in_bytes, Direction.READ, "layer", Phase.FORWARD)
+        yield from chip.access(port, job.in_bytes, Direction.READ, "layer", Phase.FORWARD)
         yield from chip.link_transfer(job.tile, job.in_bytes, "layer", Phase.FORWARD)
         yield chip.tiles[job.tile].submit(job.tile_cycles)
         yield from chip.link_transfer(job.tile, job.out_bytes, "layer", Phase.FORWARD)
-        yield from chip.buffer_access(job.out_bytes, Direction.WRITE, "layer", Phase.FORWARD)
+        yield from chip.access(port, job.out_bytes, Direction.WRITE, "layer", Phase.FORWARD)
         finished[i] = env.now
 
     for i, job in enumerate(jobs):

@@ -30,6 +30,7 @@ chunks by cumulative floors, so they do not depend on the chunking; units only k
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import simpy
 
@@ -37,6 +38,7 @@ from hicsim.engine.chip import Chip, span_of
 from hicsim.engine.chunks import ChunkKey, Chunks, split
 from hicsim.engine.keys import WHOLE, Pass, TensorKey
 from hicsim.engine.ledger import Ledger
+from hicsim.engine.local_buffers import spill_fractions, working_set_fraction
 from hicsim.engine.tensors import TensorStore
 from hicsim.engine.timing import Timing
 from hicsim.generation.plan import extra_tensors
@@ -228,20 +230,32 @@ class Dataflow:
         sent: dict = {}  # bytes sent so far per input stream (None: memory), for link shares
         received = done = 0  # the sample's output bytes and MVMs so far
         direct_out = name in self.direct
+        # Each tile's share of the inputs the MVMs need at once; what its local buffer cannot
+        # hold spills to the staging buffer (``local_buffers``).
+        window = self._bytes(layer.input_elems) * working_set_fraction(layer, demand.mvms_per_sample)
+        spill = spill_fractions({t: min(window, window * lm.col_parts * n / lm.crossbars)
+                                 for t, n in copies.tiles.items()}, self.local.capacity)
         for k in range(self.chunks.count[i]):
             in_bytes, direct = yield from self._fetch_parts(i, b, k, run.last)
             start = self.env.now
             # Inputs go to every tile holding the copies; each column partition needs them again.
             to_tiles = in_bytes * lm.col_parts * fraction
-            yield from self._to_tiles(name, PHASE, copies.tiles, to_tiles, sent.get(None, 0))
-            sent[None] = sent.get(None, 0) + math.ceil(to_tiles)
+            offset = sent.get(None, 0)
+            if spill:  # the share that spills stays in the staging buffer
+                held = {t: s * (1 - spill.get(t, 0.0))
+                        for t, s in self._shares(copies.tiles, to_tiles, offset).items()}
+                yield from self._to_tiles(name, PHASE, copies.tiles, sum(held.values()),
+                                          shares=held)
+            else:
+                yield from self._to_tiles(name, PHASE, copies.tiles, to_tiles, offset)
+            sent[None] = offset + math.ceil(to_tiles)
             for src, nbytes in direct.items():  # resident (fraction 1): whole bytes
                 yield from self._between_tiles(name, src, b, copies.tiles, nbytes, lm.col_parts,
                                                sent.get(src, 0))
                 sent[src] = sent.get(src, 0) + nbytes * lm.col_parts
             mvms = self.chunks.share(i, k, demand.mvms_per_sample)
             span = yield from self._analog_mvms(name, PHASE, lm, demand, copies, fraction,
-                                                self.chip.tiles, activity, mvms, done)
+                                                self.chip.tiles, activity, mvms, done, spill)
             out_bytes = self.chunks.share(i, k, out_total) * fraction
             # outputs reach the local buffer as the MVMs produce them
             led.move(span[0], self.local.name, WRITE, math.ceil(out_bytes), name, PHASE, span[1])
@@ -257,8 +271,8 @@ class Dataflow:
             if run.last:
                 self._output_event(name, b, k).succeed()
 
-    def _over_links(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
-                    offset: int = 0, sources: dict[int, int] | None = None):
+    @staticmethod
+    def _shares(tiles: dict[int, int], nbytes: float, offset: int = 0) -> dict[int, int]:
         """Bytes [offset, offset + nbytes) of a stream between the staging buffer and a layer's
         tiles (a layer's inputs or outputs for one sample), shared by the tiles' crossbar
         counts in whole bytes: tile t's share of the stream's first x bytes is
@@ -271,6 +285,16 @@ class Dataflow:
             shares[t] = (end * high // on_chip - end * low // on_chip
                          - (offset * high // on_chip - offset * low // on_chip))
             low = high
+        return shares
+
+    def _over_links(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
+                    offset: int = 0, sources: dict[int, int] | None = None,
+                    shares: dict[int, float] | None = None):
+        """Bytes [offset, offset + nbytes) of a stream over the links of a layer's tiles, each
+        its whole-byte share (``_shares``), or as ``shares`` says; from ``sources`` (tile ->
+        crossbars) instead of the staging buffer when given."""
+        if shares is None:
+            shares = self._shares(tiles, nbytes, offset)
         return self.chip.spread(shares, lambda t, s: self.chip.link_transfer(t, s, name, phase,
                                                                              sources))
 
@@ -288,9 +312,10 @@ class Dataflow:
         self.ledger.move(start, self.local.name, WRITE, nbytes * copies, name, PHASE, end)
 
     def _to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
-                  offset: int = 0):
+                  offset: int = 0, shares: dict[int, float] | None = None):
         """Bytes to the tiles' local buffers, written as they arrive over the links."""
-        start, end = span_of((yield self._over_links(name, phase, tiles, nbytes, offset)),
+        start, end = span_of((yield self._over_links(name, phase, tiles, nbytes, offset,
+                                                     shares=shares)),
                              self.env.now)
         self.ledger.move(start, self.local.name, WRITE, math.ceil(nbytes), name, phase, end)
 
@@ -303,22 +328,36 @@ class Dataflow:
 
     def _analog_mvms(self, name: str, phase: Phase, lm: LayerMap, demand, copies: CopySet,
                      fraction: float, units, activity: float = 1.0, sample_mvms: int | None = None,
-                     mvms_before: int = 0):
+                     mvms_before: int = 0, spill: dict[int, float] | None = None):
         """``sample_mvms`` of one sample's MVMs (all of them by default; ``mvms_before`` of
         them already done) on the copies that run it, shared equally (``units``: the tiles
         themselves, or the separate transposed-read peripherals), then the partial sums that
-        meet across tiles; returns the span of the MVMs."""
+        meet across tiles; returns the span of the MVMs. ``spill``: per tile, the share of its
+        inputs its local buffer cannot hold: the DACs read those from the staging buffer over
+        the tile's link, the tile stalling meanwhile."""
         tiles = copies.tiles
         if sample_mvms is None:
             sample_mvms = demand.mvms_per_sample
         mvms = math.ceil(sample_mvms / copies.count)
         parts = {t: self.timing.mvm_parts(demand, mvms, n) for t, n in tiles.items()}
-        span = span_of((yield self.env.all_of([units[t].submit(p[0]) for t, p in parts.items()])),
-                       self.env.now)
+        dac_bytes = Fraction(self._dac_bytes(demand, fraction, activity, sample_mvms))
+        on_chip = sum(tiles.values())
+        spilled = {t: dac_bytes * tiles[t] / on_chip * f for t, f in (spill or {}).items()}
+        ops = [units[t].submit(p[0] + self.timing.bytes_op(spilled.get(t, 0),
+                                                             self.timing.link_bytes_per_cycle))
+               for t, p in parts.items()]
+        streams = []
+        if spilled:  # the spilled inputs hold the staging buffer's ports and the links meanwhile
+            streams = [self.env.process(self.chip.access(self.staging, sum(spilled.values()),
+                                                         READ, name, phase)),
+                       self._over_links(name, phase, tiles, 0, shares=spilled)]
+        yield self.env.all_of(ops + streams)
+        span = (min(op.value for op in ops), self.env.now)
         _, reads, conversion = max(parts.values())  # the tile that takes longest
         self.ledger.spend(name, TimeKind.COMPUTE, reads)
         self.ledger.spend(name, TimeKind.CONVERSION, conversion)
-        self._count_mvms(name, phase, demand, fraction, span, activity, sample_mvms)
+        self._count_mvms(name, phase, demand, fraction, span, activity, sample_mvms,
+                         math.ceil(sum(spilled.values())))
         if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
             per_mvm = (demand.partial_sum_adds_per_mvm * fraction
                        * self.hw.periphery.partial_sum_bits / 8)
@@ -326,8 +365,13 @@ class Dataflow:
                                    math.ceil(per_mvm * mvms_before))
         return span
 
+    def _dac_bytes(self, d, fraction: float, activity: float, mvms: int) -> float:
+        """Input bytes the DACs fetch for ``mvms`` of one sample's MVMs: slices x driven lines x
+        DAC bits (as ``_count_mvms`` counts them)."""
+        return mvms * d.slices * fraction * d.dac_per_slice * activity * self.hw.periphery.dac_bits / 8
+
     def _count_mvms(self, name: str, phase: Phase, d, fraction: float, span: tuple[int, int],
-                    activity: float, mvms: int | None = None) -> None:
+                    activity: float, mvms: int | None = None, spilled: int = 0) -> None:
         """Counts of ``mvms`` of one sample's MVMs (all by default); ``activity`` is the share of
         input slices that are not zero (DAC conversions and device reads happen only for those;
         the ADCs convert always)."""
@@ -344,8 +388,9 @@ class Dataflow:
         led.count(name, phase, Component.SHIFT_ADD, Action.PARTIAL_SUM_ADD,
                   round(d.partial_sum_adds_per_mvm * mvms * fraction))
         # the DACs read their input bits out of the local buffer while the MVMs run
-        led.move(span[0], self.local.name, READ, math.ceil(dac * self.hw.periphery.dac_bits / 8),
-                 name, phase, span[1])
+        # (inputs that spilled come from the staging buffer instead: ``_analog_mvms``)
+        led.move(span[0], self.local.name, READ,
+                 math.ceil(dac * self.hw.periphery.dac_bits / 8) - spilled, name, phase, span[1])
         for device, n in d.devices.items():
             led.count(name, phase, device, Action.READ, round(reads * n * activity))
 

@@ -1,0 +1,32 @@
+"""The tiles' local buffers as capacities: what the MVMs' inputs need at once, and what spills.
+
+The DACs fetch every input bit slice from the tile's local buffer. Inputs stream through it as a
+line buffer: what must be there at once is the window of inputs the MVMs in flight read, the
+*working set*: for a convolution, the input rows under one row of outputs ((kernel - 1) x
+dilation + 1 rows of the input map, all channels); for any other weighted layer, the input
+vector of one MVM. A tile holds its crossbars' share of the working set: each crossbar needs the
+inputs of its rows (the window x column partitions / crossbars), and a tile never more than the
+whole window (a row's inputs, buffered once, feed every crossbar of the tile that reads them).
+When that share is larger than the
+buffer, the buffer holds what fits and the rest spills: those inputs stay in the global buffer,
+and each time the DACs need them they come over the tile's link (global-buffer reads and link
+traffic in place of local-buffer reads), and the tile stalls while they arrive (the link's
+cycles for them are added to its operation). A layer whose working set fits runs as before.
+"""
+
+from __future__ import annotations
+
+from hicsim.workload.layers import _pair
+
+
+def working_set_fraction(layer, mvms_per_sample: int) -> float:
+    """The share of a layer's input (per sample) that its MVMs need in the buffer at once."""
+    if layer.op == "conv2d":
+        rows = (layer.kernel_hw[0] - 1) * _pair(layer.dilation)[0] + 1
+        return min(1.0, rows / layer.input_hw[0])
+    return 1.0 / max(1, mvms_per_sample)
+
+
+def spill_fractions(working_set: dict[int, float], capacity: float) -> dict[int, float]:
+    """Per tile whose share of the working set does not fit: the share of it that spills."""
+    return {t: (w - capacity) / w for t, w in working_set.items() if w > capacity}
