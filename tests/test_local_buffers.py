@@ -18,7 +18,7 @@ CONV = Workload.model_validate({"version": 1, "name": "conv", "batch": 1, "layer
 
 
 def run(workload, capacity):
-    return simulate(load_arch(HIC, {"tile.local_buffer.capacity": capacity,
+    return simulate(load_arch(HIC, {"memory.local_buffer.capacity": capacity,
                                     "mapping.replication": "none"}), workload)
 
 
