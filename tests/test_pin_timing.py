@@ -1,6 +1,10 @@
 """The engine's closed-form latencies by hand: a tile operation with each limit binding in turn
 (analog read, conversion, local-buffer input reads, shift-and-add), DACs and ADC banks shared,
-programming, training pulses, generation, memory ports and the vector unit."""
+programming, training pulses, generation, memory ports and the vector unit.
+
+A tile operation is a flow line of four stages per input slice (fetch from the local buffer,
+read, convert, shift-and-add): the stage times summed once (the first slice passes every stage)
+plus (slices - 1) x the slowest stage (``Timing.mvm_parts``; tests/reference_tile.py)."""
 
 from __future__ import annotations
 
@@ -26,59 +30,66 @@ def timing(overrides=None, spec=HIC) -> Timing:
 
 def test_read_binds():
     # read 100 ns = 100 cycles; 32 ADCs per crossbar (256 / 8), ceil(250 / 32) = 8 conversions of
-    # 1 ns each = 8 cycles. 10 MVMs x 8 slices x 100 + one fill of min(100, 8)
+    # 1 ns each = 8 cycles; a slice's 1728 input bits from the 64 B/cycle buffer: ceil(216 / 64)
+    # = 4 cycles. Stages (4, 100, 8): 112 + (80 - 1) x 100; of it reads 80 x 100 + min(100, 8)
     t = timing()
     assert (t.read, t.conversion, t.adc_per_crossbar) == (100, 1.0, 32)
-    assert t.mvm_parts(CONV, 10, 9) == (8008, 8008, 0)
+    assert t.mvm_parts(CONV, 10, 9) == (8012, 8008, 0)
     assert t.mvm_parts(CONV, 0, 9) == (0, 0, 0)
 
 
 def test_conversion_binds():
     # at 50 MS/s a conversion is 20 cycles: 8 per ADC = 160 per slice, over the 100-cycle read;
-    # 10 x 8 x 160 + 100; reads 10 x 8 x 100 + 100, conversion beyond them 10 x 8 x 60
+    # stages (4, 100, 160): 264 + 79 x 160; reads 10 x 8 x 100 + 100, conversion beyond them
+    # 10 x 8 x 60
     t = timing({"tile.adc.sample_rate": "50 MHz"})
     assert t.conversion == 20.0
-    assert t.mvm_parts(CONV, 10, 9) == (12900, 8100, 4800)
+    assert t.mvm_parts(CONV, 10, 9) == (12904, 8100, 4800)
 
 
 def test_local_buffer_binds():
-    # inputs: 10 MVMs x 8 slices x 1728 rows x 1 bit / 8 = 17,280 B at 1.7 B/cycle: 10,164.7
+    # a slice's inputs: 1728 rows x 1 bit / 8 = 216 B at 1.7 B/cycle: ceil(127.06) = 128 cycles
+    # per slice binds; stages (128, 100, 8): 236 + 79 x 128
     t = timing({"memory.local_buffer.bandwidth": "1.7 B/cycle"})
-    assert t.mvm_parts(CONV, 10, 9) == (10165, 8008, 0)
+    assert t.mvm_parts(CONV, 10, 9) == (10348, 8008, 0)
 
 
 def test_shift_add_binds():
-    # 10 x 8 slices x 1920 columns = 153,600 shift-and-adds at 2 per cycle
+    # 1920 columns a slice at 2 shift-and-adds per cycle: 960 cycles per slice binds;
+    # stages (4, 100, 8, 960): 1072 + 79 x 960
     t = timing({"tile.shift_add.ops_per_cycle": 2})
     assert t.shift_add_per_cycle == 2
-    assert t.mvm_parts(CONV, 10, 9) == (76800, 8008, 0)
+    assert t.mvm_parts(CONV, 10, 9) == (76912, 8008, 0)
 
 
 def test_adc_bank_shared_by_a_tiles_crossbars():
-    # 4 ADCs per tile; this tile holds 3 of the layer's 9 crossbars: ceil(1920 x 3 / 9 / 4) = 160
-    # conversions per ADC per slice = 160 cycles, over the 100-cycle read
+    # 4 ADCs per tile; this tile holds 3 of the layer's 9 crossbars: 1920 x 3 / 9 = 640 columns,
+    # 160 conversions per ADC per slice = 160 cycles, over the 100-cycle read; its 576 rows'
+    # bits take ceil(72 / 64) = 2 cycles to fetch: stages (2, 100, 160): 262 + 79 x 160
     t = timing({"tile.adc": {"bits": 8, "rated_bits": 8, "count": 4, "sample_rate": "1 GHz"}})
     assert (t.adc_per_crossbar, t.adc_bank) == (None, 4)
-    assert t.mvm_parts(CONV, 10, 3) == (10 * 8 * 160 + 100, 8100, 4800)
-    # shift-and-adds and input bytes scale with the tile's share too: 10 x 8 x 640 / 2
+    assert t.mvm_parts(CONV, 10, 3) == (262 + 79 * 160, 8100, 4800)
+    # shift-and-adds scale with the tile's share too: 640 / 2 = 320 cycles per slice;
+    # 64 ADCs: 10 conversions; stages (2, 100, 10, 320): 432 + 79 x 320
     both = timing({"tile.adc": {"bits": 8, "rated_bits": 8, "count": 64, "sample_rate": "1 GHz"},
                    "tile.shift_add.ops_per_cycle": 2})
-    assert both.mvm_parts(CONV, 10, 3) == (25600, 8010, 0)
+    assert both.mvm_parts(CONV, 10, 3) == (25712, 8010, 0)
 
 
 def test_fewer_dacs_than_rows_read_in_rounds():
-    # 64 DACs per crossbar, ceil(1728 / 9) = 192 rows per crossbar: 3 rounds of 100 cycles
+    # 64 DACs per crossbar, ceil(1728 / 9) = 192 rows per crossbar: 3 rounds of 100 cycles;
+    # stages (4, 300, 8): 312 + 79 x 300
     t = timing({"tile.dac.count": 64})
     assert t.dac_count == 64
-    assert t.mvm_parts(CONV, 10, 9) == (10 * 8 * 300 + 8, 24008, 0)
+    assert t.mvm_parts(CONV, 10, 9) == (312 + 79 * 300, 24008, 0)
 
 
 def test_multi_bit_dacs_cut_input_bytes_and_slices_elsewhere():
-    # 2-bit DACs: the input bytes are 10 x 4 slices x 1728 rows x 2 bits / 8 = 17,280 B, the
-    # same as 8 one-bit slices; at 1.7 B/cycle they bind
+    # 2-bit DACs: 4 slices of 1728 rows x 2 bits / 8 = 432 B each, at 1.7 B/cycle
+    # ceil(254.1) = 255 cycles per slice bind; stages (255, 100, 8): 363 + 39 x 255
     t = timing({"tile.dac.bits": 2, "memory.local_buffer.bandwidth": "1.7 B/cycle"})
     four = ReadDemand(**{**CONV.__dict__, "slices": 4})
-    assert t.mvm_parts(four, 10, 9) == (10165, 4008, 0)
+    assert t.mvm_parts(four, 10, 9) == (10308, 4008, 0)
 
 
 def test_programming_and_pulses():
