@@ -53,15 +53,17 @@ def test_one_fc_layer_by_hand():
     dram_in = 256 * 5 // 128 + 100  # 256 B at 25.6 B/cycle, then the read latency
     buffer = 256 // 256  # the input into the global buffer, then out of it
     link_in = 256 * 11 * 8 // 11 // 32 + 8 * 2  # 8/11 of 11 x 256 B to tile 0: 2,048 B, 8 hops
-    mvm = 8 * 100 + 8  # 8 one-bit slices of a 100-cycle read, conversions (8 x 1 cycle) hidden
+    # tile 0's 2,048 rows: a slice's bits take 2048 / 8 / 64 = 4 cycles to fetch from the local
+    # buffer, then 8 one-bit slices of a 100-cycle read, conversions (8 x 1 cycle) hidden
+    mvm = 4 + 8 * 100 + 8
     link_out = math.ceil(Fraction(256 * 8, 11) / 32) + 8 * 2  # 186.2 B from tile 0, 8 hops
     dram_out = 256 * 5 // 128  # the network output, posted to DRAM
-    assert (dram_in, buffer, link_in, mvm, link_out, dram_out) == (110, 1, 80, 808, 22, 10)
-    assert r.cycles == dram_in + 2 * buffer + link_in + mvm + link_out + dram_out == 1032
+    assert (dram_in, buffer, link_in, mvm, link_out, dram_out) == (110, 1, 80, 812, 22, 10)
+    assert r.cycles == dram_in + 2 * buffer + link_in + mvm + link_out + dram_out == 1036
     starts = r.traffic.set_index(["level", "direction", "layer"])["cycle"]
     assert starts[("global_buffer", "write", "input")] == 110
     assert starts[("global_buffer", "read", "fc")] == 111
-    assert starts[("dram", "write", "fc")] == 1022
+    assert starts[("dram", "write", "fc")] == 1026
     busy = r.units.set_index("unit")["busy_cycles"]
     assert (busy["global_buffer"], busy["link0"], busy["dram0"]) == (2, 64 + 6, 10 + 10)
 
@@ -71,7 +73,7 @@ def test_dram_bandwidth_is_per_channel():
     one = simulate(HIC, FC, {"mapping.replication": "none"})
     two = simulate(HIC, FC, {"mapping.replication": "none", "memory.dram.channels": 2})
     assert one.cycles - two.cycles == 10
-    assert two.cycles == 1022
+    assert two.cycles == 1026
     assert two.units.set_index("unit")["busy_cycles"][["dram0", "dram1"]].tolist() == [10, 10]
 
 
