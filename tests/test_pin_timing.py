@@ -122,8 +122,8 @@ def test_generation_ports_and_vector_unit():
 
 def test_one_mvm_and_a_one_crossbar_layer_and_the_engines_other_figures():
     t = timing()
-    # one MVM: 8 slices x 100 cycles + one 8-cycle fill
-    assert t.mvm_parts(CONV, 1, 9) == (808, 808, 0)
+    # one MVM: the first slice's 4-cycle fetch, 8 slices x 100 cycles, one 8-cycle conversion
+    assert t.mvm_parts(CONV, 1, 9) == (812, 808, 0)
     # clock, links (32 B/cycle) and hops (2 cycles) as hic_pcm gives them
     assert (t.clock_hz, t.link_bytes_per_cycle, t.hop) == (1e9, 32, 2)
     # a one-crossbar layer on a tile with a bank of 4 ADCs: all of its 100 columns on that tile,
@@ -131,8 +131,9 @@ def test_one_mvm_and_a_one_crossbar_layer_and_the_engines_other_figures():
     bank = timing({"tile.adc": {"bits": 8, "rated_bits": 8, "count": 4, "sample_rate": "50 MHz"}})
     one = ReadDemand(mvms_per_sample=1, slices=8, crossbars=1, dac_per_slice=100, adc_per_slice=100,
                      busiest_outputs=100, partial_sum_adds_per_mvm=0, devices={})
-    # 25 conversions x 20 cycles = 500 per slice, over the 100-cycle read: 8 x 500 + 100
-    assert bank.mvm_parts(one, 1, 1) == (4100, 900, 3200)
+    # 25 conversions x 20 cycles = 500 per slice, over the 100-cycle read; 100 rows' bits fetch in
+    # 1 cycle: stages (1, 100, 500): 601 + 7 x 500
+    assert bank.mvm_parts(one, 1, 1) == (4101, 900, 3200)
 
 
 def test_edges_of_the_small_operations():
@@ -144,10 +145,11 @@ def test_edges_of_the_small_operations():
 
 
 def test_input_bytes_of_a_tile_holding_part_of_a_layer():
-    # the tile holds 3 of CONV's 9 crossbars: 10 x 8 x 1728 / 3 rows x 1 bit / 8 = 5,760 B
-    # at 0.5 B/cycle: 11,520 cycles, over the 8,008 of the reads
+    # the tile holds 3 of CONV's 9 crossbars: 1728 / 3 = 576 rows x 1 bit / 8 = 72 B a slice
+    # at 0.5 B/cycle: 144 cycles per slice, over the 100-cycle read; stages (144, 100, 8):
+    # 252 + 79 x 144
     t = timing({"memory.local_buffer.bandwidth": "0.5 B/cycle"})
-    assert t.mvm_parts(CONV, 10, 3) == (11520, 8008, 0)
+    assert t.mvm_parts(CONV, 10, 3) == (11628, 8008, 0)
 
 
 def test_dram_transfers_interleave_over_channels():
