@@ -18,8 +18,11 @@ CONV = Workload.model_validate({"version": 1, "name": "conv", "batch": 1, "layer
 
 
 def run(workload, capacity):
+    # one copy, and each layer in one operation (chunk_rows null): the hand counts are of one
+    # pass; with intra-layer pipelining each chunk rounds its tiles' shares to whole bytes
     return simulate(load_arch(HIC, {"memory.local_buffer.capacity": capacity,
-                                    "mapping.replication": "none"}), workload)
+                                    "mapping.replication": "none",
+                                    "mapping.chunk_rows": None}), workload)
 
 
 def bytes_of(r):
