@@ -37,16 +37,18 @@ FAST = {"chip.tiles": 3, "tile.crossbars": 1, "mapping.replication": "none",
 
 def test_three_layer_chain_runs_the_hand_computed_pipeline():
     # An MVM of one layer: 72 rows x 8 outputs in one crossbar, 8 one-bit input slices of a
-    # 100-cycle read; 80 device columns on 32 ADCs (8 columns each) convert in 3 cycles, hidden
-    # under the next read but the last: 2 MVMs (a chunk of 2 rows x 1 column) take
-    # 2 x 8 x 100 + 3 = 1,603 cycles, the whole 6 rows 6 x 8 x 100 + 3 = 4,803.
+    # 100-cycle read; the first slice's 72 one-bit inputs (9 B) come out of the local buffer in
+    # 1 cycle (64 B/cycle) before the first read, and 80 device columns on 32 ADCs (8 columns
+    # each) convert in 3 cycles, hidden under the next read but the last (the flow line: stage
+    # times once + (slices - 1) x the slowest): 2 MVMs (a chunk of 2 rows x 1 column) take
+    # 1 + 2 x 8 x 100 + 3 = 1,604 cycles, the whole 6 rows 1 + 6 x 8 x 100 + 3 = 4,804.
     # Every transfer takes one cycle: a chunk is read (global buffer), sent to the tile (link),
     # computed, sent back (link) and written (global buffer, or DRAM for the last layer):
-    # T = 1 + 1 + 1,603 + 1 + 1 = 1,607 cycles. The input arrives at cycle 2 (DRAM read, buffer
+    # T = 1 + 1 + 1,604 + 1 + 1 = 1,608 cycles. The input arrives at cycle 2 (DRAM read, buffer
     # write).
-    t0, T = 2, 1607
+    t0, T = 2, 1608
     whole = simulate(load_arch(HIC, FAST), chain())
-    assert whole.cycles == t0 + 3 * (1 + 1 + 4803 + 1 + 1)  # layer after layer: 14,423
+    assert whole.cycles == t0 + 3 * (1 + 1 + 4804 + 1 + 1)  # layer after layer: 14,426
 
     # Chunks of 2 rows: chunk k of b (output rows 2k, 2k + 1) needs a's rows up to 2k + 2, held
     # by a's chunk k + 1 (its last chunk needs a's last). A chunk starts when its inputs exist
@@ -61,7 +63,7 @@ def test_three_layer_chain_runs_the_hand_computed_pipeline():
     c1 = max(b2, c0) + T
     c2 = c1 + T
     chunked = simulate(load_arch(HIC, {**FAST, "mapping.chunk_rows": 2}), chain())
-    assert chunked.cycles == c2 == 11253
+    assert chunked.cycles == c2 == 11260
     spans = chunked.layers.set_index("layer")
     assert spans.loc["b", "start_cycle"] == a[1] + 2 and spans.loc["b", "end_cycle"] == b2
     assert spans.loc["c", "start_cycle"] == b1 + 2
