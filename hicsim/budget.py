@@ -12,10 +12,11 @@ batch 1 with /usr/bin/time). ``ENGINE_BYTES_PER_EVENT`` and ``ENGINE_BASE_BYTES`
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Optional
 
-from hicsim.spec.errors import single
+from hicsim.spec.errors import OptionError, single
 
 ENGINE_BASE_BYTES = 256 * 2**20
 ENGINE_BYTES_PER_EVENT = 4 * 2**10
@@ -82,6 +83,20 @@ def duration(seconds: float) -> str:
         if seconds >= scale:
             return f"{seconds / scale:,.1f} {unit}"
     return f"{seconds:.1f} s"
+
+
+def refuse_over_max_hours(seconds: float, max_hours: float, subject: str, what: str, remedy: str,
+                          mentions: tuple[str, ...], label: str, say: bool) -> float:
+    """``seconds`` of planned wall time, refused (naming the ``max_hours`` option and ``remedy``)
+    when over ``max_hours``; said on stderr as ``label: what`` when ``say``. Shared by the sweep
+    and training time plans."""
+    if seconds > max_hours * 3600:
+        raise OptionError("max_hours", f"{subject} would take {what}, over the bound of "
+                                       f"{max_hours:g} h: raise {{max_hours}}, or {remedy}",
+                          mentions=mentions)
+    if say:
+        print(f"{label}: {what}", file=sys.stderr)
+    return seconds
 
 
 def memory_problem(estimate: Estimate, copies: int = 1, what: str = "the simulation") -> Optional[str]:

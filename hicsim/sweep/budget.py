@@ -10,11 +10,11 @@ the number of workers is the cluster's and the time is not checked. The number o
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
-from hicsim.budget import duration, engine_estimate, engine_seconds, largest_batch, memory_problem
-from hicsim.spec.errors import OptionError, single
+from hicsim.budget import (duration, engine_estimate, engine_seconds, largest_batch, memory_problem,
+                           refuse_over_max_hours)
+from hicsim.spec.errors import single
 from hicsim.sweep.expand import Point
 from hicsim.sweep.spec import WORKLOAD_PREFIX, Sweep
 
@@ -55,10 +55,6 @@ def check_time(sweep: Sweep, todo: list[Point], workers: int, max_hours: float, 
     seconds = sum(engine_seconds(_estimate(sweep, p)) for p in todo) / workers
     what = (f"{len(todo):,} point(s) on {workers} worker(s): at most about {duration(seconds)} "
             f"(planned from layers x batch, measured per engine event)")
-    if seconds > max_hours * 3600:
-        raise OptionError("max_hours", f"the sweep would take {what}, over the bound of "
-                                       f"{max_hours:g} h: raise {{max_hours}}, or run fewer "
-                                       "points or more workers ({workers})", mentions=("workers",))
-    if say:
-        print(f"{sweep.name}: {what}", file=sys.stderr)
-    return seconds
+    return refuse_over_max_hours(seconds, max_hours, "the sweep", what,
+                                 "run fewer points or more workers ({workers})", ("workers",),
+                                 sweep.name, say)

@@ -11,11 +11,9 @@ run and programming its initial weights (once per run), the measurements after t
 
 from __future__ import annotations
 
-import sys
 import time
 
-from hicsim.budget import duration
-from hicsim.spec.errors import OptionError
+from hicsim.budget import duration, refuse_over_max_hours
 from hicsim.train.run import EVAL_BATCH, RunConfig, TrainingRun
 
 
@@ -41,10 +39,5 @@ def check_time(configs: list[RunConfig], arch, data, max_hours: float, say: bool
         seconds += c.epochs * (train * len(data.x_train) + evaluate * len(data.x_test))
     what = (f"{len(configs)} run(s) x {configs[0].epochs} epoch(s) x {len(data.x_train):,} "
             f"samples: about {duration(seconds)} (timed on one batch per run)")
-    if seconds > max_hours * 3600:
-        raise OptionError("max_hours", f"training would take {what}, over the bound of "
-                                       f"{max_hours:g} h: raise {{max_hours}}, or lower "
-                                       "{epochs}", mentions=("epochs",))
-    if say:
-        print(f"hicsim train: {what}", file=sys.stderr)
-    return seconds
+    return refuse_over_max_hours(seconds, max_hours, "training", what, "lower {epochs}",
+                                 ("epochs",), "hicsim train", say)
