@@ -40,6 +40,7 @@ from hicsim.engine.keys import WHOLE, Pass, TensorKey
 from hicsim.engine.ledger import Ledger
 from hicsim.engine.local_buffers import spill_fractions, working_set_fraction
 from hicsim.engine.tensors import TensorStore
+from hicsim.engine.tile_links import TileLinks, stream_shares
 from hicsim.engine.timing import Timing
 from hicsim.generation.plan import extra_tensors
 from hicsim.hardware.ids import BASIS_BUFFER, Action, Component, Direction, Phase, TimeKind
@@ -58,6 +59,7 @@ class Dataflow:
         self.chip, self.ledger, self.timing = chip, ledger, timing
         memory = hw.memory
         self.local, self.staging, self.backing = memory.local, memory.staging, memory.backing
+        self.links = TileLinks(env, chip, ledger, mapping, self.local)
         self.store = TensorStore([(m, m.capacity) for m in memory.shared], memory.backing, ledger)
         self.bits = workload.input_bits
         self.readers: dict[str, int] = {}
@@ -243,15 +245,15 @@ class Dataflow:
             offset = sent.get(None, 0)
             if spill:  # the share that spills stays in the staging buffer
                 held = {t: s * (1 - spill.get(t, 0.0))
-                        for t, s in self._shares(copies.tiles, to_tiles, offset).items()}
-                yield from self._to_tiles(name, PHASE, copies.tiles, sum(held.values()),
+                        for t, s in stream_shares(copies.tiles, to_tiles, offset).items()}
+                yield from self.links.to_tiles(name, PHASE, copies.tiles, sum(held.values()),
                                           shares=held)
             else:
-                yield from self._to_tiles(name, PHASE, copies.tiles, to_tiles, offset)
+                yield from self.links.to_tiles(name, PHASE, copies.tiles, to_tiles, offset)
             sent[None] = offset + math.ceil(to_tiles)
             for src, nbytes in direct.items():  # resident (fraction 1): whole bytes
-                yield from self._between_tiles(name, src, b, copies.tiles, nbytes, lm.col_parts,
-                                               sent.get(src, 0))
+                yield from self.links.between(name, src, b, copies.tiles, nbytes, lm.col_parts,
+                                              sent.get(src, 0), PHASE)
                 sent[src] = sent.get(src, 0) + nbytes * lm.col_parts
             mvms = self.chunks.share(i, k, demand.mvms_per_sample)
             span = yield from self._analog_mvms(name, PHASE, lm, demand, copies, fraction,
@@ -264,67 +266,12 @@ class Dataflow:
                 if k == 0:
                     self.store.hold(TensorKey(name, b), out_total, self.readers[name], self.local)
             else:
-                yield from self._from_tiles(name, PHASE, copies.tiles, out_bytes, received)
+                yield from self.links.from_tiles(name, PHASE, copies.tiles, out_bytes, received)
                 received += math.ceil(out_bytes)
                 yield from self._store_output(i, b, math.ceil(out_bytes), run.first and k == 0)
             led.span(name, PHASE, start, self.env.now)
             if run.last:
                 self._output_event(name, b, k).succeed()
-
-    @staticmethod
-    def _shares(tiles: dict[int, int], nbytes: float, offset: int = 0) -> dict[int, int]:
-        """Bytes [offset, offset + nbytes) of a stream between the staging buffer and a layer's
-        tiles (a layer's inputs or outputs for one sample), shared by the tiles' crossbar
-        counts in whole bytes: tile t's share of the stream's first x bytes is
-        floor(x C_t / N) - floor(x C_(t-1) / N) (C: cumulative crossbars, N: all of them), so a
-        stream sent in chunks gives every tile the bytes it gets when sent at once."""
-        end, on_chip = offset + math.ceil(nbytes), sum(tiles.values())
-        shares, low = {}, 0
-        for t, n in tiles.items():
-            high = low + n
-            shares[t] = (end * high // on_chip - end * low // on_chip
-                         - (offset * high // on_chip - offset * low // on_chip))
-            low = high
-        return shares
-
-    def _over_links(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
-                    offset: int = 0, sources: dict[int, int] | None = None,
-                    shares: dict[int, float] | None = None):
-        """Bytes [offset, offset + nbytes) of a stream over the links of a layer's tiles, each
-        its whole-byte share (``_shares``), or as ``shares`` says; from ``sources`` (tile ->
-        crossbars) instead of the staging buffer when given."""
-        if shares is None:
-            shares = self._shares(tiles, nbytes, offset)
-        return self.chip.spread(shares, lambda t, s: self.chip.link_transfer(t, s, name, phase,
-                                                                             sources))
-
-    def _between_tiles(self, name: str, src: str, b: int, tiles: dict[int, int], nbytes: int,
-                       copies: int, offset: int):
-        """``nbytes`` of layer ``name``'s input from the tiles of the copies that ran ``src`` for
-        sample ``b``: read once from their local buffers, sent ``copies`` times (column
-        partitions) to ``tiles``, each its crossbar share, over the hops between them; read and
-        written as the links send them."""
-        lm = self.mapping.layers[src]
-        sources = self.mapping.copies_for(lm, self.mapping.placements(lm)[-1], b).tiles
-        start, end = span_of((yield self._over_links(name, PHASE, tiles, nbytes * copies, offset,
-                                                     sources)), self.env.now)
-        self.ledger.move(start, self.local.name, READ, nbytes, src, PHASE, end)
-        self.ledger.move(start, self.local.name, WRITE, nbytes * copies, name, PHASE, end)
-
-    def _to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
-                  offset: int = 0, shares: dict[int, float] | None = None):
-        """Bytes to the tiles' local buffers, written as they arrive over the links."""
-        start, end = span_of((yield self._over_links(name, phase, tiles, nbytes, offset,
-                                                     shares=shares)),
-                             self.env.now)
-        self.ledger.move(start, self.local.name, WRITE, math.ceil(nbytes), name, phase, end)
-
-    def _from_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
-                    offset: int = 0):
-        """Bytes out of the tiles' local buffers, read as the links send them."""
-        start, end = span_of((yield self._over_links(name, phase, tiles, nbytes, offset)),
-                             self.env.now)
-        self.ledger.move(start, self.local.name, READ, math.ceil(nbytes), name, phase, end)
 
     def _analog_mvms(self, name: str, phase: Phase, lm: LayerMap, demand, copies: CopySet,
                      fraction: float, units, activity: float = 1.0, sample_mvms: int | None = None,
@@ -350,7 +297,7 @@ class Dataflow:
         if spilled:  # the spilled inputs hold the staging buffer's ports and the links meanwhile
             streams = [self.env.process(self.chip.access(self.staging, sum(spilled.values()),
                                                          READ, name, phase)),
-                       self._over_links(name, phase, tiles, 0, shares=spilled)]
+                       self.links.over(name, phase, tiles, 0, shares=spilled)]
         yield self.env.all_of(ops + streams)
         span = (min(op.value for op in ops), self.env.now)
         _, reads, conversion = max(parts.values())  # the tile that takes longest
@@ -361,7 +308,7 @@ class Dataflow:
         if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
             per_mvm = (demand.partial_sum_adds_per_mvm * fraction
                        * self.hw.periphery.partial_sum_bits / 8)
-            yield self._over_links(name, phase, tiles, per_mvm * sample_mvms,
+            yield self.links.over(name, phase, tiles, per_mvm * sample_mvms,
                                    math.ceil(per_mvm * mvms_before))
         return span
 
@@ -419,7 +366,7 @@ class Dataflow:
             yield from chip.access(self.backing, extra_bytes, READ, name, phase)
             yield from chip.access(self.staging, extra_bytes, WRITE, name, phase)
             yield from chip.access(self.staging, extra_bytes, READ, name, phase)
-        yield from self._to_tiles(name, phase, tiles, weight_bytes * copies)
+        yield from self.links.to_tiles(name, phase, tiles, weight_bytes * copies)
 
         per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
         cycles = self.timing.program_op(per_crossbar)

@@ -113,7 +113,7 @@ class TrainingFlow(Dataflow):
             copies = self.mapping.copies_for(lm, place, b)  # the copies its forward pass ran on
             tiles = copies.tiles
             delta = self._error_bytes(layer.output_elems)
-            yield from self._to_tiles(name, BACKWARD, tiles, delta * lm.row_parts)
+            yield from self.links.to_tiles(name, BACKWARD, tiles, delta * lm.row_parts)
             if producers:
                 yield from self._transposed(name, lm, copies, layer)
             yield from self._gradient(i, b, lm, tiles)
@@ -141,7 +141,7 @@ class TrainingFlow(Dataflow):
             demand = lm.backward_read(self.error_bits, self.hw.periphery.dac_bits,
                                       self.hw.crossbar_rows)
             yield from self._analog_mvms(name, BACKWARD, lm, demand, copies, 1.0, units)
-        yield from self._from_tiles(name, BACKWARD, copies.tiles,
+        yield from self.links.from_tiles(name, BACKWARD, copies.tiles,
                                     self._error_bytes(layer.input_elems))
 
     def _gradient(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int]):
@@ -157,7 +157,7 @@ class TrainingFlow(Dataflow):
                 nbytes = self._bytes(self.elems[src])
                 yield from self.chip.access(self.backing, nbytes, READ, name, phase)
                 in_bytes += nbytes
-        yield from self._to_tiles(name, phase, tiles, in_bytes * lm.col_parts)
+        yield from self.links.to_tiles(name, phase, tiles, in_bytes * lm.col_parts)
         macs = layer.macs_per_sample
         on_chip = sum(tiles.values())
         per_cycle = self.hw.training.gradient_macs_per_cycle
