@@ -2,11 +2,9 @@
 global buffer (one port), over one shared link to their tile, run one operation there, and send
 their outputs back the same way. Slow, small, and written from the hardware's behaviour: each
 port, link and tile serves one request at a time, in the order requests arrived; the link's last
-byte reaches the far side ``hop`` cycles after it leaves.
-
-Two requests that reach one unit in the same cycle have no order in hardware terms (an arbiter's
-policy would give one); the engine serves them in SimPy's event order. The reference reports such
-ties (``Schedule.ties``) rather than guess that order."""
+byte reaches the far side ``hop`` cycles after it leaves. Requests that reach one unit in the
+same cycle go by their job's priority, lowest first (the arbiter of ``hicsim.engine.unit``);
+``Schedule.ties`` counts them."""
 
 from __future__ import annotations
 
@@ -29,6 +27,7 @@ class Job:
     in_bytes: int
     tile_cycles: int
     out_bytes: int
+    priority: int = 0  # the arbiter's order among requests of the same cycle, lowest first
 
 
 def _steps(job: Job, rates: ChipRates) -> list[tuple[str, int]]:
@@ -47,7 +46,7 @@ def _steps(job: Job, rates: ChipRates) -> list[tuple[str, int]]:
 @dataclass
 class Schedule:
     finished: list  # the cycle each job finishes
-    ties: int  # requests that reached a unit in the same cycle as another
+    ties: int  # requests that reached a unit in the same cycle as another (the arbiter ordered)
 
 
 def chip_schedule(jobs: list[Job], rates: ChipRates, limit: int = 10**6) -> Schedule:
@@ -56,7 +55,7 @@ def chip_schedule(jobs: list[Job], rates: ChipRates, limit: int = 10**6) -> Sche
     at = [0] * len(jobs)  # the next step of each job
     ready = [j.start for j in jobs]  # the cycle a job moves on to its next step (None: waiting)
     finished = [None] * len(jobs)
-    queue: dict[str, list[int]] = {}
+    queue: dict[str, list[tuple[int, int, int]]] = {}  # unit -> (arrival, priority, job)
     busy: dict[str, tuple[int, int]] = {}  # unit -> (job, cycle it is done)
     ties = 0
     for cycle in range(limit):
@@ -75,13 +74,14 @@ def chip_schedule(jobs: list[Job], rates: ChipRates, limit: int = 10**6) -> Sche
                 if unit == "wait":
                     ready[j] = cycle + cycles
                 else:
-                    queue.setdefault(unit, []).append(j)
+                    queue.setdefault(unit, []).append((cycle, jobs[j].priority, j))
                     ready[j] = None
                     arrived[unit] = arrived.get(unit, 0) + 1
         ties += sum(n for n in arrived.values() if n > 1)
-        for unit, waiting in queue.items():  # free units take the first request in line
+        for unit, waiting in queue.items():  # a free unit takes the oldest, then highest-priority
             if waiting and unit not in busy:
-                j = waiting.pop(0)
+                waiting.sort()
+                _, _, j = waiting.pop(0)
                 busy[unit] = (j, cycle + steps[j][at[j] - 1][1])
         if all(f is not None for f in finished):
             return Schedule(finished, ties)

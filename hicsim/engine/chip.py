@@ -18,7 +18,7 @@ import simpy
 
 from hicsim.engine.ledger import Ledger
 from hicsim.engine.timing import Timing
-from hicsim.engine.unit import Unit
+from hicsim.engine.unit import Unit, spawn
 from hicsim.hardware.ids import Action, Component, Direction, UnitKind
 from hicsim.hardware.memory import MemoryLevel
 from hicsim.hardware.model import Hardware
@@ -137,7 +137,7 @@ class Chip:
     def spread(self, share_of_tile: dict[int, float], gen_of):
         """Run one transfer per tile concurrently; returns an event for all of them (its value
         maps each transfer to its span: ``span_of`` joins them)."""
-        return self.env.all_of([self.env.process(gen_of(tile, share))
+        return self.env.all_of([spawn(self.env, gen_of(tile, share))
                                 for tile, share in share_of_tile.items() if share > 0])
 
 

@@ -19,9 +19,9 @@ one chunk per layer when streamed, training or ``mapping.chunk_rows: null``):
    else DRAM; a network output goes to DRAM), then announce the chunk (the last chunk's event is
    the whole tensor's).
 A chunk starts when the layer's previous chunk of that sample has been announced. Units serve
-requests in the order they arrive (FIFO); when one event wakes several processes, SimPy resumes
-them in the order they began waiting, after the process that fired it has run on to its next
-wait (so a producer's next read reaches a port before its consumer's).
+requests in the order they arrive; requests that reach a unit in the same cycle go by the
+priority of their process (``priority``: upstream layer first, then earlier sample, then phase;
+``engine.unit``).
 
 Counts are booked here, per (layer, sample, chunk), exactly: integer quantities split over
 chunks by cumulative floors, so they do not depend on the chunking; units only keep time.
@@ -42,6 +42,7 @@ from hicsim.engine.local_buffers import spill_fractions, working_set_fraction
 from hicsim.engine.tensors import TensorStore
 from hicsim.engine.tile_links import TileLinks, stream_shares
 from hicsim.engine.timing import Timing
+from hicsim.engine.unit import spawn
 from hicsim.generation.plan import extra_tensors
 from hicsim.hardware.ids import BASIS_BUFFER, Action, Component, Direction, Phase, TimeKind
 from hicsim.hardware.model import Hardware
@@ -50,6 +51,16 @@ from hicsim.workload.model import NETWORK_INPUT, Workload
 
 PHASE = Phase.FORWARD
 READ, WRITE = Direction.READ, Direction.WRITE
+PHASE_ORDER = {Phase.PROGRAM: 0, Phase.FORWARD: 1, Phase.BACKWARD: 2, Phase.GRADIENT: 3,
+               Phase.UPDATE: 4}
+WHOLE_BATCH = -1  # the sample of work done once for the batch (programming, the update)
+
+
+def priority(layer: int, sample: int, phase: Phase) -> tuple[int, int, int]:
+    """The arbiter's order of a process's requests among those that reach a unit in the same
+    cycle (``engine.unit``): the layer's place in the network (its index; -1 for the network
+    input), then the sample, then the phase (programming, forward, backward, gradient, update)."""
+    return layer, sample, PHASE_ORDER[phase]
 
 
 class Dataflow:
@@ -108,8 +119,9 @@ class Dataflow:
     # -- processes ---------------------------------------------------------------------------
     def start(self) -> None:
         batch = self.workload.batch
+        env = self.env
         for b in range(batch):
-            self.env.process(self._load_input(b))
+            spawn(env, self._load_input(b), priority(-1, b, PHASE))
         if self.mapping.mode == "resident":
             for i, layer in enumerate(self.workload.layers):
                 for b in range(batch):
@@ -117,26 +129,29 @@ class Dataflow:
                         lm = self.mapping.layers[layer.name]
                         (place,) = self.mapping.placements(lm)
                         copies = self.mapping.copies_for(lm, place, b)
-                        self.env.process(self._weighted(i, b, lm, copies, WHOLE))
+                        spawn(env, self._weighted(i, b, lm, copies, WHOLE), priority(i, b, PHASE))
                     else:
-                        self.env.process(self._weightless(i, b))
+                        spawn(env, self._weightless(i, b), priority(i, b, PHASE))
         else:
-            self.env.process(self._streamed())
+            spawn(env, self._streamed(), priority(-1, WHOLE_BATCH, Phase.PROGRAM))
 
     def _streamed(self):
         batch = range(self.workload.batch)
         for i, layer in enumerate(self.workload.layers):
             if not layer.weighted:
-                yield self.env.all_of([self.env.process(self._weightless(i, b)) for b in batch])
+                yield self.env.all_of([spawn(self.env, self._weightless(i, b), priority(i, b, PHASE))
+                                       for b in batch])
                 continue
             lm = self.mapping.layers[layer.name]
             passes = self.mapping.placements(lm)
             for p, place in enumerate(passes):
                 fraction = place.crossbars / lm.crossbars
-                yield from self._program(lm, place, fraction)
+                yield spawn(self.env, self._program(lm, place, fraction),
+                            priority(i, WHOLE_BATCH, Phase.PROGRAM))
                 run = Pass(fraction, p == 0, p == len(passes) - 1)
-                yield self.env.all_of([self.env.process(self._weighted(
-                    i, b, lm, self.mapping.copies_for(lm, place, b), run)) for b in batch])
+                yield self.env.all_of([spawn(self.env, self._weighted(
+                    i, b, lm, self.mapping.copies_for(lm, place, b), run), priority(i, b, PHASE))
+                    for b in batch])
 
     def _load_input(self, b: int):
         nbytes = self._bytes(self.elems.get(NETWORK_INPUT, 0))
@@ -295,7 +310,7 @@ class Dataflow:
                for t, p in parts.items()]
         streams = []
         if spilled:  # the spilled inputs hold the staging buffer's ports and the links meanwhile
-            streams = [self.env.process(self.chip.access(self.staging, sum(spilled.values()),
+            streams = [spawn(self.env, self.chip.access(self.staging, sum(spilled.values()),
                                                          READ, name, phase)),
                        self.links.over(name, phase, tiles, 0, shares=spilled)]
         yield self.env.all_of(ops + streams)

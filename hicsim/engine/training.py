@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from hicsim.engine.dataflow import READ, WRITE, Dataflow
+from hicsim.engine.dataflow import READ, WHOLE_BATCH, WRITE, Dataflow, priority
 from hicsim.engine.keys import ErrorKey, GradientKey, Pass, TensorKey
+from hicsim.engine.unit import spawn
 from hicsim.hardware.ids import Action, Component, Phase, TimeKind
 from hicsim.mapping.place import CopySet, LayerMap
 from hicsim.spec.errors import single
@@ -69,12 +70,14 @@ class TrainingFlow(Dataflow):
         for b in batch:
             for layer in layers:
                 if not self.consumers[layer.name]:
-                    self.env.process(self._loss(layer, b))
+                    spawn(self.env, self._loss(layer, b),
+                          priority(self.index[layer.name], b, BACKWARD))
             for i in reversed(range(len(layers))):
-                backward.append(self.env.process(self._backward(i, b)))
+                backward.append(spawn(self.env, self._backward(i, b), priority(i, b, BACKWARD)))
         done = self.env.all_of(backward)
         for layer in self.workload.weighted_layers:
-            self.env.process(self._update(self.mapping.layers[layer.name], done))
+            lm = self.mapping.layers[layer.name]
+            spawn(self.env, self._update(lm, done), priority(lm.index, WHOLE_BATCH, UPDATE))
 
     def _weighted(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int], run: Pass):
         if not self.keep_in_buffer:  # activations go to DRAM for the gradient pass

@@ -1,15 +1,45 @@
-"""A hardware unit as one long-lived SimPy process serving a FIFO of batched operations.
+"""A hardware unit as one long-lived SimPy process serving batched operations one at a time.
 
 A requester submits an operation with its closed-form duration in cycles and gets an event that
-fires when the unit has finished it. Operations queue while the unit is busy: that queueing is
-the contention the engine models. One event per operation, never one per cycle.
+fires when the unit has finished it. Operations wait while the unit is busy: that waiting is the
+contention the engine models. One event per operation, never one per cycle.
+
+The arbiter: a unit that is free takes, at the end of the cycle, the request that has waited
+longest; requests that reached it in the same cycle go by priority, lowest first. A request
+carries the priority of the process that makes it (``spawn``); the dataflow gives each process
+its place in the network (``Dataflow.priority``: layer order, then sample, then phase), so the
+order is the network's, not the order in which the simulator happened to run the requesters
+(a fixed-priority arbiter behind an age queue, as bus and memory arbiters are built). A
+process's own requests of one cycle (a transfer spread over several tiles' links on one bus) go
+in the order it makes them, which is its tiles' order.
 """
 
 from __future__ import annotations
 
+import heapq
+
 import simpy
 
 from hicsim.hardware.ids import UnitKind
+
+# SimPy serves the events of one cycle by priority (0 urgent, 1 normal): an event of priority 2
+# comes after every other event of its cycle, when every request of the cycle has arrived.
+END_OF_CYCLE = 2
+
+
+def spawn(env: simpy.Environment, generator, priority: tuple | None = None) -> simpy.Process:
+    """Start ``generator`` as a process whose unit requests carry ``priority`` (by default the
+    priority of the process that starts it)."""
+    process = env.process(generator)
+    process.priority = priority if priority is not None else env.active_process.priority
+    return process
+
+
+def _at_end_of_cycle(env: simpy.Environment, event: simpy.Event) -> simpy.Event:
+    """Trigger ``event`` to fire after every other event of the current cycle."""
+    event._ok, event._value = True, None  # as simpy's own events (Timeout) trigger themselves
+    env.schedule(event, END_OF_CYCLE)
+    return event
 
 
 class Unit:
@@ -19,20 +49,35 @@ class Unit:
         self.kind = kind
         self.busy_cycles = 0
         self.operations = 0
-        self._queue = simpy.Store(env)
+        # (arrival cycle, priority, submission number, cycles, done): the arbiter takes the least
+        self._pending: list[tuple] = []
+        self._submitted = 0
+        self._idle: simpy.Event | None = None  # what the process waits on while nothing is pending
         env.process(self._serve())
 
     def submit(self, cycles: int) -> simpy.Event:
         """An event that fires when the operation is done; its value is the cycle it started."""
         done = self.env.event()
-        self._queue.put((int(cycles), done))
+        priority = self.env.active_process.priority
+        heapq.heappush(self._pending, (self.env.now, priority, self._submitted, int(cycles), done))
+        self._submitted += 1
+        if self._idle is not None:  # wake the unit at the end of this cycle
+            _at_end_of_cycle(self.env, self._idle)
+            self._idle = None
         return done
 
     def _serve(self):
+        env = self.env
         while True:
-            cycles, done = yield self._queue.get()
+            if not self._pending:
+                self._idle = env.event()
+                yield self._idle
+            elif self._pending[0][0] == env.now:  # more requests of this cycle may still come
+                yield _at_end_of_cycle(env, env.event())
+            _, _, _, cycles, done = heapq.heappop(self._pending)
+            start = env.now
             if cycles > 0:
-                yield self.env.timeout(cycles)
-            self.busy_cycles += cycles
+                yield env.timeout(cycles)
+            self.busy_cycles += max(cycles, 0)
             self.operations += 1
-            done.succeed(self.env.now - max(cycles, 0))
+            done.succeed(start)
