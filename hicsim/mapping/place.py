@@ -28,6 +28,14 @@ Replication (``mapping.replication: balance``, the spec's default) puts spare cr
 A sample's MVMs are shared by ``min(copies, mvms_per_sample)`` copies (``Mapping.copies_for``);
 a copy takes its share of the inputs, so input bytes do not grow with copies; every copy is
 programmed.
+
+Streamed passes go round the chip: each layer's last pass starts on the first whole tile after
+the previous layer's (a pass that would run past the last crossbar starts again at slot 0; a full
+pass takes the whole chip), so a pass can be programmed while the passes before it still compute
+on other tiles, as soon as the passes that last held its crossbars are done
+(``Mapping.stream_passes``: double buffering, the ring of a streaming accelerator's weight
+buffers). Passes start on whole tiles because a tile serves one operation at a time: programming
+one layer on a tile would hold up another layer's MVMs there.
 """
 
 from __future__ import annotations
@@ -150,6 +158,20 @@ class Mapping:
         return CopySet(Placement(place.crossbars, firsts).tiles(self.crossbars_per_tile),
                        per_sample)
 
+    def stream_passes(self) -> list["StreamPass"]:
+        """Streamed: every pass in network order, each with the earlier passes (positions in this
+        list) that last held its crossbars: it can be programmed once those are done (waiting
+        for the last holder of each crossbar is enough: that one waited for the holders before)."""
+        out: list[StreamPass] = []
+        held: list[tuple[int, int]] = []  # each earlier pass's crossbars [lo, hi)
+        for lm in self.layers.values():
+            for p, place in enumerate(self.placements(lm)):
+                lo = min(place.first_slots)
+                hi = max(place.first_slots) + place.crossbars
+                out.append(StreamPass(lm.name, p, place, _last_holders(held, lo, hi)))
+                held.append((lo, hi))
+        return out
+
     def passes(self, layer: LayerMap) -> list[int]:
         """Crossbars per programming pass (streamed mode); one pass when resident."""
         return [p.crossbars for p in self.placements(layer)]
@@ -170,6 +192,30 @@ class Placement:
                 tile = slot // crossbars_per_tile
                 out[tile] = out.get(tile, 0) + 1
         return out
+
+
+class StreamPass(NamedTuple):
+    """One streamed pass: its layer, its number among the layer's passes, where it sits, and the
+    earlier passes (positions in ``Mapping.stream_passes``) it must wait for."""
+
+    layer: str
+    index: int
+    place: Placement
+    after: tuple[int, ...]
+
+
+def _last_holders(held: list[tuple[int, int]], lo: int, hi: int) -> tuple[int, ...]:
+    """Positions of the latest of ``held``'s ranges that cover some crossbar of [lo, hi)."""
+    gaps, out = [(lo, hi)], []
+    for k in range(len(held) - 1, -1, -1):
+        a, b = held[k]
+        left = [g for x, y in gaps for g in ((x, min(y, a)), (max(x, b), y)) if g[0] < g[1]]
+        if left != gaps:
+            out.append(k)
+            gaps = left
+        if not gaps:
+            break
+    return tuple(sorted(out))
 
 
 class CopySet(NamedTuple):
@@ -214,8 +260,9 @@ def map_workload(hw: Hardware, workload: Workload) -> Mapping:
     balance = hw.policy.replication == "balance"
     if needed > slots or hw.weight_residency == "streamed":
         copied = [_stream_copies(hw, m, slots, workload.batch) if balance else m for m in maps]
+        ring = _round_the_chip(copied, slots, hw.crossbars_per_tile)
         return Mapping("streamed", slots, hw.crossbars_per_tile, hw.weights,
-                       {m.name: m for m in copied}, plans)
+                       {m.name: m for m in ring}, plans)
     tile = hw.crossbars_per_tile
     replicas = (_replicate(maps, slots - needed, workload.batch, tile) if balance
                 else {m.name: 1 for m in maps})
@@ -232,6 +279,22 @@ def map_workload(hw: Hardware, workload: Workload) -> Mapping:
             firsts += [top + j * m.crossbars for j in range(per_sample)]
         placed[m.name] = m.with_replicas(replicas[m.name], tuple(firsts))
     return Mapping("resident", slots, tile, hw.weights, placed, plans)
+
+
+def _round_the_chip(maps: list[LayerMap], slots: int, per_tile: int) -> list[LayerMap]:
+    """Streamed: each layer's last pass (its copies side by side) from the first whole tile
+    after the previous layer's, back to slot 0 when it would not fit (module docstring)."""
+    out, at = [], 0
+    for m in maps:
+        rest = m.crossbars % slots
+        if not rest:  # full passes only: the whole chip
+            out.append(m)
+            continue
+        if at + rest * m.replicas > slots:
+            at = 0
+        out.append(m.with_replicas(m.replicas, tuple(at + j * rest for j in range(m.replicas))))
+        at = _whole_tiles(at + rest * m.replicas, per_tile) % slots
+    return out
 
 
 def _whole_tiles(crossbars: int, per_tile: int) -> int:
