@@ -73,3 +73,18 @@ def test_resnet18_conv1_reads_its_local_buffers_all_the_while_it_runs():
     rate = mvms["bytes"] / (mvms["end_cycle"] - mvms["cycle"])
     for b in inside:  # an even rate, to the byte
         assert abs(timeline["local_buffer.read"][b] - rate * width) <= 1
+
+
+def test_the_accumulators_read_modify_write_spans_the_tiles_cycles_for_it():
+    """hic_pcm keeps the update accumulators (8 bits per weight) in the tiles' local buffers: each
+    layer's are read, added to and written back over the cycles its tiles take for it at the
+    buffer's 64 B/cycle, before the pulses (one copy each, one tile each): conv1's 432 weights
+    ceil(2 x 432 / 64) = 14 cycles from the update's start, conv2's 2,304: 72, fc's 160: 5."""
+    r = simulate(load_arch(HIC, {"mapping.replication": "none"}), training())
+    update = r.phases.set_index("phase").loc["update"]
+    t = r.traffic[(r.traffic.level == "local_buffer") & (r.traffic.cycle >= update["start_cycle"])]
+    for layer, nbytes, cycles in (("conv1", 432, 14), ("conv2", 2304, 72), ("fc", 160, 5)):
+        rows = t[t.layer == layer]
+        assert sorted(rows.direction) == ["read", "write"] and (rows["bytes"] == nbytes).all()
+        assert (rows.end_cycle - rows.cycle == cycles).all()
+    assert t[t.layer == "conv1"].cycle.min() == update["start_cycle"]

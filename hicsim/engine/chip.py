@@ -87,16 +87,17 @@ class Chip:
 
     # Each transfer is a generator to run as (or inside) a SimPy process; it books its bytes over
     # the cycles its ports or link move them and returns that span (start, end).
-    def access(self, level: MemoryLevel, nbytes: float, direction: Direction, layer: str, phase):
+    def access(self, level: MemoryLevel, nbytes: float, direction: Direction, layer: str, phase,
+               span: tuple[int, int] | None = None):
         """``nbytes`` read from or written to ``level``: booked; on a shared level the transfer
         interleaves over its ports, and a read then waits the level's latency for its first data
-        (writes are posted). A per-tile level is only booked (at this cycle): its time is the
-        tile's."""
+        (writes are posted). A per-tile level's time is its tile's: it is only booked, over
+        ``span``, the cycles of the tile operations that move the bytes."""
         if nbytes <= 0:
             return None
         if level.per_tile:
-            self.ledger.move(self.env.now, level.name, direction, math.ceil(nbytes), layer, phase)
-            return None
+            self.ledger.move(span[0], level.name, direction, math.ceil(nbytes), layer, phase, span[1])
+            return span
         ports = self.ports[level.name]
         cycles = self.timing.transfer_op(level, nbytes)
         if len(ports) == 1:

@@ -180,18 +180,23 @@ class TrainingFlow(Dataflow):
         acc_bytes = math.ceil(layer.weights * acc.bits / 8)
         tiles = self.mapping.tiles_of(lm)
         level = self.hw.training.accumulator_level
-        for direction in (READ, WRITE):  # read, add, write back
-            yield from self.chip.access(level, acc_bytes, direction, name, phase)
+        if not level.per_tile:  # read, add, write back through a shared level's ports
+            for direction in (READ, WRITE):
+                yield from self.chip.access(level, acc_bytes, direction, name, phase)
         self.ledger.count(name, phase, Component.ACCUMULATOR, Action.ADD, layer.weights)
         pulses = self._pulses(name, layer.programming, lm.replicas)
         on_chip = sum(tiles.values())
         lb = self.timing.local_bytes_per_cycle
         program = self.timing.pulse_op(pulses, 1 / on_chip)
-        ops = []
-        for t, n in tiles.items():
-            rmw = self.timing.bytes_op(Fraction(2 * acc_bytes * n, on_chip), lb) if level.per_tile else 0
-            ops.append(self.chip.tiles[t].submit(rmw + program))
-        yield self.env.all_of(ops)
+        rmw = {t: self.timing.bytes_op(Fraction(2 * acc_bytes * n, on_chip), lb) if level.per_tile
+               else 0 for t, n in tiles.items()}
+        ops = {t: self.chip.tiles[t].submit(rmw[t] + program) for t in tiles}
+        yield self.env.all_of(list(ops.values()))
+        if level.per_tile:  # each tile reads, adds to and writes back its accumulators first
+            span = (min(op.value for op in ops.values()),
+                    max(op.value + rmw[t] for t, op in ops.items()))
+            for direction in (READ, WRITE):
+                yield from self.chip.access(level, acc_bytes, direction, name, phase, span)
         self.ledger.spend(name, TimeKind.PROGRAMMING, program)
         self.ledger.span(name, phase, start, self.env.now)
 
