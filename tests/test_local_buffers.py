@@ -1,15 +1,20 @@
 """Enforced local-buffer capacity: a tile's share of the inputs its MVMs need at once (the working
 set) that does not fit spills to the global buffer; the DACs read it from there over the link at
-every use and the tile stalls for it. Counts by hand on hic_pcm (one copy of each layer)."""
+every use and the tile stalls for it; in training, so do the backward pass's errors and the
+gradient units' inputs. Counts by hand on hic_pcm (one copy of each layer)."""
 
 import math
 
 from hicsim import simulate
-from hicsim.engine.local_buffers import spill_fractions, working_set_fraction
+from hicsim.engine.chip import mesh_hops
+from hicsim.engine.local_buffers import (error_working_set_fraction, spill_fractions,
+                                         working_set_fraction)
 from hicsim.hardware.model import build_hardware
 from hicsim.spec import load_arch
 from hicsim.workload import Workload
+from hicsim.workload.rates import RatesFile, with_rates
 from conftest import ROOT
+from test_training_engine import RATES
 
 HIC = ROOT / "arch_specs" / "hic_pcm.yaml"
 CONV = Workload.model_validate({"version": 1, "name": "conv", "batch": 1, "layers": [
@@ -38,6 +43,10 @@ def busy(r):
 def test_working_set_and_spill_shares():
     conv = CONV.layers[0]
     assert working_set_fraction(conv, 3136) == 3 / 56  # three input rows under an output row
+    # the errors of the output rows whose windows cover one input row: 3 at stride 1, 2 at 2
+    assert error_working_set_fraction(conv, 3136) == 3 / 56
+    strided = conv.model_copy(update={"stride": 2})
+    assert strided.output_hw[0] == 28 and error_working_set_fraction(strided, 784) == 2 / 28
     fc = Workload.model_validate({"version": 1, "name": "fc", "layers": [
         {"name": "fc", "op": "linear", "in_features": 256, "out_features": 10}]}).layers[0]
     assert working_set_fraction(fc, 4) == 1 / 4  # one MVM's input vector
@@ -92,3 +101,56 @@ def test_a_window_that_just_fits_changes_nothing():
     r = run(ROOT / "tests" / "data" / "one_fc.yaml", "256 B")
     assert bytes_of(r) == bytes_of(run(ROOT / "tests" / "data" / "one_fc.yaml", "64 KiB"))
     assert build_hardware(load_arch(HIC)).memory.local.capacity == 64 * 1024
+
+
+def two_fc_training():
+    rates = RatesFile(version=1, source="by hand (test)", batch=1, per_weight=RATES)
+    return with_rates(Workload.model_validate({
+        "version": 1, "name": "two_fc", "batch": 1, "input_bits": 8, "weight_bits": 8,
+        "layers": [{"name": "fc1", "op": "linear", "in_features": 64, "out_features": 256},
+                   {"name": "fc2", "op": "linear", "in_features": 256, "out_features": 256}]}),
+        rates)
+
+
+def fc2_counts(r):
+    a = r.actions[r.actions.layer == "fc2"]
+    return {(str(p), str(c), str(x)): n
+            for (p, c, x), n in a.groupby(["phase", "component", "action"])["count"].sum().items()}
+
+
+def test_training_spills_the_backward_errors_and_the_gradient_inputs_by_hand():
+    """fc2 (256 -> 256, 8-bit errors) on 11 crossbars (1 row x 11 column partitions), tile1 5 and
+    tile2 6; a 128 B local buffer.
+    Backward: its transposed read needs one MVM's 256 B of errors, each crossbar its columns':
+    tile1 256 x 5/11 = 116.4 B fits, tile2 139.6 B spills 1/12 of its share of the 2,560 B the
+    DACs read: 2,560 x 6/11 / 12 = 116.4 B come from the global buffer over link2 (117 B booked;
+    tile2 stalls ceil(116.4 / 32) = 4 cycles), and tile2 keeps 11/12 of its 140 B of errors
+    (129 B written, 245 in all, not 256).
+    Gradient: the units read the kept 256 B input as the DACs did (each tile needs all of it):
+    both tiles spill half of their shares of the 2,816 B of reads, 640 + 768 = 1,408 B from the
+    global buffer (the units stall 20 and 24 cycles); half of the 2,816 B sent is not kept (1,408
+    B written), so the link carries as many bytes as before.
+    A buffer that holds everything (1 GiB) gives the 64 KiB run's counts and cycles exactly."""
+    arch = lambda cap: load_arch(HIC, {"memory.local_buffer.capacity": cap,  # noqa: E731
+                                       "mapping.replication": "none"})
+    fits, large, small = (simulate(arch(c), two_fc_training()) for c in ("64 KiB", "1 GiB", "128 B"))
+    assert (large.cycles, fc2_counts(large)) == (fits.cycles, fc2_counts(fits))
+    before, after = fc2_counts(fits), fc2_counts(small)
+    moved = {k: after.get(k, 0) - before.get(k, 0) for k in set(before) | set(after)
+             if k[0] in ("backward", "gradient") and after.get(k, 0) != before.get(k, 0)}
+    assert moved == {
+        ("backward", "global_buffer", "read_bytes"): 117,
+        ("backward", "local_buffer", "read_bytes"): -117,
+        ("backward", "local_buffer", "write_bytes"): -11,
+        ("backward", "interconnect", "transfer_bytes"): 117 - 11,
+        # bits x hops from the mesh centre to tile2: ceil(116.4 x 8) more, ceil(128.3 x 8) kept
+        # of 140 x 8 (931 - 93 = 838 bits)
+        ("backward", "interconnect", "bit_hops"): 838 * mesh_hops(64)[2],
+        ("gradient", "global_buffer", "read_bytes"): 1408,
+        ("gradient", "local_buffer", "write_bytes"): -1408}
+    units = lambda r: r.units.set_index("unit").busy_cycles  # noqa: E731
+    # tile1 and tile2 also stall 20 and 24 cycles in the forward pass (its inputs spill as above)
+    assert {u: units(small)[u] - units(fits)[u] for u in ("tile1", "tile2", "gradient1",
+                                                          "gradient2")} == {
+        "tile1": 20, "tile2": 24 + 4, "gradient1": 20, "gradient2": 24}
+    assert small.cycles == fits.cycles + 4

@@ -12,6 +12,14 @@ buffer, the buffer holds what fits and the rest spills: those inputs stay in the
 and each time the DACs need them they come over the tile's link (global-buffer reads and link
 traffic in place of local-buffer reads), and the tile stalls while they arrive (the link's
 cycles for them are added to its operation). A layer whose working set fits runs as before.
+
+Training uses the same buffers twice more (``TrainingFlow``): the transposed reads of the backward
+pass drive the crossbars' columns with output errors, whose working set is the errors under one
+row of input gradients (a convolution: the output rows whose windows cover one input row,
+ceil(((kernel - 1) x dilation + 1) / stride); any other layer: one MVM's error vector), shared by
+row partitions as the forward's inputs are by column partitions; the gradient units read the kept
+inputs as the forward's DACs did (the same working set), and what spills comes over the link
+while the unit waits.
 """
 
 from __future__ import annotations
@@ -24,6 +32,15 @@ def working_set_fraction(layer, mvms_per_sample: int) -> float:
     if layer.op == "conv2d":
         rows = (layer.kernel_hw[0] - 1) * _pair(layer.dilation)[0] + 1
         return min(1.0, rows / layer.input_hw[0])
+    return 1.0 / max(1, mvms_per_sample)
+
+
+def error_working_set_fraction(layer, mvms_per_sample: int) -> float:
+    """The share of a layer's output errors (per sample) that its transposed reads need at once."""
+    if layer.op == "conv2d":
+        window = (layer.kernel_hw[0] - 1) * _pair(layer.dilation)[0] + 1
+        rows = -(-window // _pair(layer.stride)[0])
+        return min(1.0, rows / layer.output_hw[0])
     return 1.0 / max(1, mvms_per_sample)
 
 

@@ -66,7 +66,10 @@ class TileLinks:
 
     def to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
                  offset: int = 0, shares: dict[int, float] | None = None):
-        """Bytes to the tiles' local buffers, written as they arrive over the links."""
+        """Bytes to the tiles' local buffers, written as they arrive over the links (``shares``:
+        each tile's bytes, in place of its share of ``nbytes``)."""
+        if shares is not None:
+            nbytes = sum(shares.values())
         yield from self._through_local(WRITE, name, phase, tiles, nbytes, offset, shares)
 
     def from_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,

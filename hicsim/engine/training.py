@@ -19,6 +19,7 @@ from fractions import Fraction
 
 from hicsim.engine.dataflow import READ, WHOLE_BATCH, WRITE, Dataflow, priority
 from hicsim.engine.keys import ErrorKey, GradientKey, Pass, TensorKey
+from hicsim.engine.local_buffers import error_working_set_fraction, working_set_fraction
 from hicsim.engine.unit import spawn
 from hicsim.hardware.ids import Action, Component, Phase, TimeKind
 from hicsim.mapping.place import CopySet, LayerMap
@@ -116,9 +117,14 @@ class TrainingFlow(Dataflow):
             copies = self.mapping.copies_for(lm, place, b)  # the copies its forward pass ran on
             tiles = copies.tiles
             delta = self._error_bytes(layer.output_elems)
-            yield from self.links.to_tiles(name, BACKWARD, tiles, delta * lm.row_parts)
+            spill = {}  # what the transposed reads' working set leaves in the staging buffer
+            if producers and self.hw.training.backward != "digital":
+                window = delta * error_working_set_fraction(layer, lm.mvms_per_sample)
+                spill = self._spill(lm, tiles, window, lm.row_parts)
+            yield from self.links.to_tiles(name, BACKWARD, tiles, delta * lm.row_parts,
+                                           shares=self._held(tiles, delta * lm.row_parts, spill))
             if producers:
-                yield from self._transposed(name, lm, copies, layer)
+                yield from self._transposed(name, lm, copies, layer, spill)
             yield from self._gradient(i, b, lm, tiles)
         else:
             yield self.chip.vector_unit.submit(self.timing.vector_op(
@@ -131,7 +137,7 @@ class TrainingFlow(Dataflow):
             self._event(key).succeed()
         self.ledger.span(name, BACKWARD, start, self.env.now)
 
-    def _transposed(self, name: str, lm: LayerMap, copies: CopySet, layer):
+    def _transposed(self, name: str, lm: LayerMap, copies: CopySet, layer, spill):
         mode = self.hw.training.backward
         if mode == "digital":  # weights read as digital copies; MACs on the vector unit
             weight_bytes = math.ceil(layer.weights * self.workload.weight_bits / 8)
@@ -143,7 +149,8 @@ class TrainingFlow(Dataflow):
             units = self.chip.tiles if mode == "shared" else self.chip.backward_units
             demand = lm.backward_read(self.error_bits, self.hw.periphery.dac_bits,
                                       self.hw.crossbar_rows)
-            yield from self._analog_mvms(name, BACKWARD, lm, demand, copies, 1.0, units)
+            yield from self._analog_mvms(name, BACKWARD, lm, demand, copies, 1.0, units,
+                                         spill=spill)
         yield from self.links.from_tiles(name, BACKWARD, copies.tiles,
                                     self._error_bytes(layer.input_elems))
 
@@ -160,12 +167,22 @@ class TrainingFlow(Dataflow):
                 nbytes = self._bytes(self.elems[src])
                 yield from self.chip.access(self.backing, nbytes, READ, name, phase)
                 in_bytes += nbytes
-        yield from self.links.to_tiles(name, phase, tiles, in_bytes * lm.col_parts)
+        # The kept inputs: the forward's working set, read by the gradient units as the DACs did;
+        # what the local buffer cannot hold comes over the link as the units need it.
+        demand = lm.forward_read()
+        window = self._bytes(layer.input_elems) * working_set_fraction(layer, demand.mvms_per_sample)
+        spill = self._spill(lm, tiles, window, lm.col_parts)
+        yield from self.links.to_tiles(name, phase, tiles, in_bytes * lm.col_parts,
+                                       shares=self._held(tiles, in_bytes * lm.col_parts, spill))
         macs = layer.macs_per_sample
         on_chip = sum(tiles.values())
+        reads = Fraction(self._dac_bytes(demand, 1.0, 1.0, demand.mvms_per_sample))
+        spilled = {t: reads * tiles[t] / on_chip * f for t, f in spill.items()}
         per_cycle = self.hw.training.gradient_macs_per_cycle
-        cycles = {t: math.ceil(macs * n / on_chip / per_cycle) for t, n in tiles.items()}
-        yield self.env.all_of([self.chip.gradient_units[t].submit(c) for t, c in cycles.items()])
+        cycles = {t: math.ceil(macs * n / on_chip / per_cycle) + self._stall(spilled.get(t, 0))
+                  for t, n in tiles.items()}
+        yield self.env.all_of([self.chip.gradient_units[t].submit(c) for t, c in cycles.items()]
+                              + self._spilled_streams(name, phase, tiles, spilled))
         self.ledger.spend(name, TimeKind.COMPUTE, max(cycles.values()))
         self.ledger.count(name, phase, Component.GRADIENT_UNIT, Action.MAC, macs)
         self.ledger.span(name, phase, start, self.env.now)
