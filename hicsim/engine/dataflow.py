@@ -36,6 +36,7 @@ from fractions import Fraction
 
 import simpy
 
+from hicsim.engine.basis_buffer import refetch_bytes
 from hicsim.engine.chip import Chip, span_of
 from hicsim.engine.chunks import ChunkKey, Chunks, split
 from hicsim.engine.keys import WHOLE, Pass, TensorKey
@@ -432,17 +433,26 @@ class Dataflow:
         self.ledger.span(name, phase, start, self.env.now)
 
     def _generate(self, plan, fraction: float):
-        """One pass of generated weights: bases in from DRAM, MACs on the unit."""
+        """One pass of generated weights: bases in from DRAM, MACs on the unit; what its basis
+        buffer cannot hold comes from DRAM again while the unit waits (``basis_buffer``)."""
         name, phase, chip = plan.name, Phase.PROGRAM, self.chip
         stored = math.ceil(plan.stored_bytes * fraction)
         macs = round(plan.generation_macs * fraction)
+        again = math.ceil(refetch_bytes(plan, self.hw.level(BASIS_BUFFER).capacity) * fraction)
         arrive = (yield from chip.access(self.backing, stored, READ, name, phase)) or (self.env.now,) * 2
         self.ledger.move(arrive[0], BASIS_BUFFER, WRITE, stored, name, phase, arrive[1])
         self.ledger.count(name, phase, Component.GENERATION_UNIT, Action.MAC, macs)
-        cycles = self.timing.generation_op(macs, stored)
-        start = yield chip.generation_unit.submit(cycles)
-        # the unit reads the bases and coefficients as it generates
-        self.ledger.move(start, BASIS_BUFFER, READ, stored, name, phase, self.env.now)
+        cycles = self.timing.generation_op(macs, stored) + self.timing.transfer_op(self.backing,
+                                                                                  again)
+        op = chip.generation_unit.submit(cycles)
+        if again:  # the refills hold the DRAM channels while the unit waits for them
+            yield self.env.all_of([op, spawn(self.env, chip.access(self.backing, again, READ,
+                                                                   name, phase))])
+        else:
+            yield op
+        # the unit reads the bases and coefficients as it generates, refilling what overflowed
+        self.ledger.move(op.value, BASIS_BUFFER, READ, stored, name, phase, self.env.now)
+        self.ledger.move(op.value, BASIS_BUFFER, WRITE, again, name, phase, self.env.now)
         self.ledger.spend(name, TimeKind.GENERATION, cycles)
 
     def _count_writes(self, layer: str, device: str, n: int) -> None:
