@@ -7,7 +7,7 @@ contention the engine models. One event per operation, never one per cycle.
 The arbiter: a unit that is free takes, at the end of the cycle, the request that has waited
 longest; requests that reached it in the same cycle go by priority, lowest first. A request
 carries the priority of the process that makes it (``spawn``); the dataflow gives each process
-its place in the network (``Dataflow.priority``: layer order, then sample, then phase), so the
+its place in the network (``dataflow.priority``: layer order, then sample, then phase), so the
 order is the network's, not the order in which the simulator happened to run the requesters
 (a fixed-priority arbiter behind an age queue, as bus and memory arbiters are built). A
 process's own requests of one cycle (a transfer spread over several tiles' links on one bus) go
