@@ -1,12 +1,15 @@
 """On-chip training of ResNet-32 on CIFAR-10 (one epoch of 50,000 images): what it costs on the
 HIC chip, on the all-multi-level chip, and on the HIC chip with a high-precision accumulator.
 
-    python examples/training_study.py [-o training_study.png] [--batch 64] [--rates DIR]
+    python examples/training_study.py [-o runs/training_study.png] [--batch 64] [--rates DIR]
 
 Programming rates come from one `hicsim train` run per design (see the README), each on the same
 spec: the HIC rule on hic_pcm, the mixed-precision rule on pcm_multilevel, and the HIC devices
-with a high-precision accumulator (32 bits, 16 of them below a device step: +-32,768 steps). They were measured on a smaller network and transfer here per weight
-(``hicsim.workload.rates``): a modelling assumption the printed table names.
+with a high-precision accumulator (32 bits, 16 of them below a device step: +-32,768 steps).
+By default they are the ones measured on ResNet-32 itself (``workloads/rates/resnet32/``: width 1
+on the 8x8 digits, per layer by the zoo's layer names, so only the data differ from CIFAR-10);
+``--rates workloads/rates`` takes the older ones measured on the digits CNN, which transfer here
+per weight (``hicsim.workload.rates``, a modelling assumption). The printed table names the file.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from hicsim.workload import zoo  # noqa: E402
 from hicsim.workload.rates import load_rates, with_rates  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-RATES = ROOT / "workloads" / "rates"
+RATES = ROOT / "workloads" / "rates" / "resnet32"
 DESIGNS = (  # label, spec, overrides, rate file (measured by `hicsim train` on that design)
     ("HIC (8-bit accumulator)", "hic_pcm.yaml", {}, "hic_pcm.yaml"),
     ("multi-level only", "pcm_multilevel.yaml", {}, "pcm_multilevel.yaml"),
@@ -45,7 +48,8 @@ def study(batch: int, rates_dir: Path) -> list[dict]:
         r = simulate(load_arch(ROOT / "arch_specs" / spec, overrides), workload)
         t = r.summary["training"]
         steps = t["steps_per_epoch"]
-        rows.append(dict(design=label, rates=rates.name, step_ms=r.latency_s * 1e3,
+        shown = rates.relative_to(ROOT) if rates.is_relative_to(ROOT) else rates
+        rows.append(dict(design=label, rates=str(shown), step_ms=r.latency_s * 1e3,
                          epoch_s=t["epoch_latency_s"], epoch_J=t["epoch_energy_J"],
                          phase_J={p: e * steps for p, e in t["phase_energy_J"].items()},
                          phase_ms={p: c / r.clock_hz * 1e3 for p, c in t["phase_span_cycles"].items()},
@@ -82,7 +86,9 @@ def plot(rows: list[dict], out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--out", default="training_study.png")
+    parser.add_argument("-o", "--out", type=Path, default=Path("runs") / "training_study.png",
+                        help="the plot (default: runs/training_study.png under the current "
+                             "directory; its directory is made)")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--rates", type=Path, default=RATES,
                         help="directory of rate files named as in DESIGNS")
@@ -97,7 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     print("energy per epoch by phase:")
     for r in rows:
         print(f"  {r['design']:<26}" + ", ".join(f"{p} {si(e, 'J')}" for p, e in r["phase_J"].items()))
-    plot(rows, Path(args.out))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    plot(rows, args.out)
     print(f"plot: {args.out}")
 
 

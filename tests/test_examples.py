@@ -28,3 +28,13 @@ def test_training_study_compares_three_designs(tmp_path, capsys):
     for design in ("HIC (8-bit accumulator)", "multi-level only", "HIC, 32-bit accumulator"):
         assert design in out
     assert (tmp_path / "t.png").stat().st_size > 10_000
+
+
+def test_training_study_reads_resnet32_rates_and_plots_under_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no -o: the plot goes to ./runs/, never the current directory
+    module = runpy.run_path(str(ROOT / "examples" / "training_study.py"))
+    module["main"]([])
+    out = capsys.readouterr().out
+    assert (tmp_path / "runs" / "training_study.png").stat().st_size > 10_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
+    assert "plot: runs/training_study.png" in out

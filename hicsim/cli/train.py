@@ -13,6 +13,7 @@ from hicsim.atomic import check_writable
 from hicsim.cli.common import add_max_hours, add_overrides, overrides_of
 from hicsim.spec import load_arch
 from hicsim.spec.errors import single
+from hicsim.train.drift import PROGRAMMINGS, TIMES
 from hicsim.train.models import MODELS, TORCH_MODELS
 from hicsim.train.run import RunConfig
 from hicsim.train.stores import ALL_RULES, default_rule
@@ -52,6 +53,9 @@ def register(sub) -> None:
                    help="chip time each training step advances the devices' clock (drift and read "
                         "noise act during training); auto: the engine's simulated step latency; "
                         "default 0")
+    p.add_argument("--drift-programmings", type=int, default=PROGRAMMINGS, metavar="N",
+                   help="independent programmings of the trained weights the drift study averages "
+                        f"over (default {PROGRAMMINGS}; each costs {2 * len(TIMES)} passes over the test set)")
     p.add_argument("--threads", type=int, metavar="N",
                    help="numba threads for the crossbar kernels (default: numba's)")
     add_overrides(p)
@@ -72,7 +76,8 @@ def _widths(text: str) -> tuple[float, ...]:
 # Ranges of the numeric options: seeds as numpy takes them, counts far above any digits or
 # CIFAR run on this machine, a learning rate and momentum that SGD can use.
 MIN_WIDTH, MAX_WIDTH = 1 / 64, 16.0
-WHOLE_RANGES = {"seed": (0, 2 ** 32 - 1), "epochs": (1, 10_000), "batch": (1, 65_536)}
+WHOLE_RANGES = {"seed": (0, 2 ** 32 - 1), "epochs": (1, 10_000), "batch": (1, 65_536),
+                "drift_programmings": (1, 100)}
 MAX_LR = 1e3
 
 
@@ -81,7 +86,7 @@ def check_numbers(args) -> None:
     for name, (low, high) in WHOLE_RANGES.items():
         value = getattr(args, name)
         if not low <= value <= high:
-            raise single(f"--{name}", f"must be a whole number in [{low:,}, {high:,}], got {value}")
+            raise single(f"--{name.replace('_', '-')}", f"must be a whole number in [{low:,}, {high:,}], got {value}")
     if not (math.isfinite(args.lr) and 0 < args.lr <= MAX_LR):
         raise single("--lr", f"must be a finite number in (0, {MAX_LR:g}], got {args.lr}")
     if not (math.isfinite(args.momentum) and 0 <= args.momentum < 1):
@@ -107,6 +112,8 @@ def _command(args, rule: str, widths: tuple[float, ...]) -> str:
              "--epochs", str(args.epochs), "--seed", str(args.seed), "--batch", str(args.batch),
              "--lr", f"{args.lr:g}", "--momentum", f"{args.momentum:g}", "--rule", rule,
              "--width", ",".join(f"{w:g}" for w in widths), "--step-time", args.step_time]
+    if args.drift_programmings != PROGRAMMINGS:
+        words += ["--drift-programmings", str(args.drift_programmings)]
     words += [w for item in args.overrides for w in ("--set", item)]
     return shlex.join(words)
 
@@ -131,7 +138,7 @@ def run(args) -> int:
                   baseline=args.baseline, out=Path(args.out), resume=args.resume,
                   progress=not args.no_progress and sys.stderr.isatty(),
                   command=_command(args, rule, widths), step_time=_step_time(args.step_time),
-                  max_hours=args.max_hours)
+                  max_hours=args.max_hours, drift_programmings=args.drift_programmings)
     try:
         run_study(study)
     except KeyboardInterrupt:

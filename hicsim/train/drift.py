@@ -22,7 +22,7 @@ TIMES = (("1 s", 1.0), ("1 h", 3600.0), ("1 day", DAY), ("1 month", 30 * DAY),
          ("1 year", YEAR), ("10 years", 10 * YEAR))
 REFERENCE_TIME = 1.0
 REFERENCE_INPUTS = 64
-PROGRAMMINGS = 3  # independent programmings of the inference model; accuracies are averaged
+PROGRAMMINGS = 3  # default independent programmings of the inference model; accuracies are averaged
 
 
 class CompensatedStore:
@@ -68,10 +68,12 @@ def program_inference(arch, layers, seed: int, programming: int) -> list[Compens
     return stores
 
 
-def drift_table(run, arch) -> pd.DataFrame:
-    """Test accuracy at each time after programming, with and without compensation."""
+def drift_table(run, arch, programmings: int = PROGRAMMINGS) -> pd.DataFrame:
+    """Test accuracy at each time after programming, with and without compensation, averaged
+    over ``programmings`` independent programmings (the first ones of a larger count: the same
+    seeds, so one programming is the first of three)."""
     layers, rows = run.weight_layers, []
-    for programming in range(PROGRAMMINGS):
+    for programming in range(programmings):
         stores = program_inference(arch, layers, run.config.seed, programming)
         with swapped_stores(layers, stores):
             for label, t in TIMES:

@@ -12,7 +12,7 @@ from hicsim.devices.layout import build_layout
 from hicsim.kernels import blas_single_threaded
 from hicsim.spec.errors import OptionError, single
 from hicsim.train.data import load_dataset
-from hicsim.train.drift import drift_table
+from hicsim.train.drift import PROGRAMMINGS, drift_table
 from hicsim.train.models import MODELS, TORCH_MODELS, build_network
 from hicsim.train.report import RunResult, write_results
 from hicsim.train.run import RunConfig, TrainingRun
@@ -38,6 +38,7 @@ class Study:
     command: str                 # the command line that reproduces this study
     step_time: float | str = 0.0  # seconds per training step, or "auto" (the engine's latency)
     max_hours: float = DEFAULT_MAX_HOURS  # refuse a study planned to take longer (time_plan)
+    drift_programmings: int = PROGRAMMINGS  # programmings the drift study averages over
 
     def runs(self) -> list[RunConfig]:
         rules = [self.config.rule] + (["fp32"] if self.baseline and self.config.rule != "fp32" else [])
@@ -143,6 +144,6 @@ def _measure(study: Study, run: TrainingRun) -> RunResult:
         peak = most_written(maps)
     return RunResult(config=run.config, history=run.history, steps=run.steps,
                      weights=sum(l.weight_count for l in run.weight_layers),
-                     drift=drift_table(run, study.arch), wear=wear, wear_histogram=histogram,
+                     drift=drift_table(run, study.arch, study.drift_programmings), wear=wear, wear_histogram=histogram,
                      rates=rates_file(run, study.command) if devices else None,
                      most_written=peak)
