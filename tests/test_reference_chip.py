@@ -7,6 +7,7 @@ import copy
 from dataclasses import replace
 from fractions import Fraction
 
+import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -109,3 +110,16 @@ def test_the_drawn_schedules_include_same_cycle_requests():
 
     count()
     assert 2 * sum(seen) >= len(seen)
+
+
+def test_a_request_from_a_process_without_a_priority_is_refused():
+    env = simpy.Environment()
+    chip = Chip(env, HW, Ledger(), copy.copy(BASE))
+
+    def untagged():
+        yield chip.tiles[0].submit(5)
+
+    env.process(untagged())
+    with pytest.raises(RuntimeError, match="tile0: a request from a process started without a "
+                                           "priority"):
+        env.run()

@@ -58,7 +58,10 @@ class Unit:
     def submit(self, cycles: int) -> simpy.Event:
         """An event that fires when the operation is done; its value is the cycle it started."""
         done = self.env.event()
-        priority = self.env.active_process.priority
+        priority = getattr(self.env.active_process, "priority", None)
+        if priority is None:  # the arbiter needs every requester's place in the order
+            raise RuntimeError(f"{self.name}: a request from a process started without a priority "
+                               f"(start engine processes with hicsim.engine.unit.spawn)")
         heapq.heappush(self._pending, (self.env.now, priority, self._submitted, int(cycles), done))
         self._submitted += 1
         if self._idle is not None:  # wake the unit at the end of this cycle
