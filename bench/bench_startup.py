@@ -1,5 +1,6 @@
 """Process start-up of small commands: wall and CPU time of `hicsim validate` and of `hicsim run`
-on a one-layer workload (a 256 x 256 fc on hic_pcm), beside a bare `python -c pass`, and what each
+on a one-layer workload (a 256 x 256 fc on hic_pcm), beside two floors measured in the same run (a
+bare `python -c pass` and `python -c "import numpy"`, which every command needs), and what each
 command imports of the heavy modules. Best of N runs per command (the least disturbed figure on a
 shared machine). Target (issue 17): a small run or validate under 0.6 s.
 
@@ -54,6 +55,7 @@ def main() -> None:
     print(f"best of {runs} runs (shared machine: compare rows of one run)")
     print(f"  {'':<26} {'wall':>7} {'CPU':>7}")
     rows = {"python -c pass": [sys.executable, "-c", "pass"],
+            'python -c "import numpy"': [sys.executable, "-c", "import numpy"],
             **{"hicsim " + name: [hicsim, *args] for name, args in commands.items()}}
     for name, argv in rows.items():
         wall, cpu = best_times(argv, runs)

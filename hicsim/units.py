@@ -8,13 +8,14 @@ cycles (``2 cycle``, ``32 B/cycle``) is converted with the chip clock, which the
 
 from __future__ import annotations
 
-import importlib.resources
 import math
 import re
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+
+from hicsim.unit_registry import build_registry, default_cache_root
 
 
 def _import_pint():
@@ -69,25 +70,10 @@ class UnitError(ValueError):
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
-    """The one unit registry (built lazily: pint's start-up is not free).
-
-    Two dimensions beyond pint's defaults. Information: pint defines ``bit = []`` (dimensionless),
-    so ``25.6 GHz`` converts to bytes per second (as 3.2 GB/s), ``2 pJ`` to joules per byte and
-    ``4 percent`` to bytes; here the bit has a dimension of its own, so a byte-valued field
-    refuses any value without one. A clock cycle is its own dimension too: it only becomes
-    seconds once the clock is known.
-    """
-    files = importlib.resources.files("pint")
-    text = (files / "default_en.txt").read_text(encoding="utf-8")
-    # the definitions are parsed from one string, which cannot follow an @import
-    text = text.replace("@import constants_en.txt", (files / "constants_en.txt").read_text(encoding="utf-8"))
-    if "\nbit = []\n" not in text:
-        raise RuntimeError("pint's bit definition changed: update hicsim.units.registry")
-    text = text.replace("\nbit = []\n", "\nbit = [information]\n")
-    ureg = pint.UnitRegistry(None)
-    ureg.load_definitions(text.splitlines())
-    ureg.define("cycle = [clock_cycle] = cycles = cyc")
-    return ureg
+    """The one unit registry, built lazily (pint's start-up is not free) and loaded from the
+    user's cache folder when it was built before (``hicsim.unit_registry``: pint's default
+    definitions, with the bit and the clock cycle as dimensions of their own)."""
+    return build_registry(pint, default_cache_root())
 
 
 # pint evaluates what it reads, powers included (``10**10**10 B`` would run for hours): a value is
