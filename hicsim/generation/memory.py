@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING, Mapping
 
 from hicsim.generation.plan import LayerPlan, plan_network
 from hicsim.spec.generation import GenerationUnit
@@ -25,6 +23,9 @@ from hicsim.spec.generation import GenerationUnit
 FP32_BITS = 32
 # the stored tensors a plan may hold (see plan.py): weight forms, then the extras
 TENSOR_NAMES = ("B", "U", "W1", "V", "W", "BN", "bias")
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ def _row(m: LayerMemory, plan: LayerPlan | None) -> dict:
 
 def plans_table(plans: Mapping[str, LayerPlan], crossbar_bits_per_weight: float) -> pd.DataFrame:
     """One row per planned layer plus a final 'total' row; generation MACs per layer too."""
+    import pandas as pd  # here: every simulation imports this module (the engine reads plans)
+
     rows = [{**_row(layer_memory(p, crossbar_bits_per_weight), p), "generation_macs": p.generation_macs}
             for p in plans.values()]
     total = {**_row(network_memory(plans, crossbar_bits_per_weight), None),

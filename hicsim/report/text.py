@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hicsim.report.result import Result
-from hicsim.report.transformer import transformer_lines
 
 
 def si(value: float, unit: str) -> str:
@@ -44,6 +43,8 @@ def summary_text(r: Result, top: int = 6) -> str:
     if "training" in s:
         lines += training_lines(s["training"])
     if "transformer" in s:
+        from hicsim.report.transformer import transformer_lines  # its module's tables need pandas
+
         lines += transformer_lines(s["transformer"], si)
     lines.append(f"  busiest unit   {s['busiest_unit']} ({s['busiest_unit_cycles']:,} busy cycles)")
     lines += physical_lines(s, top)

@@ -12,11 +12,13 @@ softmax/norm/activation (those layers' vector work), static (leakage over the ru
 from __future__ import annotations
 
 import math
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from hicsim.engine.sequence import Stages
 from hicsim.workload.decode import prompt_tokens
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MOVEMENT = {"memory", "interconnect"}  # cost categories of data movement
 VECTOR_KINDS = {"softmax", "layernorm", "rmsnorm", "gelu", "silu", "tanh"}
@@ -60,6 +62,8 @@ def energy_by_op_type(workload, actions: pd.DataFrame) -> dict[str, float]:
 def stage_table(stages: Stages, clock_hz: float) -> pd.DataFrame:
     """Per stage (prefill, then each decode step): cycles, whether the engine simulated it or it
     was interpolated, and bytes and achieved bandwidth per memory level and direction."""
+    import pandas as pd  # here: a run's report asks is_transformer of every workload
+
     rows = []
     for s, (cycles, simulated, moved) in enumerate(zip(stages.cycles, stages.is_simulated,
                                                         stages.bytes_by_level)):
