@@ -5,9 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _pytest.approx import ApproxScalar
 
 from hicsim.spec import load_arch
 from hicsim.workload import Workload
+
+# pytest.approx accepts any value within 1e-12 of the expected one unless a test says otherwise:
+# a pJ (1e-12 J) or fJ energy, a ns time or an um^2 area is then hardly checked (0.2 fJ against
+# 1 pJ passes). hicsim's tests compare SI values of every scale, so approx is relative only
+# unless a test gives its own abs=.
+assert ApproxScalar.DEFAULT_ABSOLUTE_TOLERANCE == 1e-12, "pytest changed approx's default"
+ApproxScalar.DEFAULT_ABSOLUTE_TOLERANCE = 0.0
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCH_SPECS = sorted((ROOT / "arch_specs").glob("*.yaml"))

@@ -21,7 +21,7 @@ from hicsim import units as u
     ("16 mW", u.POWER, None, 0.016),
 ])
 def test_parse_to_si(text, dim, clock, expected):
-    assert u.parse(text, dim, clock) == pytest.approx(expected, rel=1e-12)
+    assert u.parse(text, dim, clock) == pytest.approx(expected, rel=1e-12, abs=0)
 
 
 @pytest.mark.parametrize("value,dim,fragment", [
@@ -44,4 +44,10 @@ def test_cycles_round_up_but_not_exact_multiples():
     assert u.to_cycles(100e-9, 1e9) == 100  # 100.00000000000001 must not become 101
     assert u.to_cycles(100.5e-9, 1e9) == 101
     assert u.to_cycles(0.0, 1e9) == 0
-    assert u.to_seconds(250, 1e9) == pytest.approx(250e-9)
+    assert u.to_seconds(250, 1e9) == pytest.approx(250e-9, rel=1e-12, abs=0)
+
+
+def test_approx_in_these_tests_is_relative_only():
+    # conftest drops pytest.approx's default absolute tolerance of 1e-12 (see there)
+    assert 0.2e-15 != pytest.approx(1e-12) and 1.0000001e-15 == pytest.approx(1e-15)
+    assert 1.02e-12 != pytest.approx(1e-12, rel=0.01) and 0.0 != pytest.approx(1e-15)

@@ -38,16 +38,16 @@ def test_read_energy_follows_the_layers_weight_fraction(hic, small_net):
     for device, joules in (("pcm_ml", 5e-15), ("pcm_bin", 5.18e-15)):
         count, per_read, total = _reads(data, "conv2", device)
         assert count == _reads(base, "conv2", device)[0] > 0
-        assert per_read == [pytest.approx(joules, rel=1e-12)]
-        assert total == pytest.approx(count * joules, rel=1e-12)
+        assert per_read == [pytest.approx(joules, rel=1e-12, abs=0)]
+        assert total == pytest.approx(count * joules, rel=1e-12, abs=0)
         # every other layer keeps the stated default (pcm_ml 12.5 fJ at share 0.5)
         assert _reads(data, "conv1", device)[1] == [default[(device, "read")]]
         assert data.summary["cost_sources"][f"{device}.read@conv2"] == \
             "model: V^2 G t, G from the layer's weight statistics"
         assert f"{device}.read@conv1" not in data.summary["cost_sources"]
-    assert default[("pcm_ml", "read")] == pytest.approx(12.5e-15, rel=1e-12)
+    assert default[("pcm_ml", "read")] == pytest.approx(12.5e-15, rel=1e-12, abs=0)
     saved = sum(_reads(base, "conv2", d)[2] - _reads(data, "conv2", d)[2] for d in ("pcm_ml", "pcm_bin"))
-    assert data.energy_J == pytest.approx(base.energy_J - saved, rel=1e-12)
+    assert data.energy_J == pytest.approx(base.energy_J - saved, rel=1e-12, abs=0)
 
 
 def test_without_weight_statistics_reads_cost_the_default(hic, small_net):
@@ -60,7 +60,7 @@ def test_without_weight_statistics_reads_cost_the_default(hic, small_net):
 def test_an_explicit_read_energy_overrides_the_statistics(small_net):
     arch = load_arch(HIC, {"devices.pcm_ml.read_energy": "33 fJ"})
     r = simulate(arch, _with_weight_fraction(small_net, "conv2", 0.2))
-    assert _reads(r, "conv2", "pcm_ml")[1] == [pytest.approx(33e-15)]
+    assert _reads(r, "conv2", "pcm_ml")[1] == [pytest.approx(33e-15, rel=1e-12, abs=0)]
     assert "pcm_ml.read@conv2" not in r.summary["cost_sources"]
     assert r.summary["cost_sources"]["pcm_bin.read@conv2"].startswith("model")
 
