@@ -16,7 +16,7 @@ SHIPPED = {
     "mobilenetv2_imagenet", "mobilenetv3_small_imagenet", "mobilenetv3_large_imagenet",
     "vgg8_cifar10", "vit_b16_imagenet", "bert_base_seq128", "gpt2_small_decode",
     "densenet121_cifar10", "mobilenetv2_cifar10", "mobilenetv3_small_cifar10",
-    "mobilenetv3_large_cifar10",
+    "mobilenetv3_large_cifar10", "resnet152_imagenet",
 }
 
 

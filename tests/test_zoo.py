@@ -15,6 +15,7 @@ from hicsim.workload.layers import Add, Concat, Conv2d, Linear, Mul, Pool
 # name -> (published total parameters incl. bias and BN, where it is published)
 PUBLISHED_PARAMS = {
     "resnet18_imagenet": 11_689_512,           # torchvision ResNet18_Weights.IMAGENET1K_V1
+    "resnet152_imagenet": 60_192_808,          # torchvision ResNet152_Weights.IMAGENET1K_V1
     "densenet121_imagenet": 7_978_856,         # torchvision DenseNet121_Weights
     "mobilenetv2_imagenet": 3_504_872,         # torchvision MobileNet_V2_Weights
     "mobilenetv3_large_imagenet": 5_483_032,   # torchvision MobileNet_V3_Large_Weights
@@ -91,7 +92,7 @@ def test_mac_counts_against_published():
 
 
 def test_names_and_layer_names_follow_torchvision():
-    assert zoo.names() == sorted(zoo.NETWORKS) and len(zoo.names()) == 15
+    assert zoo.names() == sorted(zoo.NETWORKS) and len(zoo.names()) == 16
     r18 = {l.name for l in zoo.build("resnet18_imagenet").layers}
     assert {"conv1", "maxpool", "layer1.0.conv1", "layer2.0.downsample.0", "avgpool", "fc"} <= r18
     v2 = {l.name: l for l in zoo.build("mobilenetv2_imagenet").layers}
@@ -111,6 +112,8 @@ def test_op_counts_per_network():
                 for kind in (Conv2d, Linear, Add, Mul, Concat, Pool)}
     assert ops("resnet32_cifar10") == dict(Conv2d=33, Linear=1, Add=15, Mul=0, Concat=0, Pool=1)
     assert ops("resnet18_imagenet") == dict(Conv2d=20, Linear=1, Add=8, Mul=0, Concat=0, Pool=2)
+    # ResNet-152: 50 bottlenecks of 3 convs, 4 downsample shortcuts, the stem
+    assert ops("resnet152_imagenet") == dict(Conv2d=155, Linear=1, Add=50, Mul=0, Concat=0, Pool=2)
     assert ops("densenet121_imagenet") == dict(Conv2d=120, Linear=1, Add=0, Mul=0, Concat=58, Pool=5)
     # MobileNetV2: 10 residual blocks; V3 small: 9 SE blocks (channel scale: mul) + 6 residuals
     assert ops("mobilenetv2_imagenet")["Add"] == 10

@@ -72,6 +72,10 @@ NETWORKS = {
         resnet.build, IMAGENET,
         dict(stem="imagenet", channels=(64, 128, 256, 512), blocks=(2, 2, 2, 2)),
         "torchvision resnet18"),
+    "resnet152_imagenet": Network(
+        resnet.build, IMAGENET,
+        dict(stem="imagenet", channels=(64, 128, 256, 512), blocks=(3, 8, 36, 3), bottleneck=True),
+        "torchvision resnet152"),
     "densenet121_imagenet": Network(
         densenet.build, IMAGENET,
         dict(growth=32, bn_size=4, blocks=(6, 12, 24, 16), stem_channels=64),
