@@ -9,19 +9,22 @@ import pytest
 from hicsim import simulate
 from hicsim.cli import main
 from hicsim.cli.progress import DELAY_S, LayerProgress
+from hicsim.spec import load_arch
 from hicsim.workload import load_workload
 from conftest import ROOT
 
 SPEC = ROOT / "arch_specs" / "hic_pcm.yaml"
 
 
-@pytest.mark.parametrize("spec, workload, mode", [
-    ("isaac.yaml", "resnet18_cifar10.yaml", "resident"),  # shortcuts: branches finish apart
-    ("hic_pcm.yaml", "resnet18_cifar10.yaml", "streamed"),
+@pytest.mark.parametrize("spec, workload, mode, waves", [
+    ("isaac.yaml", "resnet18_cifar10.yaml", "resident", 16),  # shortcuts: branches finish apart
+    ("hic_pcm.yaml", "resnet18_cifar10.yaml", "streamed", 16),
+    ("hic_pcm.yaml", "resnet32_cifar10.yaml", "resident", 1),  # one wave of both samples
 ])
-def test_callback_once_per_layer_in_order_and_changes_nothing(spec, workload, mode):
+def test_callback_once_per_layer_in_order_and_changes_nothing(spec, workload, mode, waves):
     calls = []
-    arch, wl = ROOT / "arch_specs" / spec, ROOT / "workloads" / workload
+    arch = load_arch(ROOT / "arch_specs" / spec, {"mapping.waves": waves})
+    wl = ROOT / "workloads" / workload
     watched = simulate(arch, wl, workload_overrides={"batch": 2},
                        on_layer=lambda *a: calls.append(a))
     plain = simulate(arch, wl, workload_overrides={"batch": 2})

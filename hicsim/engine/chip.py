@@ -24,12 +24,13 @@ from hicsim.hardware.memory import MemoryLevel
 from hicsim.hardware.model import Hardware
 
 
-def _ports(env: simpy.Environment, level: MemoryLevel) -> list[Unit]:
-    """A shared level's units: one per port (DRAM: per channel), named after the level."""
+def _ports(unit, level: MemoryLevel) -> list[Unit]:
+    """A shared level's units (``unit(name, kind)`` makes one): one per port (DRAM: per
+    channel), named after the level."""
     kind = UnitKind.DRAM_CHANNEL if level.off_chip else UnitKind.BUFFER_PORT
     if level.ports == 1 and kind == UnitKind.BUFFER_PORT:
-        return [Unit(env, level.name, kind)]
-    return [Unit(env, f"{level.name}{p}", kind) for p in range(level.ports)]
+        return [unit(level.name, kind)]
+    return [unit(f"{level.name}{p}", kind) for p in range(level.ports)]
 
 
 def mesh_hops(tiles: int) -> list[int]:
@@ -47,30 +48,36 @@ def mesh_distance(a: int, b: int, tiles: int) -> int:
 
 class Chip:
     def __init__(self, env: simpy.Environment, hw: Hardware, ledger: Ledger, timing: Timing,
-                 training: bool = False):
+                 training: bool = False, per_sample: bool = False):
+        """``per_sample``: the reference that serves a wave's samples one operation each
+        (``Unit``)."""
         self.env, self.ledger, self.timing = env, ledger, timing
+
+        def unit(name: str, kind: UnitKind) -> Unit:
+            return Unit(env, name, kind, per_sample)
+
         n = hw.tiles
-        self.tiles = [Unit(env, f"tile{i}", UnitKind.TILE) for i in range(n)]
-        self.ports = {m.name: _ports(env, m) for m in hw.memory.levels if not m.per_tile}
-        self.vector_unit = Unit(env, "vector_unit", UnitKind.VECTOR_UNIT)
-        self.generation_unit = (Unit(env, "generation_unit", UnitKind.GENERATION_UNIT)
+        self.tiles = [unit(f"tile{i}", UnitKind.TILE) for i in range(n)]
+        self.ports = {m.name: _ports(unit, m) for m in hw.memory.levels if not m.per_tile}
+        self.vector_unit = unit("vector_unit", UnitKind.VECTOR_UNIT)
+        self.generation_unit = (unit("generation_unit", UnitKind.GENERATION_UNIT)
                                 if hw.generation is not None else None)
         # Activation matmuls (attention) on a unit of their own when the spec names one.
         on = hw.attention.matmul_on
-        self.matrix_unit = Unit(env, "matrix_unit", UnitKind(on)) if on != "vector_unit" else None
+        self.matrix_unit = unit("matrix_unit", UnitKind(on)) if on != "vector_unit" else None
         # Training: per-tile gradient units, and transposed-read peripherals of their own when the
         # spec gives the backward pass separate ones.
-        self.gradient_units = ([Unit(env, f"gradient{i}", UnitKind.GRADIENT_UNIT) for i in range(n)]
+        self.gradient_units = ([unit(f"gradient{i}", UnitKind.GRADIENT_UNIT) for i in range(n)]
                                if training else [])
         separate = training and hw.training.backward == "separate"
-        self.backward_units = ([Unit(env, f"transposed{i}", UnitKind.TRANSPOSED_PERIPHERY)
+        self.backward_units = ([unit(f"transposed{i}", UnitKind.TRANSPOSED_PERIPHERY)
                                 for i in range(n)] if separate else [])
         self.mesh = hw.network.kind == "mesh"
         if not self.mesh:
-            bus = Unit(env, "bus", UnitKind.BUS)
+            bus = unit("bus", UnitKind.BUS)
             self.links, self.hops = [bus] * n, [1] * n
         else:
-            self.links = [Unit(env, f"link{i}", UnitKind.LINK) for i in range(n)]
+            self.links = [unit(f"link{i}", UnitKind.LINK) for i in range(n)]
             self.hops = mesh_hops(n)
 
     @property
@@ -88,33 +95,38 @@ class Chip:
     # Each transfer is a generator to run as (or inside) a SimPy process; it books its bytes over
     # the cycles its ports or link move them and returns that span (start, end).
     def access(self, level: MemoryLevel, nbytes: float, direction: Direction, layer: str, phase,
-               span: tuple[int, int] | None = None):
-        """``nbytes`` read from or written to ``level``: booked; on a shared level the transfer
-        interleaves over its ports, and a read then waits the level's latency for its first data
-        (writes are posted). A per-tile level's time is its tile's: it is only booked, over
-        ``span``, the cycles of the tile operations that move the bytes."""
+               span: tuple[int, int] | None = None, samples: int = 1):
+        """``nbytes`` read from or written to ``level`` (for each of ``samples`` samples, one
+        after another): booked; on a shared level the transfer interleaves over its ports, and a
+        read then waits the level's latency for its first data (writes are posted). A per-tile
+        level's time is its tile's: it is only booked, over ``span``, the cycles of the tile
+        operations that move the bytes."""
         if nbytes <= 0:
             return None
         if level.per_tile:
-            self.ledger.move(span[0], level.name, direction, math.ceil(nbytes), layer, phase, span[1])
+            self.ledger.move(span[0], level.name, direction, math.ceil(nbytes), layer, phase,
+                             span[1], samples)
             return span
         ports = self.ports[level.name]
         cycles = self.timing.transfer_op(level, nbytes)
         if len(ports) == 1:
-            start = yield ports[0].submit(cycles)
+            start = yield ports[0].submit(cycles, samples)
         else:
-            start = min((yield self.env.all_of([p.submit(cycles) for p in ports])).values())
+            start = min((yield self.env.all_of([p.submit(cycles, samples)
+                                                for p in ports])).values())
         span = (start, self.env.now)
-        self.ledger.move(start, level.name, direction, math.ceil(nbytes), layer, phase, span[1])
+        self.ledger.move(start, level.name, direction, math.ceil(nbytes), layer, phase, span[1],
+                         samples)
         if direction == Direction.READ and level.latency_cycles:
             yield self.env.timeout(level.latency_cycles)
         return span
 
     def link_transfer(self, tile: int, nbytes: float, layer: str, phase,
-                      sources: dict[int, int] | None = None):
+                      sources: dict[int, int] | None = None, samples: int = 1):
         """Bytes between the global buffer and ``tile`` (either way) over its link and hops; or,
         with ``sources`` (tile -> crossbars), into ``tile`` from those tiles, each sending its
-        crossbar share over the hops between them (the last to arrive sets the time)."""
+        crossbar share over the hops between them (the last to arrive sets the time). For each
+        of ``samples`` samples, one after another."""
         if nbytes <= 0:
             return None
         if sources is None:
@@ -124,10 +136,12 @@ class Chip:
             dist = {s: self.distance(s, tile) for s in sources}
             hops, total = max(dist.values()), sum(sources.values())
             bit_hops = math.ceil(nbytes * 8 * sum(n * dist[s] for s, n in sources.items()) / total)
-        self.ledger.count(layer, phase, Component.INTERCONNECT, Action.BIT_HOPS, bit_hops)
-        start = yield self.links[tile].submit(self.timing.bytes_op(nbytes, self.timing.link_bytes_per_cycle))
+        self.ledger.count(layer, phase, Component.INTERCONNECT, Action.BIT_HOPS, bit_hops, samples)
+        start = yield self.links[tile].submit(
+            self.timing.bytes_op(nbytes, self.timing.link_bytes_per_cycle), samples)
+        # the link is busy while it sends them
         self.ledger.move(start, Component.INTERCONNECT, Direction.TRANSFER, math.ceil(nbytes),
-                         layer, phase, self.env.now)  # the link is busy while it sends them
+                         layer, phase, self.env.now, samples)
         yield self.env.timeout(hops * self.timing.hop)
         return start, self.env.now  # the last byte has arrived after the hops
 

@@ -27,6 +27,10 @@ priority of their process (``priority``: upstream layer first, then earlier samp
 
 Counts are booked here, per (layer, sample, chunk), exactly: integer quantities split over
 chunks by cumulative floors, so they do not depend on the chunking; units only keep time.
+
+"Sample" above is a wave (``engine.waves``): one sample, or samples that share every layer's
+copies and take each operation together (its unit operations, counts and bytes are its samples'
+back to back; ``samples`` is how many). A wave is named by its first sample.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from hicsim.engine.tensors import TensorStore
 from hicsim.engine.tile_links import TileLinks, stream_shares
 from hicsim.engine.timing import Timing
 from hicsim.engine.unit import spawn
+from hicsim.engine.waves import waves
 from hicsim.generation.plan import extra_tensors
 from hicsim.hardware.ids import BASIS_BUFFER, Action, Component, Direction, Phase, TimeKind
 from hicsim.hardware.model import Hardware
@@ -86,6 +91,9 @@ class Dataflow:
                 if src == NETWORK_INPUT:
                     self.elems.setdefault(NETWORK_INPUT, layer.input_elems)
         self.ready: dict[tuple, simpy.Event] = {}  # by TensorKey, ChunkKey, ErrorKey, GradientKey
+        # Each wave by its first sample -> its samples.
+        self.samples = {w[0]: len(w) for w in waves(
+            mapping, workload.batch, hw.policy.waves if self._batches_in_waves() else None)}
         self.direct = self._tile_to_tile_tensors()
         # Resident inference pipelines inside layers (``chunks``); training keeps whole tensors,
         # and streamed layers run whole: they pipeline over the batch and overlap programming
@@ -95,6 +103,10 @@ class Dataflow:
         copies = {name: mapping.copies_for(lm, mapping.placements(lm)[-1], 0).count
                   for name, lm in mapping.layers.items()}
         self.chunks = Chunks(workload, hw.policy.chunk_rows if pipelined else None, copies)
+
+    def _batches_in_waves(self) -> bool:
+        """Whether samples may travel in waves (every layer kind here takes one)."""
+        return True
 
     def _tile_to_tile_tensors(self) -> set[str]:
         """Outputs that go from their layer's tiles straight to their readers' tiles: where the
@@ -123,13 +135,13 @@ class Dataflow:
 
     # -- processes ---------------------------------------------------------------------------
     def start(self) -> None:
-        batch = self.workload.batch
+        batch = list(self.samples)
         env = self.env
-        for b in range(batch):
+        for b in batch:
             spawn(env, self._load_input(b), priority(-1, b, PHASE))
         if self.mapping.mode == "resident":
             for i, layer in enumerate(self.workload.layers):
-                for b in range(batch):
+                for b in batch:
                     if layer.weighted:
                         lm = self.mapping.layers[layer.name]
                         (place,) = self.mapping.placements(lm)
@@ -145,7 +157,7 @@ class Dataflow:
         crossbars have run every sample (``Mapping.stream_passes``), so it is programmed while
         the layers before it compute on other tiles; its samples run once it is programmed and
         their inputs are there, so layers also pipeline over the batch."""
-        env, batch, layers = self.env, range(self.workload.batch), self.workload.layers
+        env, batch, layers = self.env, list(self.samples), self.workload.layers
         for i, layer in enumerate(layers):
             if not layer.weighted:
                 for b in batch:
@@ -173,11 +185,12 @@ class Dataflow:
         nbytes = self._bytes(self.elems.get(NETWORK_INPUT, 0))
         readers = self.readers.get(NETWORK_INPUT, 0)
         # The input waits in DRAM; it moves on chip only if there is room.
-        key = TensorKey(NETWORK_INPUT, b)
-        level = self.store.place(key, nbytes, readers)
+        key, n = TensorKey(NETWORK_INPUT, b), self.samples[b]
+        level = self.store.place(key, nbytes, readers, n)
         if level is not self.backing:
-            yield from self.chip.access(self.backing, nbytes, READ, NETWORK_INPUT, PHASE)
-            yield from self.chip.access(level, nbytes, WRITE, NETWORK_INPUT, PHASE)
+            yield from self.chip.access(self.backing, nbytes, READ, NETWORK_INPUT, PHASE,
+                                        samples=n)
+            yield from self.chip.access(level, nbytes, WRITE, NETWORK_INPUT, PHASE, samples=n)
         self._event(key).succeed()
 
     def _read(self, key, layer: str, phase: Phase, last_read: bool = True):
@@ -190,15 +203,18 @@ class Dataflow:
         return nbytes
 
     def _read_bytes(self, key, nbytes: int, layer: str, phase: Phase):
-        """Read ``nbytes`` of stored tensor ``key`` from the level it lives in."""
-        yield from self.chip.access(self.store.level_of(key), nbytes, READ, layer, phase)
+        """Read ``nbytes`` (per sample) of stored tensor ``key`` from the level it lives in."""
+        yield from self.chip.access(self.store.level_of(key), nbytes, READ, layer, phase,
+                                    samples=self.samples[key.sample])
 
     def _write(self, key, nbytes: int, layer: str, phase: Phase, place_bytes: int | None = None):
         """Write (part of) tensor ``key``; it is placed (buffer or DRAM) when ``place_bytes`` is
         given, which the first write of a tensor does."""
+        n = self.samples[key.sample]
         if place_bytes is not None:
-            self.store.place(key, place_bytes, self._readers_of(key))
-        yield from self.chip.access(self.store.level_of(key), nbytes, WRITE, layer, phase)
+            self.store.place(key, place_bytes, self._readers_of(key), n)
+        yield from self.chip.access(self.store.level_of(key), nbytes, WRITE, layer, phase,
+                                    samples=n)
 
     def _readers_of(self, key) -> int:
         return self.readers.get(key.producer, 0)
@@ -244,7 +260,8 @@ class Dataflow:
         """Write a layer's output: to DRAM if it leaves the chip or does not fit the buffer."""
         layer = self.workload.layers[i]
         if self.readers.get(layer.name, 0) == 0:
-            yield from self.chip.access(self.backing, nbytes, WRITE, layer.name, PHASE)
+            yield from self.chip.access(self.backing, nbytes, WRITE, layer.name, PHASE,
+                                        samples=self.samples[b])
             return
         place = self._bytes(layer.output_elems) if first_write else None
         yield from self._write(TensorKey(layer.name, b), nbytes, layer.name, PHASE, place)
@@ -254,7 +271,7 @@ class Dataflow:
         the chunk's new input rows, send them to the copies' tiles, run its MVMs, bring its
         output rows back, store them, announce the chunk."""
         layer = self.workload.layers[i]
-        name, led, fraction = layer.name, self.ledger, run.fraction
+        name, led, fraction, n = layer.name, self.ledger, run.fraction, self.samples[b]
         # Zero input bits skip their DAC conversion and device reads, where the data is known.
         activity = (layer.stats.active_fraction(self.hw.periphery.dac_bits)
                     if layer.stats is not None else 1.0)
@@ -274,24 +291,28 @@ class Dataflow:
             to_tiles = in_bytes * lm.col_parts * fraction
             offset = sent.get(None, 0)
             held = self._held(copies.tiles, to_tiles, spill, offset)
-            yield from self.links.to_tiles(name, PHASE, copies.tiles, to_tiles, offset, held)
+            yield from self.links.to_tiles(name, PHASE, copies.tiles, to_tiles, offset, held,
+                                           samples=n)
             sent[None] = offset + math.ceil(to_tiles)
             for src, nbytes in direct.items():  # resident (fraction 1): whole bytes
                 yield from self.links.between(name, src, b, copies.tiles, nbytes, lm.col_parts,
-                                              sent.get(src, 0), PHASE)
+                                              sent.get(src, 0), PHASE, n)
                 sent[src] = sent.get(src, 0) + nbytes * lm.col_parts
             mvms = self.chunks.share(i, k, demand.mvms_per_sample)
             span = yield from self._analog_mvms(name, PHASE, lm, demand, copies, fraction,
-                                                self.chip.tiles, activity, mvms, done, spill)
+                                                self.chip.tiles, activity, mvms, done, spill, n)
             out_bytes = self.chunks.share(i, k, out_total) * fraction
             # outputs reach the local buffer as the MVMs produce them
-            led.move(span[0], self.local.name, WRITE, math.ceil(out_bytes), name, PHASE, span[1])
+            led.move(span[0], self.local.name, WRITE, math.ceil(out_bytes), name, PHASE, span[1],
+                     n)
             done += mvms
             if direct_out:  # kept in the tiles' local buffers until its readers fetch it
                 if k == 0:
-                    self.store.hold(TensorKey(name, b), out_total, self.readers[name], self.local)
+                    self.store.hold(TensorKey(name, b), out_total, self.readers[name], self.local,
+                                    n)
             else:
-                yield from self.links.from_tiles(name, PHASE, copies.tiles, out_bytes, received)
+                yield from self.links.from_tiles(name, PHASE, copies.tiles, out_bytes, received,
+                                                 samples=n)
                 received += math.ceil(out_bytes)
                 yield from self._store_output(i, b, math.ceil(out_bytes), run.first and k == 0)
             led.span(name, PHASE, start, self.env.now)
@@ -300,13 +321,15 @@ class Dataflow:
 
     def _analog_mvms(self, name: str, phase: Phase, lm: LayerMap, demand, copies: CopySet,
                      fraction: float, units, activity: float = 1.0, sample_mvms: int | None = None,
-                     mvms_before: int = 0, spill: dict[int, float] | None = None):
+                     mvms_before: int = 0, spill: dict[int, float] | None = None,
+                     samples: int = 1):
         """``sample_mvms`` of one sample's MVMs (all of them by default; ``mvms_before`` of
         them already done) on the copies that run it, shared equally (``units``: the tiles
         themselves, or the separate transposed-read peripherals), then the partial sums that
         meet across tiles; returns the span of the MVMs. ``spill``: per tile, the share of its
         inputs its local buffer cannot hold: the DACs read those from the staging buffer over
-        the tile's link, the tile stalling meanwhile."""
+        the tile's link, the tile stalling meanwhile. For each of ``samples`` samples (a wave),
+        one after another."""
         tiles = copies.tiles
         if sample_mvms is None:
             sample_mvms = demand.mvms_per_sample
@@ -315,19 +338,20 @@ class Dataflow:
         dac_bytes = Fraction(self._dac_bytes(demand, fraction, activity, sample_mvms))
         on_chip = sum(tiles.values())
         spilled = {t: dac_bytes * tiles[t] / on_chip * f for t, f in (spill or {}).items()}
-        ops = [units[t].submit(p[0] + self._stall(spilled.get(t, 0))) for t, p in parts.items()]
-        yield self.env.all_of(ops + self._spilled_streams(name, phase, tiles, spilled))
+        ops = [units[t].submit(p[0] + self._stall(spilled.get(t, 0)), samples)
+               for t, p in parts.items()]
+        yield self.env.all_of(ops + self._spilled_streams(name, phase, tiles, spilled, samples))
         span = (min(op.value for op in ops), self.env.now)
         _, reads, conversion = max(parts.values())  # the tile that takes longest
-        self.ledger.spend(name, TimeKind.COMPUTE, reads)
-        self.ledger.spend(name, TimeKind.CONVERSION, conversion)
+        self.ledger.spend(name, TimeKind.COMPUTE, reads, samples)
+        self.ledger.spend(name, TimeKind.CONVERSION, conversion, samples)
         self._count_mvms(name, phase, demand, fraction, span, activity, sample_mvms,
-                         math.ceil(sum(spilled.values())))
+                         math.ceil(sum(spilled.values())), samples)
         if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
             per_mvm = (demand.partial_sum_adds_per_mvm * fraction
                        * self.hw.periphery.partial_sum_bits / 8)
             yield self.links.over(name, phase, tiles, per_mvm * sample_mvms,
-                                   math.ceil(per_mvm * mvms_before))
+                                  math.ceil(per_mvm * mvms_before), samples=samples)
         return span
 
     def _spill(self, lm: LayerMap, tiles: dict[int, int], window: float,
@@ -352,14 +376,15 @@ class Dataflow:
         return self.timing.bytes_op(spilled, self.timing.link_bytes_per_cycle)
 
     def _spilled_streams(self, name: str, phase: Phase, tiles: dict[int, int],
-                         spilled: dict[int, float]) -> list:
-        """The spilled operands (bytes per tile) out of the staging buffer and over the tiles'
-        links, holding its ports and the links while the tiles use them."""
+                         spilled: dict[int, float], samples: int = 1) -> list:
+        """The spilled operands (bytes per tile, for each of ``samples`` samples) out of the
+        staging buffer and over the tiles' links, holding its ports and the links while the
+        tiles use them."""
         if not spilled:
             return []
         return [spawn(self.env, self.chip.access(self.staging, sum(spilled.values()), READ,
-                                                 name, phase)),
-                self.links.over(name, phase, tiles, 0, shares=spilled)]
+                                                 name, phase, samples=samples)),
+                self.links.over(name, phase, tiles, 0, shares=spilled, samples=samples)]
 
     def _dac_bytes(self, d, fraction: float, activity: float, mvms: int) -> float:
         """Input bytes the DACs fetch for ``mvms`` of one sample's MVMs: slices x driven lines x
@@ -367,7 +392,8 @@ class Dataflow:
         return mvms * d.slices * fraction * d.dac_per_slice * activity * self.hw.periphery.dac_bits / 8
 
     def _count_mvms(self, name: str, phase: Phase, d, fraction: float, span: tuple[int, int],
-                    activity: float, mvms: int | None = None, spilled: int = 0) -> None:
+                    activity: float, mvms: int | None = None, spilled: int = 0,
+                    samples: int = 1) -> None:
         """Counts of ``mvms`` of one sample's MVMs (all by default); ``activity`` is the share of
         input slices that are not zero (DAC conversions and device reads happen only for those;
         the ADCs convert always)."""
@@ -375,20 +401,22 @@ class Dataflow:
         led, reads = self.ledger, mvms * d.slices * fraction
         dac = reads * d.dac_per_slice * activity
         adc = reads * d.adc_per_slice
-        led.count(name, phase, Component.DAC, Action.CONVERT, round(dac))
-        led.count(name, phase, Component.CROSSBAR, Action.WORDLINE_CHARGE, round(dac))  # driven rows
-        led.count(name, phase, Component.CROSSBAR, Action.BITLINE_CHARGE, round(adc))  # sensed cols
-        led.count(name, phase, Component.SAMPLE_HOLD, Action.SAMPLE, round(adc))
-        led.count(name, phase, Component.ADC, Action.CONVERT, round(adc))
-        led.count(name, phase, Component.SHIFT_ADD, Action.OP, round(adc))
+        led.count(name, phase, Component.DAC, Action.CONVERT, round(dac), samples)
+        # driven rows, sensed columns
+        led.count(name, phase, Component.CROSSBAR, Action.WORDLINE_CHARGE, round(dac), samples)
+        led.count(name, phase, Component.CROSSBAR, Action.BITLINE_CHARGE, round(adc), samples)
+        led.count(name, phase, Component.SAMPLE_HOLD, Action.SAMPLE, round(adc), samples)
+        led.count(name, phase, Component.ADC, Action.CONVERT, round(adc), samples)
+        led.count(name, phase, Component.SHIFT_ADD, Action.OP, round(adc), samples)
         led.count(name, phase, Component.SHIFT_ADD, Action.PARTIAL_SUM_ADD,
-                  round(d.partial_sum_adds_per_mvm * mvms * fraction))
+                  round(d.partial_sum_adds_per_mvm * mvms * fraction), samples)
         # the DACs read their input bits out of the local buffer while the MVMs run
         # (inputs that spilled come from the staging buffer instead: ``_analog_mvms``)
         led.move(span[0], self.local.name, READ,
-                 math.ceil(dac * self.hw.periphery.dac_bits / 8) - spilled, name, phase, span[1])
+                 math.ceil(dac * self.hw.periphery.dac_bits / 8) - spilled, name, phase, span[1],
+                 samples)
         for device, n in d.devices.items():
-            led.count(name, phase, device, Action.READ, round(reads * n * activity))
+            led.count(name, phase, device, Action.READ, round(reads * n * activity), samples)
 
     def _program(self, lm: LayerMap, place: Placement, fraction: float, after=()):
         """Once the events ``after`` have fired (the crossbars are free), bring one pass of a
@@ -466,14 +494,14 @@ class Dataflow:
         layer = self.workload.layers[i]
         ops, out_total = layer.vector_ops, self._bytes(layer.output_elems)
         # The unit streams every element through its lanes even when it does no arithmetic (concat).
-        streamed = max(ops, layer.output_elems, layer.input_elems)
+        streamed, n = max(ops, layer.output_elems, layer.input_elems), self.samples[b]
         for k in range(self.chunks.count[i]):
             yield from self._fetch_chunk(i, b, k, True)
             start = self.env.now
             yield self.chip.vector_unit.submit(self.timing.vector_op(
-                self.chunks.share(i, k, streamed)))
+                self.chunks.share(i, k, streamed)), n)
             self.ledger.count(layer.name, PHASE, Component.VECTOR_UNIT, Action(layer.vector_action),
-                              self.chunks.share(i, k, ops))
+                              self.chunks.share(i, k, ops), n)
             yield from self._store_output(i, b, self.chunks.share(i, k, out_total), k == 0)
             self.ledger.span(layer.name, PHASE, start, self.env.now)
             self._output_event(layer.name, b, k).succeed()

@@ -1,6 +1,11 @@
 """What the engine records: action counts, memory traffic over time, unit busy time, layer spans.
 
 Counts only, never energy: costs are applied afterwards (``hicsim.costs``).
+
+A wave of ``n`` samples (``engine.waves``) books its samples' identical counts as one entry of
+``n`` times the count, and its transfers as one record of ``n`` times the bytes over the span
+the wave's operation takes (``n`` back-to-back samples): the ledger does not grow with the batch.
+The per-sample reference (``per_sample``) adds the count once per sample instead.
 """
 
 from __future__ import annotations
@@ -41,23 +46,32 @@ class Ledger:
     buffer_in: int = 0
     buffer_out: int = 0
     buffer_peak: int = 0
+    per_sample: bool = False
 
-    def count(self, layer: str, phase: Phase, component: str, action: str, n: int | float) -> None:
+    def count(self, layer: str, phase: Phase, component: str, action: str, n: int | float,
+              samples: int = 1) -> None:
+        """``n`` actions for each of ``samples`` samples."""
         if n:
-            self.counts[(layer, phase, component, action)] += n
+            key = (layer, phase, component, action)
+            if self.per_sample:
+                for _ in range(samples):
+                    self.counts[key] += n
+            else:
+                self.counts[key] += n * samples
 
     def move(self, start: int, level: str, direction: Direction, nbytes: int, layer: str,
-             phase: Phase, end: int | None = None) -> None:
+             phase: Phase, end: int | None = None, samples: int = 1) -> None:
         """Bytes read from or written to a memory level from cycle ``start`` to ``end`` (default:
-        at ``start``), counted as an action and on the timeline."""
+        at ``start``), counted as an action and on the timeline; ``nbytes`` for each of
+        ``samples`` samples."""
         if nbytes <= 0:
             return
-        self.count(layer, phase, level, direction.action, nbytes)
+        self.count(layer, phase, level, direction.action, nbytes, samples)
         self.traffic.append(Transfer(int(start), int(start if end is None else end), level,
-                                     direction, nbytes, layer))
+                                     direction, nbytes * samples, layer))
 
-    def spend(self, layer: str, kind: TimeKind, cycles: int) -> None:
-        self.time[(layer, kind)] += cycles
+    def spend(self, layer: str, kind: TimeKind, cycles: int, samples: int = 1) -> None:
+        self.time[(layer, kind)] += cycles * samples
 
     def span(self, layer: str, phase: Phase, start: int, end: int) -> None:
         s = self.spans.get((layer, phase))

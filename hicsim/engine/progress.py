@@ -1,10 +1,10 @@
 """Per-layer progress of a run, for callers that show it (``hicsim run``); the engine never prints.
 
-``watch_layers`` appends a plain callback to each (layer, sample) output event of a flow. Event
+``watch_layers`` appends a plain callback to each (layer, wave) output event of a flow. Event
 callbacks are not SimPy events, so watching adds no events and moves no cycle: a run with a
 watcher has the same cycles and event count as one without (``tests/test_progress.py``).
 
-A layer is reported once every sample's output exists and every earlier layer has been reported,
+A layer is reported once every wave's output exists and every earlier layer has been reported,
 so calls come in layer order with non-decreasing cycles even when branches finish out of order.
 Training reports its forward pass (the backward pass and the update follow the last call); a
 decoder reports its prefill (the decode steps follow).
@@ -23,13 +23,14 @@ LayerCallback = Callable[[str, int, int, int], None]
 class _Flow(Protocol):
     env: object
     workload: object
+    samples: dict  # each wave by its first sample (``engine.waves``)
 
     def _event(self, key): ...
 
 
 def watch_layers(flow: _Flow, on_layer: LayerCallback) -> None:
-    layers, batch = flow.workload.layers, flow.workload.batch
-    remaining = [batch] * len(layers)
+    layers, waves = flow.workload.layers, list(flow.samples)
+    remaining = [len(waves)] * len(layers)
     state = {"next": 0}  # the first layer not reported yet
 
     def finished(i: int) -> None:
@@ -40,5 +41,5 @@ def watch_layers(flow: _Flow, on_layer: LayerCallback) -> None:
             on_layer(layers[j].name, j, len(layers), int(flow.env.now))
 
     for i, layer in enumerate(layers):
-        for b in range(batch):
+        for b in waves:
             flow._event(TensorKey(layer.name, b)).callbacks.append(lambda _ev, i=i: finished(i))

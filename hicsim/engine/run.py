@@ -35,16 +35,21 @@ class EngineResult:
     units: list[UnitRecord]
     buffer_resident_bytes: int
     stages: Stages | None = None  # inference: where the prefill and each decode step end
+    waves: int = 0  # how many waves the batch ran as (``engine.waves``; the batch: sample by sample)
 
 
 def run_engine(hw: Hardware, workload: Workload, mapping: Mapping,
-               on_layer: LayerCallback | None = None) -> EngineResult:
-    """``on_layer(name, index, count, cycle)`` is called as each layer completes (progress)."""
+               on_layer: LayerCallback | None = None, per_sample: bool = False) -> EngineResult:
+    """``on_layer(name, index, count, cycle)`` is called as each layer completes (progress).
+    ``per_sample``: the reference the tests hold the waves to (``engine.waves``): every sample
+    of a wave is its own unit operation (an event each) and its own count, instead of one
+    operation and one count for the wave; the results are the same, the events grow with the
+    batch."""
     env = simpy.Environment()
-    ledger = Ledger()
+    ledger = Ledger(per_sample=per_sample)
     timing = Timing(hw)
     training = workload.phase == "training"
-    chip = Chip(env, hw, ledger, timing, training)
+    chip = Chip(env, hw, ledger, timing, training, per_sample)
     stages = None
     if training:
         flow = TrainingFlow(env, hw, workload, mapping, chip, ledger, timing)
@@ -65,4 +70,5 @@ def run_engine(hw: Hardware, workload: Workload, mapping: Mapping,
     work = (stages.unit_totals if stages is not None and stages.unit_totals is not None
             else [(u.busy_cycles, u.operations) for u in chip.units])
     units = [UnitRecord(u.name, u.kind, busy, ops) for u, (busy, ops) in zip(chip.units, work)]
-    return EngineResult(cycles, events, ledger, units, flow.store.resident_bytes, stages)
+    return EngineResult(cycles, events, ledger, units, flow.store.resident_bytes, stages,
+                        len(flow.samples))

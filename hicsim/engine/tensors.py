@@ -10,6 +10,9 @@ as they are read (each reader keeps the rows it still needs in its tiles), so a 
 place from its first write until its readers have consumed it, shrinking as they go. A tensor is
 placed by its whole size against what the others still hold, so a level never holds more than
 its capacity.
+
+A wave's tensor (``engine.waves``) is its samples' tensors side by side: placed, read and freed
+together; sizes and reads are per sample, the room it takes is ``samples`` times that.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from hicsim.hardware.memory import MemoryLevel
 
 @dataclass
 class Tensor:
-    nbytes: int
+    nbytes: int  # per sample
     level: MemoryLevel
     readers_left: int
     readers: int = 0  # readers in all (for partial reads)
     consumed: dict = field(default_factory=dict)  # reader -> bytes it has read (partial reads)
-    freed: int = 0  # bytes already given back
+    freed: int = 0  # bytes (per sample) already given back
+    samples: int = 1  # a wave's samples
 
 
 class TensorStore:
@@ -42,30 +46,35 @@ class TensorStore:
         self.used = {level.name: 0 for level in self.on_chip}
         self._tensors: dict[tuple, Tensor] = {}  # by TensorKey or ErrorKey
 
-    def place(self, key: tuple, nbytes: int, readers: int) -> MemoryLevel:
-        """Decide the level of a new tensor and reserve its space there."""
+    def place(self, key: tuple, nbytes: int, readers: int, samples: int = 1) -> MemoryLevel:
+        """Decide the level of a new tensor (``nbytes`` for each of ``samples`` samples) and
+        reserve its space there."""
+        total = nbytes * samples
         level = next((m for m in self.on_chip
-                      if self.used[m.name] + nbytes <= self.capacity[m.name]), self.backing)
+                      if self.used[m.name] + total <= self.capacity[m.name]), self.backing)
         if level is not self.backing:
-            self.used[level.name] += nbytes
-            self.ledger.buffer_in += nbytes
+            self.used[level.name] += total
+            self.ledger.buffer_in += total
             self.ledger.buffer_peak = max(self.ledger.buffer_peak, self.resident_bytes)
-        self._tensors[key] = Tensor(nbytes, level, readers, readers)
+        self._tensors[key] = Tensor(nbytes, level, readers, readers, samples=samples)
         return level
 
-    def hold(self, key: tuple, nbytes: int, readers: int, level: MemoryLevel) -> None:
+    def hold(self, key: tuple, nbytes: int, readers: int, level: MemoryLevel,
+             samples: int = 1) -> None:
         """A tensor kept in its producer's tiles (tile-to-tile, ``level`` the tiles' buffer): it
         takes no room in the shared levels."""
-        self._tensors[key] = Tensor(nbytes, level, readers, readers)
+        self._tensors[key] = Tensor(nbytes, level, readers, readers, samples=samples)
 
     def level_of(self, key: tuple) -> MemoryLevel:
         return self._tensors[key].level
 
     def size_of(self, key: tuple) -> int:
+        """Bytes per sample."""
         return self._tensors[key].nbytes
 
     def consume(self, key: tuple, reader, nbytes: int) -> None:
-        """``reader`` has read ``nbytes`` more of ``key``; free what every reader has read."""
+        """``reader`` has read ``nbytes`` more of ``key`` (per sample); free what every reader
+        has read."""
         t = self._tensors[key]
         t.consumed[reader] = t.consumed.get(reader, 0) + nbytes
         if len(t.consumed) == t.readers and t.level.name in self.used:
@@ -82,8 +91,8 @@ class TensorStore:
     def _free(self, t: Tensor, nbytes: int) -> None:
         if nbytes > 0:
             t.freed += nbytes
-            self.used[t.level.name] -= nbytes
-            self.ledger.buffer_out += nbytes
+            self.used[t.level.name] -= nbytes * t.samples
+            self.ledger.buffer_out += nbytes * t.samples
 
     @property
     def resident_bytes(self) -> int:

@@ -2,7 +2,8 @@
 
 A layer's inputs or outputs for one sample form a stream that its tiles share by crossbar count,
 in whole bytes (``stream_shares``); each tile's share goes over its own link (``Chip.spread``),
-and the local buffers it lands in or leaves are booked over the span the links take.
+and the local buffers it lands in or leaves are booked over the span the links take. A wave
+(``samples``) sends each of its samples' streams, one after another.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class TileLinks:
 
     def over(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
              offset: int = 0, sources: dict[int, int] | None = None,
-             shares: dict[int, float] | None = None):
+             shares: dict[int, float] | None = None, samples: int = 1):
         """Bytes [offset, offset + nbytes) of a stream over the links of a layer's tiles, each
         its whole-byte share (``stream_shares``), or as ``shares`` says; from ``sources``
         (tile -> crossbars) instead of the staging buffer when given. Returns the event of all
@@ -49,10 +50,10 @@ class TileLinks:
         if shares is None:
             shares = stream_shares(tiles, nbytes, offset)
         return self.chip.spread(shares, lambda t, s: self.chip.link_transfer(t, s, name, phase,
-                                                                             sources))
+                                                                             sources, samples))
 
     def between(self, name: str, src: str, b: int, tiles: dict[int, int], nbytes: int,
-                copies: int, offset: int, phase: Phase):
+                copies: int, offset: int, phase: Phase, samples: int = 1):
         """``nbytes`` of layer ``name``'s input from the tiles of the copies that ran ``src`` for
         sample ``b``: read once from their local buffers, sent ``copies`` times (column
         partitions) to ``tiles``, each its crossbar share, over the hops between them; read and
@@ -60,25 +61,26 @@ class TileLinks:
         lm = self.mapping.layers[src]
         sources = self.mapping.copies_for(lm, self.mapping.placements(lm)[-1], b).tiles
         start, end = span_of((yield self.over(name, phase, tiles, nbytes * copies, offset,
-                                              sources)), self.env.now)
-        self.ledger.move(start, self.local.name, READ, nbytes, src, phase, end)
-        self.ledger.move(start, self.local.name, WRITE, nbytes * copies, name, phase, end)
+                                              sources, samples=samples)), self.env.now)
+        self.ledger.move(start, self.local.name, READ, nbytes, src, phase, end, samples)
+        self.ledger.move(start, self.local.name, WRITE, nbytes * copies, name, phase, end, samples)
 
     def to_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
-                 offset: int = 0, shares: dict[int, float] | None = None):
+                 offset: int = 0, shares: dict[int, float] | None = None, samples: int = 1):
         """Bytes to the tiles' local buffers, written as they arrive over the links (``shares``:
         each tile's bytes, in place of its share of ``nbytes``)."""
         if shares is not None:
             nbytes = sum(shares.values())
-        yield from self._through_local(WRITE, name, phase, tiles, nbytes, offset, shares)
+        yield from self._through_local(WRITE, name, phase, tiles, nbytes, offset, shares, samples)
 
     def from_tiles(self, name: str, phase: Phase, tiles: dict[int, int], nbytes: float,
-                   offset: int = 0):
+                   offset: int = 0, samples: int = 1):
         """Bytes out of the tiles' local buffers, read as the links send them."""
-        yield from self._through_local(READ, name, phase, tiles, nbytes, offset, None)
+        yield from self._through_local(READ, name, phase, tiles, nbytes, offset, None, samples)
 
     def _through_local(self, direction: Direction, name: str, phase: Phase,
-                       tiles: dict[int, int], nbytes: float, offset: int, shares):
+                       tiles: dict[int, int], nbytes: float, offset: int, shares, samples: int):
         start, end = span_of((yield self.over(name, phase, tiles, nbytes, offset,
-                                              shares=shares)), self.env.now)
-        self.ledger.move(start, self.local.name, direction, math.ceil(nbytes), name, phase, end)
+                                              shares=shares, samples=samples)), self.env.now)
+        self.ledger.move(start, self.local.name, direction, math.ceil(nbytes), name, phase, end,
+                         samples)

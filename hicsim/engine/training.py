@@ -66,7 +66,7 @@ class TrainingFlow(Dataflow):
     # -- the step ------------------------------------------------------------------------------
     def start(self) -> None:
         super().start()
-        batch, layers = range(self.workload.batch), self.workload.layers
+        batch, layers = list(self.samples), self.workload.layers
         backward = []
         for b in batch:
             for layer in layers:
@@ -86,14 +86,16 @@ class TrainingFlow(Dataflow):
             for src in self.workload.inputs_of(i):
                 yield self._event(TensorKey(src, b))
                 yield from self.chip.access(self.backing, self._bytes(self.elems[src]), WRITE,
-                                            name, FORWARD)
+                                            name, FORWARD, samples=self.samples[b])
         yield from super()._weighted(i, b, lm, tiles, run)
 
     def _loss(self, layer, b: int):
         """Softmax cross-entropy gradient of a network output, on the vector unit."""
+        n = self.samples[b]
         yield from self._read(TensorKey(layer.name, b), LOSS, BACKWARD)
-        yield self.chip.vector_unit.submit(self.timing.vector_op(2 * layer.output_elems))
-        self.ledger.count(LOSS, BACKWARD, Component.VECTOR_UNIT, Action.OP, 2 * layer.output_elems)
+        yield self.chip.vector_unit.submit(self.timing.vector_op(2 * layer.output_elems), n)
+        self.ledger.count(LOSS, BACKWARD, Component.VECTOR_UNIT, Action.OP, 2 * layer.output_elems,
+                          n)
         nbytes = self._error_bytes(layer.output_elems)
         key = ErrorKey(layer.name, LOSS, b)
         yield from self._write(key, nbytes, LOSS, BACKWARD, nbytes)
@@ -101,15 +103,15 @@ class TrainingFlow(Dataflow):
 
     def _backward(self, i: int, b: int):
         layer = self.workload.layers[i]
-        name = layer.name
+        name, n = layer.name, self.samples[b]
         sources = self.consumers[name] or [LOSS]
         for c in sources:
             yield from self._read(ErrorKey(name, c, b), name, BACKWARD)
         start = self.env.now
         if len(sources) > 1:  # errors from several consumers add up
             adds = layer.output_elems * (len(sources) - 1)
-            yield self.chip.vector_unit.submit(self.timing.vector_op(adds))
-            self.ledger.count(name, BACKWARD, Component.VECTOR_UNIT, Action.OP, adds)
+            yield self.chip.vector_unit.submit(self.timing.vector_op(adds), n)
+            self.ledger.count(name, BACKWARD, Component.VECTOR_UNIT, Action.OP, adds, n)
         producers = [p for p in self.workload.inputs_of(i) if p != NETWORK_INPUT]
         if layer.weighted:
             lm = self.mapping.layers[name]
@@ -122,14 +124,15 @@ class TrainingFlow(Dataflow):
                 window = delta * error_working_set_fraction(layer, lm.mvms_per_sample)
                 spill = self._spill(lm, tiles, window, lm.row_parts)
             yield from self.links.to_tiles(name, BACKWARD, tiles, delta * lm.row_parts,
-                                           shares=self._held(tiles, delta * lm.row_parts, spill))
+                                           shares=self._held(tiles, delta * lm.row_parts, spill),
+                                           samples=n)
             if producers:
-                yield from self._transposed(name, lm, copies, layer, spill)
+                yield from self._transposed(name, lm, copies, layer, spill, n)
             yield from self._gradient(i, b, lm, tiles)
         else:
             yield self.chip.vector_unit.submit(self.timing.vector_op(
-                max(layer.input_elems, layer.output_elems)))
-            self.ledger.count(name, BACKWARD, Component.VECTOR_UNIT, Action.OP, layer.vector_ops)
+                max(layer.input_elems, layer.output_elems)), n)
+            self.ledger.count(name, BACKWARD, Component.VECTOR_UNIT, Action.OP, layer.vector_ops, n)
         for p in producers:
             nbytes = self._error_bytes(self.elems[p])
             key = ErrorKey(p, name, b)
@@ -137,35 +140,38 @@ class TrainingFlow(Dataflow):
             self._event(key).succeed()
         self.ledger.span(name, BACKWARD, start, self.env.now)
 
-    def _transposed(self, name: str, lm: LayerMap, copies: CopySet, layer, spill):
+    def _transposed(self, name: str, lm: LayerMap, copies: CopySet, layer, spill, n: int):
+        """The error through the weights, for the ``n`` samples of a wave."""
         mode = self.hw.training.backward
         if mode == "digital":  # weights read as digital copies; MACs on the vector unit
             weight_bytes = math.ceil(layer.weights * self.workload.weight_bits / 8)
-            yield from self.chip.access(self.staging, weight_bytes, READ, name, BACKWARD)
+            yield from self.chip.access(self.staging, weight_bytes, READ, name, BACKWARD,
+                                        samples=n)
             macs = layer.macs_per_sample
-            yield self.chip.vector_unit.submit(self.timing.vector_op(macs))
-            self.ledger.count(name, BACKWARD, Component.VECTOR_UNIT, Action.MAC, macs)
+            yield self.chip.vector_unit.submit(self.timing.vector_op(macs), n)
+            self.ledger.count(name, BACKWARD, Component.VECTOR_UNIT, Action.MAC, macs, n)
         else:
             units = self.chip.tiles if mode == "shared" else self.chip.backward_units
             demand = lm.backward_read(self.error_bits, self.hw.periphery.dac_bits,
                                       self.hw.crossbar_rows)
             yield from self._analog_mvms(name, BACKWARD, lm, demand, copies, 1.0, units,
-                                         spill=spill)
+                                         spill=spill, samples=n)
         yield from self.links.from_tiles(name, BACKWARD, copies.tiles,
-                                    self._error_bytes(layer.input_elems))
+                                         self._error_bytes(layer.input_elems), samples=n)
 
     def _gradient(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int]):
         """Outer products of the kept inputs and this sample's errors, summed over the batch in
         the gradient units (the accumulators are touched once per step, in the update)."""
         layer = self.workload.layers[i]
-        name, phase = layer.name, GRADIENT
+        name, phase, samples = layer.name, GRADIENT, self.samples[b]
         start, in_bytes = self.env.now, 0
         for src in self.workload.inputs_of(i):
             if self.keep_in_buffer:
                 in_bytes += yield from self._read(TensorKey(src, b), name, phase)
             else:
                 nbytes = self._bytes(self.elems[src])
-                yield from self.chip.access(self.backing, nbytes, READ, name, phase)
+                yield from self.chip.access(self.backing, nbytes, READ, name, phase,
+                                            samples=samples)
                 in_bytes += nbytes
         # The kept inputs: the forward's working set, read by the gradient units as the DACs did;
         # what the local buffer cannot hold comes over the link as the units need it.
@@ -173,7 +179,8 @@ class TrainingFlow(Dataflow):
         window = self._bytes(layer.input_elems) * working_set_fraction(layer, demand.mvms_per_sample)
         spill = self._spill(lm, tiles, window, lm.col_parts)
         yield from self.links.to_tiles(name, phase, tiles, in_bytes * lm.col_parts,
-                                       shares=self._held(tiles, in_bytes * lm.col_parts, spill))
+                                       shares=self._held(tiles, in_bytes * lm.col_parts, spill),
+                                       samples=samples)
         macs = layer.macs_per_sample
         on_chip = sum(tiles.values())
         reads = Fraction(self._dac_bytes(demand, 1.0, 1.0, demand.mvms_per_sample))
@@ -181,17 +188,18 @@ class TrainingFlow(Dataflow):
         per_cycle = self.hw.training.gradient_macs_per_cycle
         cycles = {t: math.ceil(macs * n / on_chip / per_cycle) + self._stall(spilled.get(t, 0))
                   for t, n in tiles.items()}
-        yield self.env.all_of([self.chip.gradient_units[t].submit(c) for t, c in cycles.items()]
-                              + self._spilled_streams(name, phase, tiles, spilled))
-        self.ledger.spend(name, TimeKind.COMPUTE, max(cycles.values()))
-        self.ledger.count(name, phase, Component.GRADIENT_UNIT, Action.MAC, macs)
+        yield self.env.all_of([self.chip.gradient_units[t].submit(c, samples)
+                               for t, c in cycles.items()]
+                              + self._spilled_streams(name, phase, tiles, spilled, samples))
+        self.ledger.spend(name, TimeKind.COMPUTE, max(cycles.values()), samples)
+        self.ledger.count(name, phase, Component.GRADIENT_UNIT, Action.MAC, macs, samples)
         self.ledger.span(name, phase, start, self.env.now)
         self._event(GradientKey(name, b)).succeed()
 
     def _update(self, lm: LayerMap, backward_done):
         layer = self.workload.layers[lm.index]
         name, phase, acc = lm.name, UPDATE, self.hw.training.accumulator
-        yield self.env.all_of([self._event(GradientKey(name, b)) for b in range(self.workload.batch)]
+        yield self.env.all_of([self._event(GradientKey(name, b)) for b in self.samples]
                               + [backward_done])
         start = self.env.now
         acc_bytes = math.ceil(layer.weights * acc.bits / 8)

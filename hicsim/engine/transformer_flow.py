@@ -17,6 +17,10 @@ from hicsim.engine.runtime_crossbars import RuntimeCrossbarMatmul
 from hicsim.hardware.ids import Action, Component, TimeKind
 
 
+# the layer kinds ``Dataflow`` runs itself, which take a wave of samples at once
+WAVE_KINDS = {"conv2d", "linear", "pool", "add", "mul", "concat"}
+
+
 class TransformerFlow(Dataflow):
     def __init__(self, env, hw, workload, mapping, chip, ledger, timing, kv: KvStore):
         super().__init__(env, hw, workload, mapping, chip, ledger, timing)
@@ -29,11 +33,14 @@ class TransformerFlow(Dataflow):
         self.runtime = (RuntimeCrossbarMatmul(hw, self) if self.matmul_on == "crossbars"
                         else None)
 
+    def _batches_in_waves(self) -> bool:
+        """Transformer kinds (KV caches, token slices) run sample by sample."""
+        return all(layer.op in WAVE_KINDS for layer in self.workload.layers)
+
     def done(self):
         """An event that fires when every layer of every sample has finished."""
         return self.env.all_of([self._event(TensorKey(layer.name, b))
-                                for layer in self.workload.layers
-                                for b in range(self.workload.batch)])
+                                for layer in self.workload.layers for b in self.samples])
 
     def _weightless(self, i: int, b: int):
         op = self.workload.layers[i].op

@@ -12,6 +12,10 @@ order is the network's, not the order in which the simulator happened to run the
 (a fixed-priority arbiter behind an age queue, as bus and memory arbiters are built). A
 process's own requests of one cycle (a transfer spread over several tiles' links on one bus) go
 in the order it makes them, which is its tiles' order.
+
+A wave of ``n`` samples (``engine.waves``) submits its samples' operations as one: ``n``
+operations of ``cycles`` each, back to back, which take ``n x cycles``. The per-sample reference
+(``per_sample``) serves them as ``n`` timed operations instead; the two keep the same time.
 """
 
 from __future__ import annotations
@@ -43,26 +47,30 @@ def _at_end_of_cycle(env: simpy.Environment, event: simpy.Event) -> simpy.Event:
 
 
 class Unit:
-    def __init__(self, env: simpy.Environment, name: str, kind: UnitKind):
+    def __init__(self, env: simpy.Environment, name: str, kind: UnitKind, per_sample: bool = False):
         self.env = env
+        self.per_sample = per_sample
         self.name = name
         self.kind = kind
         self.busy_cycles = 0
         self.operations = 0
-        # (arrival cycle, priority, submission number, cycles, done): the arbiter takes the least
+        # (arrival cycle, priority, submission number, cycles, samples, done): the arbiter takes
+        # the least
         self._pending: list[tuple] = []
         self._submitted = 0
         self._idle: simpy.Event | None = None  # what the process waits on while nothing is pending
         env.process(self._serve())
 
-    def submit(self, cycles: int) -> simpy.Event:
-        """An event that fires when the operation is done; its value is the cycle it started."""
+    def submit(self, cycles: int, n: int = 1) -> simpy.Event:
+        """An event that fires when the operation (``n`` samples' operations of ``cycles`` each,
+        back to back) is done; its value is the cycle it started."""
         done = self.env.event()
         priority = getattr(self.env.active_process, "priority", None)
         if priority is None:  # the arbiter needs every requester's place in the order
             raise RuntimeError(f"{self.name}: a request from a process started without a priority "
                                f"(start engine processes with hicsim.engine.unit.spawn)")
-        heapq.heappush(self._pending, (self.env.now, priority, self._submitted, int(cycles), done))
+        heapq.heappush(self._pending,
+                       (self.env.now, priority, self._submitted, int(cycles), n, done))
         self._submitted += 1
         if self._idle is not None:  # wake the unit at the end of this cycle
             _at_end_of_cycle(self.env, self._idle)
@@ -77,10 +85,11 @@ class Unit:
                 yield self._idle
             elif self._pending[0][0] == env.now:  # more requests of this cycle may still come
                 yield _at_end_of_cycle(env, env.event())
-            _, _, _, cycles, done = heapq.heappop(self._pending)
+            _, _, _, cycles, n, done = heapq.heappop(self._pending)
             start = env.now
             if cycles > 0:
-                yield env.timeout(cycles)
-            self.busy_cycles += max(cycles, 0)
-            self.operations += 1
+                for _ in range(n if self.per_sample else 1):
+                    yield env.timeout(cycles if self.per_sample else cycles * n)
+            self.busy_cycles += max(cycles, 0) * n
+            self.operations += n
             done.succeed(start)

@@ -151,9 +151,8 @@ class Mapping:
     def copies_for(self, layer: LayerMap, place: "Placement", sample: int) -> "CopySet":
         """The copies of ``place`` that run ``sample``: ``min(copies, mvms_per_sample)`` of
         them share its MVMs; with more copies than that, sets of copies take samples in turn."""
-        copies = len(place.first_slots)
-        per_sample = min(copies, max(1, layer.mvms_per_sample))
-        group = sample % (copies // per_sample)
+        per_sample = self._copies_per_sample(layer, place)
+        group = sample % self.copy_sets(layer, place)
         firsts = place.first_slots[group * per_sample:(group + 1) * per_sample]
         return CopySet(Placement(place.crossbars, firsts).tiles(self.crossbars_per_tile),
                        per_sample)
@@ -171,6 +170,15 @@ class Mapping:
                 out.append(StreamPass(lm.name, p, place, _last_holders(held, lo, hi)))
                 held.append((lo, hi))
         return out
+
+    def copy_sets(self, layer: LayerMap, place: "Placement") -> int:
+        """How many sets of copies of ``place`` take samples in turn (``copies_for``): samples
+        ``b`` and ``b + copy_sets`` run on the same copies."""
+        return len(place.first_slots) // self._copies_per_sample(layer, place)
+
+    @staticmethod
+    def _copies_per_sample(layer: LayerMap, place: "Placement") -> int:
+        return min(len(place.first_slots), max(1, layer.mvms_per_sample))
 
     def passes(self, layer: LayerMap) -> list[int]:
         """Crossbars per programming pass (streamed mode); one pass when resident."""

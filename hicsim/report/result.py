@@ -280,6 +280,7 @@ def _summary(r: Result, arch: Arch, workload: Workload, mapping: Mapping, engine
         "busiest_unit": str(busiest[0]), "busiest_unit_cycles": int(busiest[2]),
         **_physical_summary(r, arch, workload),
         "engine_events": r.events,
+        "engine_waves": engine.waves,  # the batch ran as this many waves (mapping.waves)
         "operand_stats_layers": [l.name for l in workload.weighted_layers if l.stats is not None],
         # Global-buffer ledger: every byte allocated was freed after its last read or is resident.
         "buffer_bytes_in": engine.ledger.buffer_in, "buffer_bytes_out": engine.ledger.buffer_out,

@@ -51,7 +51,10 @@ def summary_text(r: Result, top: int = 6) -> str:
     if s["operand_stats_layers"]:
         lines.append(f"  operand stats  read energy follows measured input bits in "
                      f"{len(s['operand_stats_layers'])} layers")
-    lines.append(f"  engine events  {s['engine_events']:,}")
+    waves = ""
+    if s["engine_waves"] < s["batch"]:  # say when samples took operations together
+        waves = f" (batch {s['batch']:,} as {s['engine_waves']} waves: mapping.waves)"
+    lines.append(f"  engine events  {s['engine_events']:,}{waves}")
     return "\n".join(lines)
 
 

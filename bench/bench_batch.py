@@ -1,0 +1,76 @@
+"""Engine cost against the batch: `python bench/bench_batch.py [--batches B ...] [--waves N|null]`.
+
+ResNet-152 ImageNet (60 M weights) on hic_pcm: inference (streamed: the network does not fit 64
+tiles) and a training step (resident, with ``chip.tiles=1248``), at batch 1, 16 and 256. Each run
+is a fresh process, so its peak RSS is its own; it prints the engine's events, the engine's wall
+and CPU time (``run_engine`` alone: the spec, workload and mapping are built before the clock
+starts) and the process's peak RSS. With ``mapping.waves`` (16 by default) a batch runs as at
+most 16 waves, so events stop growing with the batch beyond 16 samples; ``--waves null`` runs
+every sample on its own (events linear in the batch). A plain script: timings depend on the
+machine and its load, so it prints figures and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARCH = ROOT / "arch_specs" / "hic_pcm.yaml"
+WORKLOAD = ROOT / "workloads" / "resnet152_imagenet.yaml"
+RATES = ROOT / "workloads" / "rates" / "hic_pcm.yaml"
+TRAINING_TILES = 1248  # enough tiles to hold ResNet-152's weights (training needs them resident)
+
+RUN = """
+import resource, sys, time
+from hicsim.engine.run import run_engine
+from hicsim.hardware.model import build_hardware
+from hicsim.mapping import map_workload
+from hicsim.spec import load_arch
+from hicsim.workload import load_workload
+from hicsim.workload.rates import load_rates, with_rates
+arch, workload, rates, batch, tiles, waves = sys.argv[1:7]
+overrides = {"mapping.waves": None if waves == "null" else int(waves)}
+if tiles != "0":
+    overrides["chip.tiles"] = int(tiles)
+hw = build_hardware(load_arch(arch, overrides))
+wl = load_workload(workload, {"batch": int(batch)})
+if rates != "-":
+    wl = with_rates(wl, load_rates(rates), rates)
+mapping = map_workload(hw, wl)
+wall, cpu = time.perf_counter(), time.process_time()
+r = run_engine(hw, wl, mapping)
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(r.events, r.cycles, wall, cpu, peak, mapping.mode)
+"""
+
+
+def run(batch: int, training: bool, waves: str) -> list[str]:
+    argv = [sys.executable, "-c", RUN, str(ARCH), str(WORKLOAD), str(RATES) if training else "-",
+            str(batch), str(TRAINING_TILES if training else 0), waves]
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 16, 256])
+    parser.add_argument("--waves", default="16", help="mapping.waves (null: one per sample)")
+    args = parser.parse_args()
+    print(f"== ResNet-152 ImageNet on hic_pcm, mapping.waves {args.waves}; one process per row")
+    print(f"{'phase':10}{'batch':>6}{'mode':>10}{'events':>12}{'cycles':>17}{'engine wall':>13}"
+          f"{'engine CPU':>12}{'peak RSS':>11}")
+    for training in (False, True):
+        for batch in args.batches:
+            events, cycles, wall, cpu, peak, mode = run(batch, training, args.waves)
+            phase = "training" if training else "inference"
+            print(f"{phase:10}{batch:>6}{mode:>10}{int(events):>12,}{int(cycles):>17,}"
+                  f"{float(wall):>12.2f}s{float(cpu):>11.2f}s{int(peak) / 2**20:>8.0f} MiB")
+    print(f"training: chip.tiles={TRAINING_TILES}, rates {RATES.relative_to(ROOT)}; "
+          "engine = run_engine alone; peak RSS = the whole process (imports included)")
+
+
+if __name__ == "__main__":
+    main()
