@@ -45,9 +45,9 @@ from hicsim.engine.chip import Chip, span_of
 from hicsim.engine.chunks import ChunkKey, Chunks, split
 from hicsim.engine.keys import WHOLE, Pass, TensorKey
 from hicsim.engine.ledger import Ledger
-from hicsim.engine.local_buffers import spill_fractions, working_set_fraction
+from hicsim.engine.local_buffers import Spills, working_set_fraction
 from hicsim.engine.tensors import TensorStore
-from hicsim.engine.tile_links import TileLinks, stream_shares
+from hicsim.engine.tile_links import TileLinks
 from hicsim.engine.timing import Timing
 from hicsim.engine.unit import spawn
 from hicsim.engine.waves import waves
@@ -79,6 +79,7 @@ class Dataflow:
         memory = hw.memory
         self.local, self.staging, self.backing = memory.local, memory.staging, memory.backing
         self.links = TileLinks(env, chip, ledger, mapping, self.local)
+        self.spills = Spills(env, chip, self.links, timing, self.staging, self.local.capacity)
         self.store = TensorStore([(m, m.capacity) for m in memory.shared], memory.backing, ledger)
         self.bits = workload.input_bits
         self.readers: dict[str, int] = {}
@@ -283,14 +284,14 @@ class Dataflow:
         # Each tile's share of the inputs the MVMs need at once; what its local buffer cannot
         # hold spills to the staging buffer (``local_buffers``).
         window = self._bytes(layer.input_elems) * working_set_fraction(layer, demand.mvms_per_sample)
-        spill = self._spill(lm, copies.tiles, window, lm.col_parts)
+        spill = self.spills.of(lm, copies.tiles, window, lm.col_parts)
         for k in range(self.chunks.count[i]):
             in_bytes, direct = yield from self._fetch_parts(i, b, k, run.last)
             start = self.env.now
             # Inputs go to every tile holding the copies; each column partition needs them again.
             to_tiles = in_bytes * lm.col_parts * fraction
             offset = sent.get(None, 0)
-            held = self._held(copies.tiles, to_tiles, spill, offset)
+            held = self.spills.held(copies.tiles, to_tiles, spill, offset)
             yield from self.links.to_tiles(name, PHASE, copies.tiles, to_tiles, offset, held,
                                            samples=n)
             sent[None] = offset + math.ceil(to_tiles)
@@ -338,9 +339,9 @@ class Dataflow:
         dac_bytes = Fraction(self._dac_bytes(demand, fraction, activity, sample_mvms))
         on_chip = sum(tiles.values())
         spilled = {t: dac_bytes * tiles[t] / on_chip * f for t, f in (spill or {}).items()}
-        ops = [units[t].submit(p[0] + self._stall(spilled.get(t, 0)), samples)
+        ops = [units[t].submit(p[0] + self.spills.stall(spilled.get(t, 0)), samples)
                for t, p in parts.items()]
-        yield self.env.all_of(ops + self._spilled_streams(name, phase, tiles, spilled, samples))
+        yield self.env.all_of(ops + self.spills.streams(name, phase, tiles, spilled, samples))
         span = (min(op.value for op in ops), self.env.now)
         _, reads, conversion = max(parts.values())  # the tile that takes longest
         self.ledger.spend(name, TimeKind.COMPUTE, reads, samples)
@@ -353,38 +354,6 @@ class Dataflow:
             yield self.links.over(name, phase, tiles, per_mvm * sample_mvms,
                                   math.ceil(per_mvm * mvms_before), samples=samples)
         return span
-
-    def _spill(self, lm: LayerMap, tiles: dict[int, int], window: float,
-               parts: int) -> dict[int, float]:
-        """Per tile, the share of its working set that its local buffer cannot hold
-        (``local_buffers``): ``window`` bytes a layer's MVMs need at once, which each of ``parts``
-        partitions of its crossbars needs again; a tile holds its crossbars' share of them."""
-        return spill_fractions({t: min(window, window * parts * n / lm.crossbars)
-                                for t, n in tiles.items()}, self.local.capacity)
-
-    def _held(self, tiles: dict[int, int], nbytes: float, spill: dict[int, float],
-              offset: int = 0) -> dict[int, float] | None:
-        """Per tile, the bytes of a stream (``stream_shares``) its local buffer holds: all but
-        the share that spills (that stays in the staging buffer); None when nothing spills."""
-        if not spill:
-            return None
-        return {t: s * (1 - spill.get(t, 0.0))
-                for t, s in stream_shares(tiles, nbytes, offset).items()}
-
-    def _stall(self, spilled: float) -> int:
-        """Cycles a tile waits for ``spilled`` bytes of operands over its link."""
-        return self.timing.bytes_op(spilled, self.timing.link_bytes_per_cycle)
-
-    def _spilled_streams(self, name: str, phase: Phase, tiles: dict[int, int],
-                         spilled: dict[int, float], samples: int = 1) -> list:
-        """The spilled operands (bytes per tile, for each of ``samples`` samples) out of the
-        staging buffer and over the tiles' links, holding its ports and the links while the
-        tiles use them."""
-        if not spilled:
-            return []
-        return [spawn(self.env, self.chip.access(self.staging, sum(spilled.values()), READ,
-                                                 name, phase, samples=samples)),
-                self.links.over(name, phase, tiles, 0, shares=spilled, samples=samples)]
 
     def _dac_bytes(self, d, fraction: float, activity: float, mvms: int) -> float:
         """Input bytes the DACs fetch for ``mvms`` of one sample's MVMs: slices x driven lines x

@@ -24,6 +24,9 @@ while the unit waits.
 
 from __future__ import annotations
 
+from hicsim.engine.tile_links import stream_shares
+from hicsim.engine.unit import spawn
+from hicsim.hardware.ids import Direction
 from hicsim.workload.layers import _pair
 
 
@@ -47,3 +50,43 @@ def error_working_set_fraction(layer, mvms_per_sample: int) -> float:
 def spill_fractions(working_set: dict[int, float], capacity: float) -> dict[int, float]:
     """Per tile whose share of the working set does not fit: the share of it that spills."""
     return {t: (w - capacity) / w for t, w in working_set.items() if w > capacity}
+
+
+class Spills:
+    """A flow's spills: which share of each tile's working set its local buffer cannot hold, what
+    the buffer keeps of a stream sent to it, and moving the rest when the tiles use it."""
+
+    def __init__(self, env, chip, links, timing, staging, capacity: float):
+        self.env, self.chip, self.links, self.timing = env, chip, links, timing
+        self.staging, self.capacity = staging, capacity
+
+    def of(self, lm, tiles: dict[int, int], window: float, parts: int) -> dict[int, float]:
+        """Per tile, the share of its working set that spills: ``window`` bytes a layer's MVMs
+        need at once, which each of ``parts`` partitions of its crossbars needs again; a tile
+        holds its crossbars' share of them, never more than the whole window."""
+        return spill_fractions({t: min(window, window * parts * n / lm.crossbars)
+                                for t, n in tiles.items()}, self.capacity)
+
+    def held(self, tiles: dict[int, int], nbytes: float, spill: dict[int, float],
+             offset: int = 0) -> dict[int, float] | None:
+        """Per tile, the bytes of a stream (``stream_shares``) its local buffer keeps: all but
+        the share that spills (that stays in the staging buffer); None when nothing spills."""
+        if not spill:
+            return None
+        return {t: s * (1 - spill.get(t, 0.0))
+                for t, s in stream_shares(tiles, nbytes, offset).items()}
+
+    def stall(self, spilled: float) -> int:
+        """Cycles a tile waits for ``spilled`` bytes of operands over its link."""
+        return self.timing.bytes_op(spilled, self.timing.link_bytes_per_cycle)
+
+    def streams(self, name: str, phase, tiles: dict[int, int], spilled: dict[int, float],
+                samples: int = 1) -> list:
+        """The spilled operands (bytes per tile, for each of ``samples`` samples) out of the
+        staging buffer and over the tiles' links, holding its ports and the links while the
+        tiles use them."""
+        if not spilled:
+            return []
+        return [spawn(self.env, self.chip.access(self.staging, sum(spilled.values()),
+                                                 Direction.READ, name, phase, samples=samples)),
+                self.links.over(name, phase, tiles, 0, shares=spilled, samples=samples)]

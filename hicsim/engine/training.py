@@ -122,10 +122,10 @@ class TrainingFlow(Dataflow):
             spill = {}  # what the transposed reads' working set leaves in the staging buffer
             if producers and self.hw.training.backward != "digital":
                 window = delta * error_working_set_fraction(layer, lm.mvms_per_sample)
-                spill = self._spill(lm, tiles, window, lm.row_parts)
-            yield from self.links.to_tiles(name, BACKWARD, tiles, delta * lm.row_parts,
-                                           shares=self._held(tiles, delta * lm.row_parts, spill),
-                                           samples=n)
+                spill = self.spills.of(lm, tiles, window, lm.row_parts)
+            errors = delta * lm.row_parts
+            yield from self.links.to_tiles(name, BACKWARD, tiles, errors,
+                                           shares=self.spills.held(tiles, errors, spill), samples=n)
             if producers:
                 yield from self._transposed(name, lm, copies, layer, spill, n)
             yield from self._gradient(i, b, lm, tiles)
@@ -177,20 +177,21 @@ class TrainingFlow(Dataflow):
         # what the local buffer cannot hold comes over the link as the units need it.
         demand = lm.forward_read()
         window = self._bytes(layer.input_elems) * working_set_fraction(layer, demand.mvms_per_sample)
-        spill = self._spill(lm, tiles, window, lm.col_parts)
-        yield from self.links.to_tiles(name, phase, tiles, in_bytes * lm.col_parts,
-                                       shares=self._held(tiles, in_bytes * lm.col_parts, spill),
-                                       samples=samples)
+        spill = self.spills.of(lm, tiles, window, lm.col_parts)
+        sent = in_bytes * lm.col_parts
+        yield from self.links.to_tiles(name, phase, tiles, sent,
+                                       shares=self.spills.held(tiles, sent, spill), samples=samples)
         macs = layer.macs_per_sample
         on_chip = sum(tiles.values())
         reads = Fraction(self._dac_bytes(demand, 1.0, 1.0, demand.mvms_per_sample))
         spilled = {t: reads * tiles[t] / on_chip * f for t, f in spill.items()}
         per_cycle = self.hw.training.gradient_macs_per_cycle
-        cycles = {t: math.ceil(macs * n / on_chip / per_cycle) + self._stall(spilled.get(t, 0))
+        stall = self.spills.stall
+        cycles = {t: math.ceil(macs * n / on_chip / per_cycle) + stall(spilled.get(t, 0))
                   for t, n in tiles.items()}
         yield self.env.all_of([self.chip.gradient_units[t].submit(c, samples)
                                for t, c in cycles.items()]
-                              + self._spilled_streams(name, phase, tiles, spilled, samples))
+                              + self.spills.streams(name, phase, tiles, spilled, samples))
         self.ledger.spend(name, TimeKind.COMPUTE, max(cycles.values()), samples)
         self.ledger.count(name, phase, Component.GRADIENT_UNIT, Action.MAC, macs, samples)
         self.ledger.span(name, phase, start, self.env.now)
