@@ -4,9 +4,10 @@ ResNet-152 ImageNet (60 M weights) on hic_pcm: inference (streamed: the network 
 tiles) and a training step (resident, with ``chip.tiles=1248``), at batch 1, 16 and 256. Each run
 is a fresh process, so its peak RSS is its own; it prints the engine's events, the engine's wall
 and CPU time (``run_engine`` alone: the spec, workload and mapping are built before the clock
-starts) and the process's peak RSS. With ``mapping.waves`` (16 by default) a batch runs as at
-most 16 waves, so events stop growing with the batch beyond 16 samples; ``--waves null`` runs
-every sample on its own (events linear in the batch). A plain script: timings depend on the
+starts) and the process's peak RSS. With ``--waves 16`` (this bench's default; the spec's
+default, null, is sample by sample) a batch runs as at most 16 waves, so events stop growing
+with the batch beyond 16 samples; ``--waves null`` runs every sample on its own (events linear
+in the batch). A plain script: timings depend on the
 machine and its load, so it prints figures and asserts nothing.
 """
 

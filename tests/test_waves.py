@@ -22,6 +22,7 @@ from hicsim.workload.rates import RatesFile, with_rates
 from conftest import ROOT, SMALL_NET
 
 SPECS = ROOT / "arch_specs"
+WAVES_16 = {"mapping.waves": 16}  # opt-in: the spec default (null) runs sample by sample
 RATES = RatesFile(version=1, source="by hand (test)", batch=4,
                   per_weight=dict(set_pulses=0.05, reset_pulses=0.002, binary_set_pulses=0.001,
                                   binary_reset_pulses=0.001, max_device_write_erase=0.01))
@@ -107,11 +108,12 @@ def test_waves_cut_the_batch_into_near_equal_runs():
 
 @pytest.mark.parametrize("batch", [1, 3, 16])
 def test_a_batch_of_no_more_samples_than_waves_runs_sample_by_sample(batch):
+    """Waves are opt-in (the default runs every sample on its own, the exact schedule), and a
+    batch no larger than the waves asked for runs sample by sample."""
     wl = workload("inference", batch)
     default = load_arch(SPECS / "hic_pcm.yaml")
-    assert default.mapping.waves == 16
-    assert_same_run(engine(default, wl), engine(load_arch(SPECS / "hic_pcm.yaml",
-                                                          {"mapping.waves": None}), wl))
+    assert default.mapping.waves is None
+    assert_same_run(engine(load_arch(SPECS / "hic_pcm.yaml", WAVES_16), wl), engine(default, wl))
 
 
 @pytest.mark.parametrize("phase", ["inference", "training"])
@@ -137,7 +139,7 @@ def test_events_at_batch_256_follow_those_at_batch_16(phase, monkeypatch):
 
     monkeypatch.setattr(unit, "_at_end_of_cycle", counted_end_of_cycle)
     monkeypatch.setattr(unit.Unit, "submit", counted_submit)
-    arch = load_arch(SPECS / "hic_pcm.yaml")
+    arch = load_arch(SPECS / "hic_pcm.yaml", WAVES_16)
     runs = {}
     for batch in (16, 256):
         calls.update(arbiter=0, submit=0)
@@ -150,7 +152,7 @@ def test_events_at_batch_256_follow_those_at_batch_16(phase, monkeypatch):
     assert r256.events <= r16.events - arbiter16 + submitted < 2 * r16.events
     assert r256.ledger.buffer_peak == 16 * r16.ledger.buffer_peak
     assert len(r256.ledger.traffic) == len(r16.ledger.traffic)  # records fold, per wave
-    every = load_arch(SPECS / "hic_pcm.yaml", {"mapping.waves": None})
+    every = load_arch(SPECS / "hic_pcm.yaml")  # the default: sample by sample
     s16, s256 = (engine(every, workload(phase, b)) for b in (16, 256))
     assert s256.events > 15 * s16.events
 
@@ -158,7 +160,7 @@ def test_events_at_batch_256_follow_those_at_batch_16(phase, monkeypatch):
 def test_waves_multiply_one_samples_counts():
     """A wave's counts are its samples': every count at batch 32 (16 waves of 2) is twice that
     at batch 16 (16 waves of 1); the latency is not (the waves' samples wait for each other)."""
-    arch = load_arch(SPECS / "hic_pcm.yaml")
+    arch = load_arch(SPECS / "hic_pcm.yaml", WAVES_16)
     r16, r32 = (simulate(arch, workload("inference", b)) for b in (16, 32))
     dynamic = [r.actions[r.actions.phase != "static"].set_index(
         ["layer", "phase", "component", "action"])["count"] for r in (r16, r32)]
@@ -167,8 +169,11 @@ def test_waves_multiply_one_samples_counts():
 
 
 def test_the_report_says_when_the_batch_ran_in_waves():
-    arch = load_arch(SPECS / "hic_pcm.yaml")
+    arch = load_arch(SPECS / "hic_pcm.yaml", WAVES_16)
     waved, alone = (simulate(arch, workload("inference", b)) for b in (40, 16))
+    exact = simulate(load_arch(SPECS / "hic_pcm.yaml"), workload("inference", 40))
     assert (waved.summary["engine_waves"], alone.summary["engine_waves"]) == (16, 16)
+    assert exact.summary["engine_waves"] == 40
     assert "(batch 40 as 16 waves: mapping.waves)" in summary_text(waved)
     assert "waves" not in summary_text(alone)
+    assert "waves" not in summary_text(exact)
