@@ -8,6 +8,8 @@ Each command runs once first with bytecode writing allowed, so hicsim's modules 
 Python loads them after any first run (from their compiled .pyc), not compiled from source at
 every start: an environment with PYTHONDONTWRITEBYTECODE set (as on the team's machine) would
 otherwise compile all of them each time (about 0.07 s of CPU), which a normal install does once.
+That first run also fills the user's memo of parsed unit values (``hicsim/unit_memo.py``), as any
+first run does: the timed runs then read the spec's values from it and do not import pint.
 
     python bench/bench_startup.py [--runs 7]
 """

@@ -17,7 +17,6 @@ pickle) is not an error: the registry is then built from the text, as without a 
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import os
 import shutil
 import sys
@@ -27,15 +26,16 @@ from pathlib import Path
 DEFINITIONS = "definitions.txt"
 
 
-def definitions_text(pint) -> str:
-    """pint's default definitions with hicsim's two changes.
+def definitions_text(package: Path) -> str:
+    """pint's default definitions (the files in its ``package`` folder, which can be found
+    without importing pint) with hicsim's two changes.
 
     Information: pint defines ``bit = []`` (dimensionless), so ``25.6 GHz`` converts to bytes per
     second (as 3.2 GB/s), ``2 pJ`` to joules per byte and ``4 percent`` to bytes; here the bit has
     a dimension of its own, so a byte-valued field refuses any value without one. A clock cycle
     is its own dimension too: it only becomes seconds once the clock is known.
     """
-    files = importlib.resources.files(pint)
+    files = Path(package)
     text = (files / "default_en.txt").read_text(encoding="utf-8")
     # the definitions are read as one text, which cannot follow an @import
     text = text.replace("@import constants_en.txt", (files / "constants_en.txt").read_text(encoding="utf-8"))
@@ -56,7 +56,7 @@ def default_cache_root() -> Path:
 def build_registry(pint, cache_root: Path | None):
     """The registry of ``definitions_text``, from (and into) a cache under ``cache_root`` when
     one is given and usable, else parsed from the text."""
-    text = definitions_text(pint)
+    text = definitions_text(Path(pint.__file__).parent)
     if cache_root is not None:
         try:
             return _cached(pint, text, Path(cache_root))

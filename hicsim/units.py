@@ -8,6 +8,7 @@ cycles (``2 cycle``, ``32 B/cycle``) is converted with the chip clock, which the
 
 from __future__ import annotations
 
+import atexit
 import math
 import re
 import sys
@@ -15,9 +16,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from hicsim.unit_memo import UnitMemo, memo_path
 from hicsim.unit_registry import build_registry, default_cache_root
 
 
+def __getattr__(name: str):
+    # ``units.pint``: pint is imported on first use (a value not in the memo), not with hicsim
+    if name == "pint":
+        return _import_pint()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@lru_cache(maxsize=1)
 def _import_pint():
     """pint, imported without dask: when dask is installed pint imports ``dask.base`` at import
     time (``pint.compat``, for quantities of dask arrays, which hicsim never makes), a third of a
@@ -32,9 +42,6 @@ def _import_pint():
         if hide:
             del sys.modules["dask"]
     return pint
-
-
-pint = _import_pint()
 
 
 @dataclass(frozen=True)
@@ -69,11 +76,23 @@ class UnitError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def registry() -> pint.UnitRegistry:
+def registry():
     """The one unit registry, built lazily (pint's start-up is not free) and loaded from the
     user's cache folder when it was built before (``hicsim.unit_registry``: pint's default
     definitions, with the bit and the clock cycle as dimensions of their own)."""
-    return build_registry(pint, default_cache_root())
+    return build_registry(_import_pint(), default_cache_root())
+
+
+@lru_cache(maxsize=1)
+def memo() -> UnitMemo:
+    """The memo of SI values parsed in earlier processes (``hicsim.unit_memo``), saved at exit
+    when this process parsed new ones."""
+    try:
+        found = UnitMemo(memo_path(default_cache_root()))
+    except Exception:  # noqa: BLE001 -- no memo: every value is parsed with pint
+        found = UnitMemo(None)
+    atexit.register(found.save)
+    return found
 
 
 # pint evaluates what it reads, powers included (``10**10**10 B`` would run for hours): a value is
@@ -94,14 +113,14 @@ def _check_text(text: str) -> None:
 
 
 @lru_cache(maxsize=4096)
-def _parse(text: str) -> pint.Quantity:
+def _parse(text: str):
     _check_text(text)
     ureg = registry()
     try:
         q = ureg.Quantity(text)
     except Exception as exc:  # pint raises several unrelated types for bad text
         raise UnitError(f"cannot read {text!r} as a number with a unit ({exc})") from None
-    if not isinstance(q, pint.Quantity):  # a bare number
+    if not isinstance(q, _import_pint().Quantity):  # a bare number
         q = ureg.Quantity(q, "")
     return q
 
@@ -115,7 +134,19 @@ def parse(value: object, dim: Dimension, clock_hz: float | None = None) -> float
         raise UnitError(f"expected {dim.name} with a unit, such as '{dim.example}', got {value!r}")
     if isinstance(value, (int, float)) or _is_number(value):
         raise UnitError(f"{value!r} has no unit: expected {dim.name}, such as '{dim.example}'")
-    q = _parse(value.strip())
+    text = value.strip()
+    # the clock only enters values in cycles, which only dimensions that allow cycles accept
+    key = (text, dim.name, float(clock_hz) if dim.allows_cycles and clock_hz is not None else None)
+    known = memo().get(key)
+    if known is None:
+        known = _parse_si(value, text, dim, clock_hz)
+        memo().add(key, known)
+    return known
+
+
+def _parse_si(value: str, text: str, dim: Dimension, clock_hz: float | None) -> float:
+    """``parse`` by pint, for a value the memo does not hold."""
+    q = _parse(text)
     ureg = registry()
     if dim.allows_cycles and q.dimensionality.get("[clock_cycle]", 0) != 0:
         if clock_hz is None:
@@ -129,7 +160,7 @@ def parse(value: object, dim: Dimension, clock_hz: float | None = None) -> float
         out = float(q.to(dim.si_unit).magnitude)
     except OverflowError:
         raise UnitError(f"{value!r} is too large") from None
-    except pint.DimensionalityError:
+    except _import_pint().DimensionalityError:
         raise UnitError(f"{value!r} has the wrong dimension: expected {dim.name}, such as '{dim.example}'") from None
     if not math.isfinite(out):
         raise UnitError(f"{value!r} is not finite")
