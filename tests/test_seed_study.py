@@ -113,3 +113,12 @@ def test_cifar10_example_needs_its_data(capsys):
     with pytest.raises(SystemExit) as exc:
         module["main"]([], "test", **module["DEFAULTS"])
     assert exc.value.code == 2 and "--data" in capsys.readouterr().err
+
+
+def test_readme_table_is_the_shipped_study():
+    """The README's ResNet-32 digits table is markdown_table of docs/resnet32_digits_study.csv
+    (the 30 runs of examples/resnet32_digits_study.py: 5 seeds x 3 widths x HIC / FP32)."""
+    frame = pd.read_csv(ROOT / "docs" / "resnet32_digits_study.csv")
+    assert len(frame) == 30 and sorted(frame.seed.unique()) == [0, 1, 2, 3, 4]
+    assert (frame.steps == 180).all()  # 4 epochs of 45 batches of 32 over 1,437 digits
+    assert markdown_table(frame) in (ROOT / "README.md").read_text()
