@@ -90,10 +90,14 @@ def test_read_noise_clip_is_certain_below_its_threshold():
 def _layer_in_fresh_process(env_extra):
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
     env.update(env_extra)
+    # a small array decodes with the serial twin (serial_twin.py): run the parallel one itself
     code = ("import numba, hicsim.kernels, numpy as np\n"
             "from hicsim.kernels.crossbar import CrossbarArray\n"
+            "from hicsim.kernels.decode import DECODE\n"
             "from hicsim.spec import load_arch\n"
-            "CrossbarArray(load_arch('arch_specs/hic_pcm.yaml'), np.zeros((4, 4)), w_max=1.0)\n"
+            "xb = CrossbarArray(load_arch('arch_specs/hic_pcm.yaml'), np.zeros((4, 4)), w_max=1.0)\n"
+            "DECODE.parallel(xb.state, xb.layout.slot_binary, xb.layout.slots, xb._coef,\n"
+            "                xb._offset, xb.ml, xb.bp, 0.0, xb.weights, xb.variance)\n"
             "print(numba.threading_layer())")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True)

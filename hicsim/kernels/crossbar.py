@@ -12,14 +12,13 @@ from hicsim.devices.encode import encode
 from hicsim.devices.layout import KIND_MULTILEVEL, KIND_NAMES, build_layout
 from hicsim.devices.multilevel import mean_set_step
 from hicsim.devices.state import DeviceState
-from hicsim.kernels.decode import decode_kernel
-from hicsim.kernels.mvm import mvm_kernel
+from hicsim.kernels.decode import DECODE
+from hicsim.kernels.mvm import MVM
 from hicsim.kernels.mvm_columns import mvm_columns_kernel
 from hicsim.kernels.mvm_reference import dac_reference
 from hicsim.kernels.rng import stream_seed
 from hicsim.kernels.threads import BlasGuard
-from hicsim.kernels.update import (RULE_HIC, RULE_MIXED_PRECISION, RULE_STOCHASTIC_PULSE,
-                                   update_kernel)
+from hicsim.kernels.update import RULE_HIC, RULE_MIXED_PRECISION, RULE_STOCHASTIC_PULSE, UPDATE
 from hicsim.spec.arch import Arch
 
 RULES = {"hic": RULE_HIC, "mixed_precision": RULE_MIXED_PRECISION,
@@ -143,8 +142,9 @@ class CrossbarArray:
         return stream_seed(self.seed, self._calls, purpose)
 
     def _decode(self) -> None:
-        decode_kernel(self.state, self.layout.slot_binary, self.layout.slots, self._coef,
-                      self._offset, self.ml, self.bp, self.t_now, self.weights, self.variance)
+        kernel = DECODE.pick(self.weights.size)
+        kernel(self.state, self.layout.slot_binary, self.layout.slots, self._coef, self._offset,
+               self.ml, self.bp, self.t_now, self.weights, self.variance)
         # at t_now every device programmed less than t_read ago is noiseless; updates only
         # program devices at t_now, so this stays true until the clock moves
         self._has_read_noise = bool(self.variance.any())
@@ -170,9 +170,10 @@ class CrossbarArray:
         outputs = self.shape[0] if transpose else self.shape[1]
         out = np.empty((x.shape[0], outputs), np.float64)
         noise_on = bool(noise) and self._has_read_noise
+        kernel = MVM.pick(x.shape[0] * inputs * outputs * (2 if noise_on else 1))
         with self._blas.single_threaded():
-            finite = mvm_kernel(x, self.weights, self.variance, transpose, self.qmax, full_scale,
-                                self.adc_amax, noise_on, key, _chunks(x.shape[0]), out)
+            finite = kernel(x, self.weights, self.variance, transpose, self.qmax, full_scale,
+                            self.adc_amax, noise_on, key, _chunks(x.shape[0]), out)
         if not finite:
             self._calls -= 1  # a rejected call draws nothing: the next one gets this key
             raise ValueError(not_finite(name))
@@ -222,12 +223,12 @@ class CrossbarArray:
             self._chi_step = step
         lo, hi, per_step, stochastic = self._accumulator_format(rule)
         row_counts = np.empty(self.shape[0], np.int64)
+        kernel = UPDATE.pick(x.shape[0] * x.shape[1] * delta.shape[1])
         with self._blas.single_threaded():
-            update_kernel(x, delta, -float(lr) / step, RULES[rule],
-                          self._acc, self._chi, lo, hi, per_step, stochastic,
-                          self._next_key(_ROUNDING), self._next_key(_PROGRAMMING), self.state,
-                          self.layout, self._coef, self._offset, self.ml, self.bp, self.t_now,
-                          self.weights, self.variance, row_counts, _NO_STEPS, open_loop)
+            kernel(x, delta, -float(lr) / step, RULES[rule], self._acc, self._chi, lo, hi,
+                   per_step, stochastic, self._next_key(_ROUNDING), self._next_key(_PROGRAMMING),
+                   self.state, self.layout, self._coef, self._offset, self.ml, self.bp,
+                   self.t_now, self.weights, self.variance, row_counts, _NO_STEPS, open_loop)
         return int(row_counts.sum())
 
     def _accumulator_format(self, rule: str):

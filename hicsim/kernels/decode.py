@@ -12,6 +12,7 @@ from numba import njit, prange
 
 from hicsim.kernels.device_jit import device_jit
 from hicsim.kernels.device_ops import drift_factor, read_sigma
+from hicsim.kernels.serial_twin import TwinKernel
 
 
 @device_jit
@@ -126,3 +127,8 @@ def decode_kernel(st, slot_binary, slots, coef, offset, ml, bp, t_now, weights, 
                              clip_bin)
             weights[i, j] = w
             variance[i, j] = v
+
+
+# Arrays of fewer weights decode serially (``serial_twin.py``): 16,384 weights take some 2 ms at
+# 130-160 ns each, many times the cost of starting a parallel region
+DECODE = TwinKernel(decode_kernel, min_parallel_work=16384)

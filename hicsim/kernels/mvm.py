@@ -40,6 +40,7 @@ from hicsim.kernels.blas import sgemm
 from hicsim.kernels.fast_normal import normal_row_into
 from hicsim.kernels.quantize import dac_row
 from hicsim.kernels.rng import mix_key
+from hicsim.kernels.serial_twin import TwinKernel
 
 COL_BLOCK = 128  # outputs per task (at most); blocks are equal to within one column
 
@@ -119,3 +120,8 @@ def mvm_kernel(x, weights, variance, transpose, qmax, full_scale, amax, noise_on
     for r in range(batch):
         finite &= math.isfinite(scale[r])
     return finite
+
+
+# Calls of fewer multiply-adds (both products counted) run serially (``serial_twin.py``): at 20
+# GMAC/s 8 M take 0.4 ms, a few times the cost of starting the call's two parallel regions
+MVM = TwinKernel(mvm_kernel, min_parallel_work=8e6)

@@ -39,6 +39,7 @@ from hicsim.kernels.float_like import like
 from hicsim.kernels.prefetch import prefetch
 from hicsim.kernels.program import apply_pulse_train, apply_steps
 from hicsim.kernels.rng import mix_key, uniform24
+from hicsim.kernels.serial_twin import TwinKernel
 
 RULE_HIC, RULE_MIXED_PRECISION, RULE_STOCHASTIC_PULSE = 0, 1, 2
 _CLAMP = np.float32(2.0 ** 30)  # at most 2^30 LSBs / steps per call: keeps float -> int32
@@ -195,3 +196,8 @@ def update_kernel(x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stoc
                      acc_hi, per_step, stochastic, round_seed, program_seed, st, lay, coef,
                      offset, ml, bp, t_now, weights, variance, row_counts, steps_out, open_loop,
                      clip_ml, clip_bin)
+
+
+# Calls whose gradient product has fewer multiply-adds run serially (``serial_twin.py``; the same
+# measure as ``mvm.MVM``)
+UPDATE = TwinKernel(update_kernel, min_parallel_work=8e6)
