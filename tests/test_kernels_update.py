@@ -187,6 +187,35 @@ def test_bad_update_input_raises():
         CrossbarArray(no_acc, np.zeros((4, 3)), w_max=1.0).update(x, d, 0.1, "hic")
 
 
+@pytest.mark.parametrize("spec,rule", [("hic", "hic"), ("multilevel", "mixed_precision"),
+                                       ("bit_sliced", "stochastic_pulse")])
+def test_a_given_gradient_updates_as_the_identity_product_would(spec, rule):
+    """update_gradient(G) = update(identity, G) bit for bit (apply_gradient's path for batches
+    longer than the rows): counts, accumulators, device planes, weights; on rows over two task
+    blocks. The same for FloatArray."""
+    from hicsim.kernels import FloatArray
+    rng = np.random.default_rng(4)
+    w = rng.uniform(-1, 1, (150, 20))
+    g = (rng.standard_normal((150, 20)) * 3).astype(np.float32)
+    a, b = (CrossbarArray(load_arch(SPECS[spec]), w, w_max=1.0, seed=3) for _ in range(2))
+    for _ in range(3):
+        n = a.update_gradient(g, 0.05, rule)
+        assert n == b.update(np.eye(150, dtype=np.float32), g, 0.05, rule)
+    assert n > 0
+    for name in ("_acc", "_chi", "weights", "variance"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for field, pa, pb in zip(a.state._fields, a.state, b.state):
+        assert np.array_equal(pa, pb), field
+    fa, fb = FloatArray(w), FloatArray(w)
+    assert fa.update_gradient(g, 0.05) == fb.update(np.eye(150), g, 0.05) == w.size
+    assert np.array_equal(fa.weights, fb.weights)
+    for store in (a, fa):
+        with pytest.raises(ValueError, match="shape"):
+            store.update_gradient(g[:149], 0.05, rule if store is a else "fp32")
+        with pytest.raises(ValueError, match="NaN"):
+            store.update_gradient(np.full_like(g, np.nan), 0.05, rule if store is a else "fp32")
+
+
 def test_float_array_baseline_is_exact_sgd():
     from hicsim.kernels import FloatArray
     rng = np.random.default_rng(8)

@@ -205,30 +205,47 @@ class CrossbarArray:
         multi-level pair; ``mixed_precision_closed_loop`` (the same accumulator in units of one
         level, each step a read-verified move of one level, on any representation);
         ``stochastic_pulse``."""
-        if rule not in RULES:
-            raise ValueError(f"rule must be one of {sorted(RULES)} (fp32 is FloatArray), got {rule!r}")
-        if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr)):
-            raise ValueError(f"lr must be a finite number, got {lr!r}")
+        self._check_update(rule, lr)
         x = check_batch("x", x, self.shape[0], "rows")
         delta = check_batch("delta", delta, self.shape[1], "columns")
         if x.shape[0] != delta.shape[0]:
             raise ValueError(f"x and delta batches differ: {x.shape[0]} vs {delta.shape[0]}")
-        open_loop = rule == OPEN_LOOP
-        if open_loop and (self.layout.kind != KIND_MULTILEVEL or self.layout.sides != 2):
+        return self._update(x, delta, lr, rule, x.shape[0] * x.shape[1] * delta.shape[1], False)
+
+    def update_gradient(self, gradient, lr: float, rule: str = "hic") -> int:
+        """Apply W -= lr G through ``rule`` for a gradient G (rows, cols) formed by the caller:
+        ``update(identity, G)`` without the identity's product, the same numbers (a product
+        with the identity is exact in float32)."""
+        self._check_update(rule, lr)
+        gradient = check_batch("gradient", gradient, self.shape[1], "columns")
+        if gradient.shape[0] != self.shape[0]:
+            raise ValueError(f"gradient must have shape {self.shape}, got {gradient.shape}")
+        return self._update(_NO_INPUTS, gradient, lr, rule, gradient.size, True)
+
+    def _check_update(self, rule: str, lr) -> None:
+        if rule not in RULES:
+            raise ValueError(f"rule must be one of {sorted(RULES)} (fp32 is FloatArray), got {rule!r}")
+        if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr)):
+            raise ValueError(f"lr must be a finite number, got {lr!r}")
+        if rule == OPEN_LOOP and (self.layout.kind != KIND_MULTILEVEL or self.layout.sides != 2):
             raise ValueError(f"rule {OPEN_LOOP!r} (open-loop pulse trains) needs a differential "
                              f"pair of multi-level devices, not {self.representation} with "
                              f"{self.layout.sides} side(s): use 'mixed_precision_closed_loop'")
+
+    def _update(self, x, delta, lr, rule, work, gradient_given) -> int:
+        open_loop = rule == OPEN_LOOP
         step = self.mean_set_step if open_loop else self.step
         if RULES[rule] == RULE_MIXED_PRECISION:
             self._chi_step = step
         lo, hi, per_step, stochastic = self._accumulator_format(rule)
         row_counts = np.empty(self.shape[0], np.int64)
-        kernel = UPDATE.pick(x.shape[0] * x.shape[1] * delta.shape[1])
+        kernel = UPDATE.pick(work)
         with self._blas.single_threaded():
             kernel(x, delta, -float(lr) / step, RULES[rule], self._acc, self._chi, lo, hi,
                    per_step, stochastic, self._next_key(_ROUNDING), self._next_key(_PROGRAMMING),
                    self.state, self.layout, self._coef, self._offset, self.ml, self.bp,
-                   self.t_now, self.weights, self.variance, row_counts, _NO_STEPS, open_loop)
+                   self.t_now, self.weights, self.variance, row_counts, _NO_STEPS, open_loop,
+                   gradient_given)
         return int(row_counts.sum())
 
     def _accumulator_format(self, rule: str):
@@ -251,6 +268,7 @@ class CrossbarArray:
 
 
 _NO_STEPS = np.empty((0, 0), np.int32)  # update_kernel: program the devices
+_NO_INPUTS = np.empty((0, 0), np.float32)  # update_kernel with the gradient given: x unread
 _CHUNK_ROWS = 256
 
 

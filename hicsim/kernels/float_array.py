@@ -45,3 +45,15 @@ class FloatArray:
             raise ValueError(f"x and delta batches differ: {x.shape[0]} vs {delta.shape[0]}")
         self.weights -= np.float32(lr) * (x.T @ delta)
         return self.weights.size
+
+    def update_gradient(self, gradient, lr: float, rule: str = "fp32") -> int:
+        """W -= lr G for a gradient G (rows, cols) formed by the caller."""
+        if rule != "fp32":
+            raise ValueError(f"FloatArray only supports rule 'fp32', got {rule!r}")
+        if not math.isfinite(lr):
+            raise ValueError(f"lr must be a finite number, got {lr!r}")
+        gradient = check_batch("gradient", gradient, self.shape[1], "columns")
+        if gradient.shape[0] != self.shape[0]:
+            raise ValueError(f"gradient must have shape {self.shape}, got {gradient.shape}")
+        self.weights -= np.float32(lr) * gradient
+        return self.weights.size

@@ -156,13 +156,16 @@ def _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_no
 @njit(cache=True)
 def _update_rows(r0, r1, x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stochastic,
                  round_seed, program_seed, st, lay, coef, offset, ml, bp, t_now, weights,
-                 variance, row_counts, steps_out, open_loop, clip_ml, clip_bin):
-    """Rows r0..r1 of ``update_kernel``: one gradient product, then rule and programming row by
-    row."""
-    batch, rows = x.shape
+                 variance, row_counts, steps_out, open_loop, clip_ml, clip_bin, gradient_given):
+    """Rows r0..r1 of ``update_kernel``: one gradient product (or the given gradient's rows),
+    then rule and programming row by row."""
     cols = delta.shape[1]
-    grad = np.empty((r1 - r0, cols), np.float32)  # x[:, r0:r1]^T . delta
-    sgemm(True, False, r1 - r0, cols, batch, x[:, r0:], rows, delta, cols, grad, cols)
+    if gradient_given:
+        grad = delta[r0:r1]
+    else:
+        batch, rows = x.shape
+        grad = np.empty((r1 - r0, cols), np.float32)  # x[:, r0:r1]^T . delta
+        sgemm(True, False, r1 - r0, cols, batch, x[:, r0:], rows, delta, cols, grad, cols)
     steps_row = np.empty(cols, np.int32)
     for r in range(r1 - r0):
         i = r0 + r
@@ -179,23 +182,25 @@ def _update_rows(r0, r1, x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_ste
 @njit(cache=True, parallel=True)
 def update_kernel(x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stochastic,
                   round_seed, program_seed, st, lay, coef, offset, ml, bp, t_now, weights,
-                  variance, row_counts, steps_out, open_loop=False):
+                  variance, row_counts, steps_out, open_loop=False, gradient_given=False):
     """x: (batch, rows) activations; delta: (batch, cols) errors; gain = -lr / step.
     ``open_loop``: program RULE_MIXED_PRECISION's steps as open-loop SET pulse trains.
+    ``gradient_given``: delta is the gradient x^T delta itself, (rows, cols), and x is not read
+    (the same rows as the identity's product, without that product: ``CrossbarArray.update``).
     Writes how many weights of row i were programmed into ``row_counts[i]``.
 
     ``steps_out``: empty (0, 0) to program the devices; a (rows, cols) array to receive the steps
     instead, with the devices left alone (the tests compare the rules with their reference so).
     Rounding draws: uniform24(mix_key(round_seed, row), col); weight (i, j) programs with draws
     from mix_key(program_seed, i * cols + j)."""
-    rows = x.shape[1]
+    rows = delta.shape[0] if gradient_given else x.shape[1]
     clip_ml, clip_bin = q_clip_below(ml), q_clip_below(bp)
     for blk in prange((rows + ROW_BLOCK - 1) // ROW_BLOCK):
         r0 = blk * ROW_BLOCK
         _update_rows(r0, min(rows, r0 + ROW_BLOCK), x, delta, gain, rule, acc, chi, acc_lo,
                      acc_hi, per_step, stochastic, round_seed, program_seed, st, lay, coef,
                      offset, ml, bp, t_now, weights, variance, row_counts, steps_out, open_loop,
-                     clip_ml, clip_bin)
+                     clip_ml, clip_bin, gradient_given)
 
 
 # Calls whose gradient product has fewer multiply-adds run serially (``serial_twin.py``; the same

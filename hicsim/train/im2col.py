@@ -2,12 +2,16 @@
 
 Column order is (channel, kernel row, kernel column), matching a weight matrix of shape
 (in_channels * k * k, out_channels); patch rows are ordered (image, output row, output column).
+``im2col`` and ``col2im`` run the numba kernels of ``hicsim.kernels.patches``; the ``*_reference``
+functions are their numpy references (the same numbers, bit for bit).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from hicsim.kernels.patches import col2im_kernel, im2col_kernel
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -16,6 +20,22 @@ def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
 
 def im2col(x: np.ndarray, kernel: int, stride: int, padding: int) -> np.ndarray:
     """(N, C, H, W) -> (N * Ho * Wo, C * kernel * kernel)."""
+    n, c, h, w = x.shape
+    ho, wo = output_size(h, kernel, stride, padding), output_size(w, kernel, stride, padding)
+    out = np.empty((n * ho * wo, c * kernel * kernel), x.dtype)
+    im2col_kernel(np.ascontiguousarray(x), kernel, stride, padding, out)
+    return out
+
+
+def col2im(cols: np.ndarray, shape: tuple, kernel: int, stride: int, padding: int) -> np.ndarray:
+    """The adjoint of ``im2col``: sums every patch entry back onto its pixel."""
+    n, c, h, w = shape
+    padded = np.zeros((n, c, h + 2 * padding, w + 2 * padding), cols.dtype)
+    col2im_kernel(np.ascontiguousarray(cols), kernel, stride, padding, padded)
+    return padded[:, :, padding:padding + h, padding:padding + w]
+
+
+def im2col_reference(x: np.ndarray, kernel: int, stride: int, padding: int) -> np.ndarray:
     n, c = x.shape[:2]
     padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     windows = sliding_window_view(padded, (kernel, kernel), axis=(2, 3))[:, :, ::stride, ::stride]
@@ -23,8 +43,8 @@ def im2col(x: np.ndarray, kernel: int, stride: int, padding: int) -> np.ndarray:
     return np.ascontiguousarray(windows.transpose(0, 2, 3, 1, 4, 5)).reshape(n * ho * wo, -1)
 
 
-def col2im(cols: np.ndarray, shape: tuple, kernel: int, stride: int, padding: int) -> np.ndarray:
-    """The adjoint of ``im2col``: sums every patch entry back onto its pixel."""
+def col2im_reference(cols: np.ndarray, shape: tuple, kernel: int, stride: int,
+                     padding: int) -> np.ndarray:
     n, c, h, w = shape
     ho, wo = output_size(h, kernel, stride, padding), output_size(w, kernel, stride, padding)
     patches = cols.reshape(n, ho, wo, c, kernel, kernel)

@@ -90,9 +90,9 @@ def apply_gradient(store, rule: str, x: np.ndarray, delta: np.ndarray, lr: float
     The kernel forms x^T delta itself, one single-threaded BLAS product per block of 128 rows. A
     convolution's batch (images x output pixels) is often far longer than its rows, which makes
     few blocks and long products; then G is formed here by numpy's multi-threaded BLAS and handed
-    over as (identity, G), the same product. (On the digits CNN both ways measured the same epoch
-    time, 0.33-0.45 s.) Momentum needs G anyway. A grouped store applies each group's slices to
-    its own block."""
+    over with ``update_gradient`` (the numbers of ``update(identity, G)``, without that
+    product). (On the digits CNN both ways measured the same epoch time, 0.33-0.45 s.) Momentum
+    needs G anyway. A grouped store applies each group's slices to its own block."""
     if isinstance(store, GroupedStore):
         return sum(apply_gradient(b, rule, xj, dj, lr, momentum, velocity[j]) for j, (b, xj, dj) in
                    enumerate(zip(store.blocks, store._split(x, store.rows),
@@ -105,7 +105,7 @@ def apply_gradient(store, rule: str, x: np.ndarray, delta: np.ndarray, lr: float
         velocity *= np.float32(momentum)
         velocity += grad
         grad = velocity
-    return store.update(np.eye(rows, dtype=np.float32), grad, lr, rule)
+    return store.update_gradient(grad, lr, rule)
 
 
 def store_state(store) -> dict[str, np.ndarray]:
