@@ -162,16 +162,23 @@ def _forward_and_a_training_step(model):
     assert opt.programmed > 0
 
 
+def _converted_on_pcm_multilevel(factory, layers):
+    """``factory()`` (seeded) converted on pcm_multilevel: (model, its analog modules), after
+    checking that each of its ``layers`` Linear / Conv2d modules became one analog module."""
+    torch.manual_seed(0)
+    model = factory()
+    weighted = sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in model.modules())
+    model = convert(model, load_arch(ML), seed=0)
+    analog = analog_modules(model)
+    assert len(analog) == weighted == layers
+    assert not any(type(m) in (nn.Conv2d, nn.Linear) for m in model.modules())
+    return model, analog
+
+
 @pytest.mark.slow
 def test_convert_runs_torchvisions_resnet18_forward_and_a_training_step():
     from tests.torch_models import resnet18
-    torch.manual_seed(0)
-    model = resnet18()
-    convs = sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in model.modules())
-    model = convert(model, load_arch(ML), seed=0)
-    analog = analog_modules(model)
-    assert len(analog) == convs == 21
-    assert not any(type(m) in (nn.Conv2d, nn.Linear) for m in model.modules())
+    model, analog = _converted_on_pcm_multilevel(resnet18, 21)
     assert analog[0].name == "conv1" and analog[-1].name == "fc"
     assert "layer2.0.downsample.0" in {m.name for m in analog}
     _forward_and_a_training_step(model)
@@ -182,12 +189,7 @@ def test_convert_runs_torchvisions_mobilenet_v2_forward_and_a_training_step():
     """Depthwise convolutions get one block per group (7,136 blocks in all): slow, as every block
     is its own kernel call."""
     from tests.torch_models import mobilenet_v2
-    torch.manual_seed(0)
-    model = mobilenet_v2()
-    weighted = sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in model.modules())
-    model = convert(model, load_arch(ML), seed=0)
-    analog = analog_modules(model)
-    assert len(analog) == weighted == 53
+    model, analog = _converted_on_pcm_multilevel(mobilenet_v2, 53)
     depthwise = [m for m in analog if isinstance(m, AnalogConv2d) and m.groups > 1]
     assert len(depthwise) == 17 and depthwise[-1].groups == 960
     assert sum(m.layer.weight_count for m in analog) == sum(
