@@ -14,7 +14,8 @@ beside its kernels, as ``hicsim train`` runs them (``hicsim.kernels.threads``). 
 ``torch.optim.SGD``, torch's default threads (and one thread, the setting hicsim's converted
 networks run torch's own layers with, ``hicsim.torch.network``). hicsim: ``convert`` then
 ``AnalogSGD``, numba ``--threads``. Each figure is the best of ``--repeats`` epochs, each on a
-fresh copy of the network (the same work every time), after a warm-up epoch on a few batches.
+fresh copy of the network (the same work every time), after a warm-up epoch on a few batches;
+the runs take turns within each repeat, and FP32 on torch's default threads runs last.
 """
 
 from __future__ import annotations
@@ -37,22 +38,26 @@ from hicsim.torch.models import MODELS
 from hicsim.train.data import load_dataset
 
 LR = 0.05
+AIHWKIT = "aihwkit MixedPrecisionPCMPreset"
 
 
-def epoch_seconds(make, x, y, batch: int, repeats: int) -> float:
-    """Best of ``repeats`` epochs; ``make()`` returns a fresh (model, optimizer)."""
-    best = float("inf")
-    for _ in range(repeats):
-        model, opt = make()
-        model.train()
-        start = time.perf_counter()
-        for b in range(0, len(x), batch):
-            loss = F.cross_entropy(model(x[b:b + batch]), y[b:b + batch])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        best = min(best, time.perf_counter() - start)
-    return best
+def epoch_seconds(make, x, y, batch: int) -> float:
+    """One epoch of a fresh (model, optimizer) from ``make()``."""
+    model, opt = make()
+    model.train()
+    start = time.perf_counter()
+    for b in range(0, len(x), batch):
+        loss = F.cross_entropy(model(x[b:b + batch]), y[b:b + batch])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - start
+
+
+def guarded(label):
+    """hicsim's numpy products single-threaded beside its kernels, as `hicsim train` runs them
+    (``hicsim.kernels.threads``); torch's FP32 runs as a user would run it."""
+    return blas_single_threaded() if label.startswith("hicsim") else contextlib.nullcontext()
 
 
 def main() -> None:
@@ -89,20 +94,29 @@ def main() -> None:
             return model, AnalogSGD(model, lr=LR)
         return make
 
-    runs = {"PyTorch FP32, torch threads %d" % default_threads: fp32(default_threads),
-            "PyTorch FP32, torch threads 1": fp32(1),
+    runs = {"PyTorch FP32, torch threads 1": fp32(1),
             "hicsim hic on hic_pcm": analog("arch_specs/hic_pcm.yaml", "hic"),
             "hicsim mixed_precision on pcm_multilevel": analog("arch_specs/pcm_multilevel.yaml",
                                                                "mixed_precision")}
+    aihwkit = peer_aihwkit.available()
+    if aihwkit:
+        runs[AIHWKIT] = lambda: peer_aihwkit.mixed_precision_network(net, LR)
     warm = min(len(x), 2 * args.batch)
-    seconds = {}
     for label, make in runs.items():
-        # hicsim's numpy products single-threaded beside its kernels, as `hicsim train` runs them
-        # (hicsim.kernels.threads); torch's FP32 runs as a user would run it
-        guard = blas_single_threaded() if label.startswith("hicsim") else contextlib.nullcontext()
-        with guard:
-            epoch_seconds(make, x[:warm], y[:warm], args.batch, 1)  # compile, allocate
-            seconds[label] = epoch_seconds(make, x, y, args.batch, args.repeats)
+        with guarded(label):
+            epoch_seconds(make, x[:warm], y[:warm], args.batch)  # compile, allocate
+    # the repeats take turns, so that a change of the machine's load reaches every run alike
+    seconds = dict.fromkeys(runs, float("inf"))
+    for _ in range(args.repeats):
+        for label, make in runs.items():
+            with guarded(label):
+                seconds[label] = min(seconds[label], epoch_seconds(make, x, y, args.batch))
+    if default_threads != 1:  # last: torch's OpenMP workers keep spinning after their runs
+        # and would slow whatever ran next in this process
+        make = fp32(default_threads)
+        epoch_seconds(make, x[:warm], y[:warm], args.batch)
+        seconds["PyTorch FP32, torch threads %d" % default_threads] = min(
+            epoch_seconds(make, x, y, args.batch) for _ in range(args.repeats))
     print(f"{args.model} width {args.width:g} ({weights:,} weights) on digits: one epoch of "
           f"{len(x)} images, batch {args.batch}, best of {args.repeats}; numba threads "
           f"{args.threads}")
@@ -111,14 +125,12 @@ def main() -> None:
         print(f"  {label:42s} {s:8.2f} s  ({s / fp32_best:5.2f}x the faster FP32)")
     hic = seconds["hicsim hic on hic_pcm"]
     print(f"  hicsim hic epoch / PyTorch FP32 epoch: {hic / fp32_best:.2f}x (target <= 3x)")
-    if not peer_aihwkit.available():
+    if not aihwkit:
         print("aihwkit: not importable, not measured (bench/README.md builds it)")
         return
-    aihw = epoch_seconds(lambda: peer_aihwkit.mixed_precision_network(net, LR), x, y, args.batch,
-                         args.repeats)
     mine = seconds["hicsim mixed_precision on pcm_multilevel"]
-    print(f"  aihwkit MixedPrecisionPCMPreset epoch   {aihw:8.2f} s  (hicsim mixed_precision "
-          f"{aihw / mine:.1f}x faster; target >= 3x)")
+    print(f"  aihwkit epoch / hicsim mixed_precision epoch: {seconds[AIHWKIT] / mine:.1f}x "
+          "(target >= 3x)")
 
 
 if __name__ == "__main__":
