@@ -123,5 +123,8 @@ def mvm_kernel(x, weights, variance, transpose, qmax, full_scale, amax, noise_on
 
 
 # Calls of fewer multiply-adds (both products counted) run serially (``serial_twin.py``): at 20
-# GMAC/s 8 M take 0.4 ms, a few times the cost of starting the call's two parallel regions
-MVM = TwinKernel(mvm_kernel, min_parallel_work=8e6)
+# GMAC/s 16 M take 0.8 ms, some ten times the cost of starting the call's two parallel regions
+# on an idle machine; on a loaded one a region waits milliseconds for a core, and ResNet-32's
+# 9.4 M-multiply-add layers on 2 threads ran 0.2-33x as fast as serially from one call to the next
+# (``bench/bench_small_calls.py``). 512 x 512 at batch 64 (bench_kernels) stays parallel.
+MVM = TwinKernel(mvm_kernel, min_parallel_work=16e6)

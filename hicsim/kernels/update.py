@@ -205,4 +205,4 @@ def update_kernel(x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stoc
 
 # Calls whose gradient product has fewer multiply-adds run serially (``serial_twin.py``; the same
 # measure as ``mvm.MVM``)
-UPDATE = TwinKernel(update_kernel, min_parallel_work=8e6)
+UPDATE = TwinKernel(update_kernel, min_parallel_work=16e6)
