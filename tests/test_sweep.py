@@ -4,6 +4,7 @@ way the points run (in process, worker processes, a local Dask cluster), and the
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,21 @@ def test_identical_rows_in_process_worker_processes_and_dask(tmp_path):
     assert (serial["status"] == "failed").sum() == 2  # the 8-column points, whichever the runner
     for other in (pooled, on_dask, by_address):
         assert deterministic(other).equals(deterministic(serial))
+
+
+def test_a_pool_leaves_this_process_environment_as_it_was(tmp_path, monkeypatch):
+    """Workers start with one thread per runtime, but the parent's environment is given back:
+    NUMBA_NUM_THREADS=1 left behind made this process's next numba compile fail once numba's
+    threads had started (tests that ran after a pooled sweep failed). A value the user set stays."""
+    from hicsim.sweep.runners import SINGLE_THREAD_ENV
+    for name in SINGLE_THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    path = write_sweep(tmp_path, grid={"tile.adc.bits": [4, 8]})
+    rows = run_sweep(path, tmp_path / "pool.jsonl", jobs=2, progress=False)
+    assert list(rows["status"]) == ["ok", "ok"]
+    assert {name: os.environ.get(name) for name in SINGLE_THREAD_ENV} == {
+        name: ("3" if name == "OMP_NUM_THREADS" else None) for name in SINGLE_THREAD_ENV}
 
 
 def test_cli_sweep_and_resume(tmp_path, capsys):

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import re
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
 from hicsim.spec.errors import OptionError
@@ -32,11 +33,29 @@ def run_in_process(tasks: Iterable[Task]) -> Iterator[dict[str, Any]]:
         yield run_task(task)
 
 
+@contextmanager
+def _single_threaded_children():
+    """SINGLE_THREAD_ENV set (where the user has not set them) while the pool starts workers,
+    and taken back afterwards: left in this process's environment, NUMBA_NUM_THREADS=1 makes its
+    next numba compile fail once numba's threads run ("Cannot set NUMBA_NUM_THREADS to a
+    different value once the threads have been launched")."""
+    added = [name for name in SINGLE_THREAD_ENV if name not in os.environ]
+    os.environ.update({name: "1" for name in added})
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
 def run_in_pool(tasks: list[Task], jobs: int) -> Iterator[dict[str, Any]]:
     """Worker processes started by forkserver (or spawn): no forked copies of threads or locks
     held by the parent (numba, BLAS, tqdm's monitor)."""
-    for name in SINGLE_THREAD_ENV:
-        os.environ.setdefault(name, "1")
+    with _single_threaded_children():
+        yield from _pooled(tasks, jobs)
+
+
+def _pooled(tasks: list[Task], jobs: int) -> Iterator[dict[str, Any]]:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         # The fork server imports the simulator once; every worker forks from it ready to run,
