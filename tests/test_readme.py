@@ -30,13 +30,11 @@ def test_run_command_names_shipped_files():
     assert all((ROOT / a).is_file() for a in args[:2])
 
 
-def test_worked_example_states_the_simulated_share_of_programming_time():
+def test_worked_example_states_the_simulated_share_of_programming_time(resnet18_hic_pcm):
     # the layers' programming cycles over the run's: above 100 % when programming overlaps compute
-    from hicsim import simulate
-
     text = " ".join((ROOT / "README.md").read_text().split())
     stated = re.search(r"the layers' programming adds up to (\d+) % of the run's time", text)
-    r = simulate(ROOT / "arch_specs" / "hic_pcm.yaml", ROOT / "workloads" / "resnet18_imagenet.yaml")
+    r = resnet18_hic_pcm
     assert int(stated[1]) == round(100 * r.layers["programming_cycles"].sum() / r.cycles)
 
 
