@@ -40,8 +40,7 @@ from fractions import Fraction
 
 import simpy
 
-from hicsim.engine.basis_buffer import refetch_bytes
-from hicsim.engine.chip import Chip, span_of
+from hicsim.engine.chip import Chip
 from hicsim.engine.chunks import ChunkKey, Chunks, split
 from hicsim.engine.keys import WHOLE, Pass, TensorKey
 from hicsim.engine.ledger import Ledger
@@ -51,10 +50,10 @@ from hicsim.engine.tile_links import TileLinks
 from hicsim.engine.timing import Timing
 from hicsim.engine.unit import spawn
 from hicsim.engine.waves import waves
-from hicsim.generation.plan import extra_tensors
-from hicsim.hardware.ids import BASIS_BUFFER, Action, Component, Direction, Phase, TimeKind
+from hicsim.engine.weight_loading import WeightLoading
+from hicsim.hardware.ids import Action, Component, Direction, Phase, TimeKind
 from hicsim.hardware.model import Hardware
-from hicsim.mapping.place import CopySet, LayerMap, Mapping, Placement
+from hicsim.mapping.place import CopySet, LayerMap, Mapping
 from hicsim.workload.model import NETWORK_INPUT, Workload
 
 PHASE = Phase.FORWARD
@@ -79,6 +78,8 @@ class Dataflow:
         memory = hw.memory
         self.local, self.staging, self.backing = memory.local, memory.staging, memory.backing
         self.links = TileLinks(env, chip, ledger, mapping, self.local)
+        self.weights_in = WeightLoading(env, hw, workload, mapping, chip, ledger, timing,
+                                        self.links)
         self.spills = Spills(env, chip, self.links, timing, self.staging, self.local.capacity)
         self.store = TensorStore([(m, m.capacity) for m in memory.shared], memory.backing, ledger)
         self.bits = workload.input_bits
@@ -169,7 +170,7 @@ class Dataflow:
             i, passes = lm.index, self.mapping.passes(lm)
             fraction = sp.place.crossbars / lm.crossbars
             free = [done[k] for k in sp.after]  # the passes that last held its crossbars
-            programmed = spawn(env, self._program(lm, sp.place, fraction, free),
+            programmed = spawn(env, self.weights_in.program(lm, sp.place, fraction, free),
                                priority(i, WHOLE_BATCH, Phase.PROGRAM))
             run = Pass(fraction, sp.index == 0, sp.index == len(passes) - 1)
             done.append(env.all_of([spawn(env, self._once(programmed, self._weighted(
@@ -386,77 +387,6 @@ class Dataflow:
                  samples)
         for device, n in d.devices.items():
             led.count(name, phase, device, Action.READ, round(reads * n * activity), samples)
-
-    def _program(self, lm: LayerMap, place: Placement, fraction: float, after=()):
-        """Once the events ``after`` have fired (the crossbars are free), bring one pass of a
-        layer's weights in and write them into the crossbars of every copy. Weights come from
-        DRAM through the staging buffer once, or, with a generation unit, the layer's bases and
-        coefficients come from DRAM into the unit's basis buffer and the unit generates them;
-        each copy receives its own over the links and is programmed."""
-        name, phase, chip = lm.name, Phase.PROGRAM, self.chip
-        tiles, copies = place.tiles(self.mapping.crossbars_per_tile), len(place.first_slots)
-        if after:
-            yield self.env.all_of(after)
-        start = self.env.now
-        weight_bytes = lm.weight_bytes(self.workload.weight_bits, fraction)
-        plan = self.mapping.generation.get(name)
-        if plan is not None and not plan.direct:
-            yield from self._generate(plan, fraction)
-        else:
-            yield from chip.access(self.backing, weight_bytes, READ, name, phase)
-            yield from chip.access(self.staging, weight_bytes, WRITE, name, phase)
-            yield from chip.access(self.staging, weight_bytes, READ, name, phase)
-        # Batch-norm scale and shift and biases, for the digital periphery: from DRAM with the
-        # weights, at the generation spec's bits (32 without one), staged like dense weights.
-        extras = plan.extras if plan is not None else extra_tensors(self.workload.layers[lm.index],
-                                                                    None)
-        extra_bytes = math.ceil(sum(t.bytes for t in extras) * fraction)
-        if extra_bytes:
-            yield from chip.access(self.backing, extra_bytes, READ, name, phase)
-            yield from chip.access(self.staging, extra_bytes, WRITE, name, phase)
-            yield from chip.access(self.staging, extra_bytes, READ, name, phase)
-        yield from self.links.to_tiles(name, phase, tiles, weight_bytes * copies)
-
-        per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
-        cycles = self.timing.program_op(per_crossbar)
-        span = span_of((yield self.env.all_of([chip.tiles[t].submit(cycles) for t in tiles])),
-                       self.env.now)
-        # the write circuits read the weights out of the local buffer as they program them
-        self.ledger.move(span[0], self.local.name, READ, weight_bytes * copies, name, phase,
-                         span[1])
-        self.ledger.spend(name, TimeKind.PROGRAMMING, cycles)
-        for device, n in lm.devices.items():
-            self._count_writes(name, device, round(n * fraction) * copies)
-        self.ledger.span(name, phase, start, self.env.now)
-
-    def _generate(self, plan, fraction: float):
-        """One pass of generated weights: bases in from DRAM, MACs on the unit; what its basis
-        buffer cannot hold comes from DRAM again while the unit waits (``basis_buffer``)."""
-        name, phase, chip = plan.name, Phase.PROGRAM, self.chip
-        stored = math.ceil(plan.stored_bytes * fraction)
-        macs = round(plan.generation_macs * fraction)
-        again = math.ceil(refetch_bytes(plan, self.hw.level(BASIS_BUFFER).capacity) * fraction)
-        arrive = (yield from chip.access(self.backing, stored, READ, name, phase)) or (self.env.now,) * 2
-        self.ledger.move(arrive[0], BASIS_BUFFER, WRITE, stored, name, phase, arrive[1])
-        self.ledger.count(name, phase, Component.GENERATION_UNIT, Action.MAC, macs)
-        cycles = self.timing.generation_op(macs, stored) + self.timing.transfer_op(self.backing,
-                                                                                  again)
-        op = chip.generation_unit.submit(cycles)
-        if again:  # the refills hold the DRAM channels while the unit waits for them
-            yield self.env.all_of([op, spawn(self.env, chip.access(self.backing, again, READ,
-                                                                   name, phase))])
-        else:
-            yield op
-        # the unit reads the bases and coefficients as it generates, refilling what overflowed
-        self.ledger.move(op.value, BASIS_BUFFER, READ, stored, name, phase, self.env.now)
-        self.ledger.move(op.value, BASIS_BUFFER, WRITE, again, name, phase, self.env.now)
-        self.ledger.spend(name, TimeKind.GENERATION, cycles)
-
-    def _count_writes(self, layer: str, device: str, n: int) -> None:
-        """Actions to write ``n`` devices from scratch, as the device's technology says."""
-        for action, count in self.hw.devices[device].program_actions(n).items():
-            self.ledger.count(layer, Phase.PROGRAM, device, action, count)
-        self.ledger.count(layer, Phase.PROGRAM, device, Action.DEVICES_WRITTEN, n)
 
     def _weightless(self, i: int, b: int):
         """One sample through a vector-unit layer, chunk after chunk (as ``_weighted``)."""

@@ -4,7 +4,7 @@ The right operand of each head (K^T or V, k x n) is programmed into the reserved
 tile's weight representation, as a layer's weights would be, then the left operand's m rows run as
 MVMs on them. When the operand needs more crossbars than are reserved, it goes in passes, each
 programmed and then read. Programming pulses, verify reads and devices written are counted as a
-layer's programming is (``Dataflow._count_writes``); the reserved crossbars form one unit, so
+layer's programming is (``WeightLoading.count_writes``); the reserved crossbars form one unit, so
 programming and reads of different matmuls queue for it.
 
 Wear: the engine counts devices written; ``hicsim.report.transformer`` turns them into the hours
@@ -52,6 +52,6 @@ class RuntimeCrossbarMatmul:
         start = yield flow.chip.matrix_unit.submit(cycles)
         flow.ledger.spend(layer.name, TimeKind.PROGRAMMING, passes * program)
         for device, n in lm.devices.items():
-            flow._count_writes(layer.name, device, n)
+            flow.weights_in.count_writes(layer.name, device, n)
         flow._count_mvms(layer.name, PHASE, lm.forward_read(), 1.0, (start, flow.env.now), 1.0)
         return passes * read
