@@ -17,7 +17,7 @@ from numba import njit
 
 from hicsim.kernels.blas import sgemm
 from hicsim.kernels.crossbar import CrossbarArray
-from hicsim.kernels.fast_normal import normal_row_into
+from hicsim.kernels.fast_normal import normal_row_into, tail_scratch_jit
 from hicsim.kernels.mvm import COL_BLOCK, _product_block, mvm_kernel
 from hicsim.kernels.quantize import dac_row
 from hicsim.kernels.rng import mix_key
@@ -39,8 +39,9 @@ def _products(xq, q, weights, variance, y, v):
 
 @njit
 def _normals(z):
+    p, (flags, words) = np.empty(z.shape[1]), tail_scratch_jit(z.shape[1])
     for r in range(z.shape[0]):
-        normal_row_into(mix_key(np.uint64(1), r), 0, z[r], np.empty(z.shape[1]))
+        normal_row_into(mix_key(np.uint64(1), r), 0, z[r], p, flags, words)
 
 
 @njit

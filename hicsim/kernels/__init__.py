@@ -7,9 +7,10 @@ The API a trainer uses
     ``arch.tile.weights`` (hic, multilevel or bit_sliced; differential or offset sign).
     ``w_max`` is the largest representable |weight| (default max |weights|).
 
-    ``.forward(x, *, noise=True, per_column=False) -> (batch, cols)``
+    ``.forward(x, *, noise=True, per_column=False, dtype=np.float64) -> (batch, cols)``
         y = x . W through the DAC (bit-serial slices of ``tile.dac.bits``), the devices (drifted
-        to ``t_now``), read noise and the ADC (``tile.adc.bits``).
+        to ``t_now``), read noise and the ADC (``tile.adc.bits``); float64, or float32 rounded
+        once by the kernel.
     ``.backward(delta, **same options) -> (batch, rows)``: delta . W^T, the transposed read.
     ``.update(x, delta, lr, rule="hic") -> int``: W -= lr x^T delta through a device update rule:
         "hic" (low-precision accumulator from ``tile.accumulator``), "mixed_precision"

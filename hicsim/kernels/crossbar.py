@@ -153,25 +153,30 @@ class CrossbarArray:
         self._has_read_noise = bool(self.variance.any())
 
     # ---- MVM ------------------------------------------------------------------------------
-    def forward(self, x, *, noise: bool = True, per_column: bool = False) -> np.ndarray:
+    def forward(self, x, *, noise: bool = True, per_column: bool = False,
+                dtype=np.float64) -> np.ndarray:
         """y = x . W through DAC, devices, read noise and ADC; x (batch, rows) -> (batch, cols).
         ``per_column`` converts every device column and input slice separately and draws each
-        device's noise itself (slow, faithful; ``mvm_columns.py``)."""
-        return self._mvm("x", x, False, noise, per_column)
+        device's noise itself (slow, faithful; ``mvm_columns.py``). ``dtype``: float64, or float32
+        (the float64 result rounded once, written by the kernel: no second pass to convert)."""
+        return self._mvm("x", x, False, noise, per_column, dtype)
 
-    def backward(self, delta, *, noise: bool = True, per_column: bool = False) -> np.ndarray:
+    def backward(self, delta, *, noise: bool = True, per_column: bool = False,
+                 dtype=np.float64) -> np.ndarray:
         """Transposed product delta . W^T; delta (batch, cols) -> (batch, rows). Same options."""
-        return self._mvm("delta", delta, True, noise, per_column)
+        return self._mvm("delta", delta, True, noise, per_column, dtype)
 
-    def _mvm(self, name, x, transpose, noise, per_column):
+    def _mvm(self, name, x, transpose, noise, per_column, dtype):
+        if dtype not in (np.float64, np.float32):
+            raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
         inputs = self.shape[1] if transpose else self.shape[0]
         x = check_batch(name, x, inputs, "columns" if transpose else "rows", finite=per_column)
         key = self._next_key(_READ_NOISE)
         if per_column:
-            return self._mvm_columns(x, transpose, noise, key)
+            return self._mvm_columns(x, transpose, noise, key).astype(dtype, copy=False)
         full_scale = self.adc_headroom * math.sqrt(inputs) * self.w_max * self.qmax
         outputs = self.shape[0] if transpose else self.shape[1]
-        out = np.empty((x.shape[0], outputs), np.float64)
+        out = np.empty((x.shape[0], outputs), dtype)
         noise_on = bool(noise) and self._has_read_noise
         kernel = MVM.pick(x.shape[0] * inputs * outputs * (2 if noise_on else 1))
         with self._blas.single_threaded():

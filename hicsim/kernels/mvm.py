@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit, prange
 
 from hicsim.kernels.blas import sgemm
-from hicsim.kernels.fast_normal import normal_row_into
+from hicsim.kernels.fast_normal import normal_row_into, tail_scratch_jit
 from hicsim.kernels.quantize import dac_row
 from hicsim.kernels.rng import mix_key
 from hicsim.kernels.serial_twin import TwinKernel
@@ -64,31 +64,33 @@ def _product_block(src, matrix, transpose, b0, b1, j0, j1, dst):
 
 @njit(cache=True)
 def _finish_row(y_row, v_row, z_row, noise_on, full_scale, amax, out_scale, out_row):
-    """Add the output noise, convert with the ADC, re-apply the input scale. Branches are hoisted
-    out of the loops so that each loop vectorises."""
+    """Add the output noise, convert with the ADC, re-apply the input scale. The sums stay in
+    float64 (in ``z_row``, overwritten) until the one store into ``out_row``, which may be float32:
+    then out_row holds the float64 result rounded once, as ``astype`` would round it. Branches are
+    hoisted out of the loops so that each loop vectorises."""
     if noise_on:
         for j in range(y_row.shape[0]):
-            out_row[j] = y_row[j] + math.sqrt(max(float(v_row[j]), 0.0)) * z_row[j]
+            z_row[j] = y_row[j] + math.sqrt(max(float(v_row[j]), 0.0)) * z_row[j]
     else:
         for j in range(y_row.shape[0]):
-            out_row[j] = y_row[j]
+            z_row[j] = y_row[j]
     if amax > 0:
         to_code = amax / full_scale
         from_code = full_scale / amax * out_scale
         for j in range(y_row.shape[0]):
-            code = min(max(np.floor(out_row[j] * to_code + 0.5), -amax), amax)
+            code = min(max(np.floor(z_row[j] * to_code + 0.5), -amax), amax)
             out_row[j] = code * from_code
     else:
         for j in range(y_row.shape[0]):
-            out_row[j] = out_row[j] * out_scale
+            out_row[j] = z_row[j] * out_scale
 
 
 @njit(cache=True, parallel=True)
 def mvm_kernel(x, weights, variance, transpose, qmax, full_scale, amax, noise_on, noise_key,
                chunks, out):
-    """out (batch, outputs) = ADC(DAC(x) . W + noise), W = weights or weights.T; ``chunks``: batch
-    chunks of the products. The noise of output j of sample b is normal number j of stream
-    mix_key(noise_key, b). Returns False if x holds a NaN or an infinity (out is then garbage)."""
+    """out (batch, outputs), float64 or float32 = ADC(DAC(x) . W + noise), W = weights or
+    weights.T; ``chunks``: batch chunks of the products. The noise of output j of sample b is
+    normal number j of stream mix_key(noise_key, b). Returns False if x holds a NaN or an infinity (out is then garbage)."""
     batch, inputs = x.shape
     outputs = out.shape[1]
     xq = np.empty((batch, inputs), np.float32)
@@ -108,12 +110,13 @@ def mvm_kernel(x, weights, variance, transpose, qmax, full_scale, amax, noise_on
         v = np.empty((b1 - b0, j1 - j0), np.float32)
         z = np.empty(j1 - j0, np.float64)
         scratch = np.empty(j1 - j0, np.float64)
+        flags, words = tail_scratch_jit(j1 - j0)
         _product_block(xq, weights, transpose, b0, b1, j0, j1, y)
         if noise_on:
             _product_block(q, variance, transpose, b0, b1, j0, j1, v)
         for r in range(b0, b1):
             if noise_on:
-                normal_row_into(mix_key(noise_key, r), j0, z, scratch)
+                normal_row_into(mix_key(noise_key, r), j0, z, scratch, flags, words)
             _finish_row(y[r - b0], v[r - b0], z, noise_on, full_scale, amax, scale[r] / qmax,
                         out[r, j0:j1])
     finite = True

@@ -40,8 +40,9 @@ class CompensatedStore:
         self.store.set_time(t)
         self.gain = self.reference_level / max(self._level(), 1e-30) if compensate else 1.0
 
-    def forward(self, x):
-        return self.store.forward(x) * self.gain
+    def forward(self, x, dtype=np.float64):
+        """The store's float64 outputs times the gain, then rounded to ``dtype`` once."""
+        return (self.store.forward(x) * self.gain).astype(dtype, copy=False)
 
 
 @contextmanager

@@ -94,7 +94,7 @@ class WeightLayer(DigitalParams):
 
     def _matmul(self, x: np.ndarray) -> np.ndarray:
         self._x = x
-        y = self.store.forward(x).astype(np.float32)
+        y = self.store.forward(x, dtype=np.float32)
         return y + self.params["bias"] if "bias" in self.params else y
 
     def _matmul_backward(self, delta: np.ndarray) -> np.ndarray:
@@ -103,7 +103,7 @@ class WeightLayer(DigitalParams):
             self.grads["bias"][...] = delta.sum(axis=0)
         if self.digital_backward:
             return digital_transposed(self.store, self._delta)
-        return self.store.backward(self._delta).astype(np.float32)
+        return self.store.backward(self._delta, dtype=np.float32)
 
     def update(self, lr: float, momentum: float) -> int:
         super().update(lr, momentum)
