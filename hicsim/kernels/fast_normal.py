@@ -8,8 +8,9 @@ to |z| < 6.2. ``normal_row_np`` is the numpy twin (same bits in, same numbers ou
 Finding the tails: one draw in 20 is a tail, at random, so a branch per draw mispredicted on
 nearly every tail and cost more than the tails' logarithms (1.5 of 2.4 ns per draw on a 144-draw
 row). The central loop also stores a byte flag per draw (vectorised), and the tail pass reads the
-flags eight at a time as one 64-bit word, visiting only the set bytes (count trailing zeros):
-0.8 ns per draw for that pass. Every draw gets the same operations as before, so the same bits.
+flags eight at a time as one 64-bit word, visiting only the set bytes (count trailing zeros), and
+picks the lower or upper tail with a select: 2.4 -> 1.6 ns per draw on 144-draw rows in all. Every
+draw gets the same floating-point operations as before, so the same bits.
 """
 
 from __future__ import annotations
@@ -65,10 +66,8 @@ def normal_row_into(key, first, out, p, flags, words):
         while word:
             j = w * 8 + (np.int64(_trailing_zeros(word)) >> 3)
             word &= word - np.uint64(1)
-            if p[j] < P_LOW:
-                out[j] = tail(p[j])
-            else:
-                out[j] = -tail(1.0 - p[j])
+            t = tail(min(p[j], 1.0 - p[j]))  # lower or upper tail: a select, not a branch
+            out[j] = t if p[j] < 0.5 else -t
 
 
 @njit(cache=True)
