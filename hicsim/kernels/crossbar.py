@@ -51,6 +51,30 @@ def not_finite(name: str) -> str:
     return f"{name} contains NaN or infinite values"
 
 
+def check_lr(lr) -> None:
+    if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr)):
+        raise ValueError(f"lr must be a finite number, got {lr!r}")
+
+
+def check_update_operands(shape: tuple[int, int], x, delta) -> tuple[np.ndarray, np.ndarray]:
+    """The (x, delta) of an update ``W -= lr x^T delta`` of a (rows, cols) array, as float32
+    batches of the same length, or ValueError: the checks of every store's ``update``."""
+    x = check_batch("x", x, shape[0], "rows")
+    delta = check_batch("delta", delta, shape[1], "columns")
+    if x.shape[0] != delta.shape[0]:
+        raise ValueError(f"x and delta batches differ: {x.shape[0]} vs {delta.shape[0]}")
+    return x, delta
+
+
+def check_gradient(shape: tuple[int, int], gradient) -> np.ndarray:
+    """A gradient of a (rows, cols) array as float32 of that shape, or ValueError: the checks of
+    every store's ``update_gradient``."""
+    gradient = check_batch("gradient", gradient, shape[1], "columns")
+    if gradient.shape[0] != shape[0]:
+        raise ValueError(f"gradient must have shape {shape}, got {gradient.shape}")
+    return gradient
+
+
 class CrossbarArray:
     """Weights W (rows = inputs, cols = outputs) on the devices of ``arch.tile.weights``.
 
@@ -214,10 +238,7 @@ class CrossbarArray:
         level, each step a read-verified move of one level, on any representation);
         ``stochastic_pulse``."""
         self._check_update(rule, lr)
-        x = check_batch("x", x, self.shape[0], "rows")
-        delta = check_batch("delta", delta, self.shape[1], "columns")
-        if x.shape[0] != delta.shape[0]:
-            raise ValueError(f"x and delta batches differ: {x.shape[0]} vs {delta.shape[0]}")
+        x, delta = check_update_operands(self.shape, x, delta)
         return self._update(x, delta, lr, rule, x.shape[0] * x.shape[1] * delta.shape[1], False)
 
     def update_gradient(self, gradient, lr: float, rule: str = "hic") -> int:
@@ -225,16 +246,13 @@ class CrossbarArray:
         ``update(identity, G)`` without the identity's product, the same numbers (a product
         with the identity is exact in float32)."""
         self._check_update(rule, lr)
-        gradient = check_batch("gradient", gradient, self.shape[1], "columns")
-        if gradient.shape[0] != self.shape[0]:
-            raise ValueError(f"gradient must have shape {self.shape}, got {gradient.shape}")
+        gradient = check_gradient(self.shape, gradient)
         return self._update(_NO_INPUTS, gradient, lr, rule, gradient.size, True)
 
     def _check_update(self, rule: str, lr) -> None:
         if rule not in RULES:
             raise ValueError(f"rule must be one of {sorted(RULES)} (fp32 is FloatArray), got {rule!r}")
-        if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr)):
-            raise ValueError(f"lr must be a finite number, got {lr!r}")
+        check_lr(lr)
         if rule == OPEN_LOOP and (self.layout.kind != KIND_MULTILEVEL or self.layout.sides != 2):
             raise ValueError(f"rule {OPEN_LOOP!r} (open-loop pulse trains) needs a differential "
                              f"pair of multi-level devices, not {self.representation} with "

@@ -3,11 +3,9 @@ products, plain SGD), so a trainer switches between them without special cases."
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from hicsim.kernels.crossbar import check_batch
+from hicsim.kernels.crossbar import check_batch, check_gradient, check_lr, check_update_operands
 
 
 class FloatArray:
@@ -35,25 +33,20 @@ class FloatArray:
         return check_batch("delta", delta, self.shape[1], "columns") @ self.weights.T
 
     def update(self, x, delta, lr: float, rule: str = "fp32") -> int:
-        if rule != "fp32":
-            raise ValueError(f"FloatArray only supports rule 'fp32', got {rule!r}")
-        if not math.isfinite(lr):
-            raise ValueError(f"lr must be a finite number, got {lr!r}")
-        x = check_batch("x", x, self.shape[0], "rows")
-        delta = check_batch("delta", delta, self.shape[1], "columns")
-        if x.shape[0] != delta.shape[0]:
-            raise ValueError(f"x and delta batches differ: {x.shape[0]} vs {delta.shape[0]}")
+        _check_rule(rule, lr)
+        x, delta = check_update_operands(self.shape, x, delta)
         self.weights -= np.float32(lr) * (x.T @ delta)
         return self.weights.size
 
     def update_gradient(self, gradient, lr: float, rule: str = "fp32") -> int:
         """W -= lr G for a gradient G (rows, cols) formed by the caller."""
-        if rule != "fp32":
-            raise ValueError(f"FloatArray only supports rule 'fp32', got {rule!r}")
-        if not math.isfinite(lr):
-            raise ValueError(f"lr must be a finite number, got {lr!r}")
-        gradient = check_batch("gradient", gradient, self.shape[1], "columns")
-        if gradient.shape[0] != self.shape[0]:
-            raise ValueError(f"gradient must have shape {self.shape}, got {gradient.shape}")
+        _check_rule(rule, lr)
+        gradient = check_gradient(self.shape, gradient)
         self.weights -= np.float32(lr) * gradient
         return self.weights.size
+
+
+def _check_rule(rule: str, lr) -> None:
+    if rule != "fp32":
+        raise ValueError(f"FloatArray only supports rule 'fp32', got {rule!r}")
+    check_lr(lr)
