@@ -154,10 +154,10 @@ def test_identical_rows_in_process_worker_processes_and_dask(tmp_path):
 
 
 def test_a_pool_leaves_this_process_environment_as_it_was(tmp_path, monkeypatch):
-    """Workers start with one thread per runtime, but the parent's environment is given back:
+    """Workers start with one thread per runtime, but this process's environment is not touched:
     NUMBA_NUM_THREADS=1 left behind made this process's next numba compile fail once numba's
     threads had started (tests that ran after a pooled sweep failed). A value the user set stays."""
-    from hicsim.sweep.runners import SINGLE_THREAD_ENV
+    from hicsim.worker_threads import SINGLE_THREAD_ENV
     for name in SINGLE_THREAD_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
@@ -166,6 +166,39 @@ def test_a_pool_leaves_this_process_environment_as_it_was(tmp_path, monkeypatch)
     assert list(rows["status"]) == ["ok", "ok"]
     assert {name: os.environ.get(name) for name in SINGLE_THREAD_ENV} == {
         name: ("3" if name == "OMP_NUM_THREADS" else None) for name in SINGLE_THREAD_ENV}
+
+
+def test_while_a_pool_runs_this_process_compiles_with_its_own_thread_count(tmp_path, monkeypatch):
+    """The pool's single-thread settings never reach this process, not even while it yields
+    rows: they used to be in its environment for the pool's lifetime, and a numba compile there
+    meanwhile (another thread's, or the consumer's between rows) failed: 'Cannot set
+    NUMBA_NUM_THREADS to a different value once the threads have been launched'."""
+    import numba
+    from hicsim.sweep.run import _task
+    from hicsim.sweep.runners import run_in_pool
+    from hicsim.worker_threads import SINGLE_THREAD_ENV
+    for name in SINGLE_THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    threads = numba.get_num_threads()  # numba's threads run from here on
+    sweep = load_sweep(write_sweep(tmp_path, grid={"tile.adc.bits": [4, 8]}))
+    rows = 0
+    for row in run_in_pool([_task(sweep, p) for p in expand(sweep)], 2):
+        assert row["status"] == "ok"
+        assert [name for name in SINGLE_THREAD_ENV if name in os.environ] == []
+        assert numba.njit(lambda v: v + 1)(rows) == rows + 1  # a fresh function: a compile
+        rows += 1
+    assert rows == 2 and numba.get_num_threads() == threads
+
+
+def test_pool_workers_run_one_thread_per_runtime(monkeypatch):
+    """Each worker's environment has one thread for every runtime (set in the fork server before
+    it loads numpy and numba, and by each worker's initializer), while this process has none."""
+    from hicsim.sweep.runners import _pooled
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    for name in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        assert list(_pooled(os.getenv, [name, name], 2)) == ["1", "1"]
+        assert name not in os.environ
 
 
 def test_cli_sweep_and_resume(tmp_path, capsys):

@@ -20,12 +20,15 @@ import threading
 import time
 from typing import Iterator
 
+from hicsim.worker_threads import set_single_thread_env
+
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 WATCH_INTERVAL_S = 0.2
 
 
 def worker_start(sweep_pid: int) -> None:
     """Pool initializer: run in each worker before its first task."""
+    set_single_thread_env()  # the fork server has (hicsim.worker_threads); spawn's workers not yet
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _kill_me_with_my_parent()

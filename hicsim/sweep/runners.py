@@ -11,17 +11,13 @@ import multiprocessing
 import os
 import re
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from contextlib import contextmanager
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from hicsim.spec.errors import OptionError
 from hicsim.sweep.orphans import worker_start
 from hicsim.sweep.point import Task, run_task
+from hicsim.worker_threads import FORK_SERVER_MODULE
 
-# One thread per worker for every BLAS/OpenMP runtime: N workers on N cores must not each start
-# N threads. Set before the workers start, which is when those runtimes read them.
-SINGLE_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                     "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 # How long to try to reach a Dask scheduler before saying it cannot be reached.
 DASK_CONNECT_TIMEOUT_S = 10
 DASK_ADDRESS = re.compile(r"^(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)"
@@ -33,44 +29,30 @@ def run_in_process(tasks: Iterable[Task]) -> Iterator[dict[str, Any]]:
         yield run_task(task)
 
 
-@contextmanager
-def _single_threaded_children():
-    """SINGLE_THREAD_ENV set (where the user has not set them) while the pool starts workers,
-    and taken back afterwards: left in this process's environment, NUMBA_NUM_THREADS=1 makes its
-    next numba compile fail once numba's threads run ("Cannot set NUMBA_NUM_THREADS to a
-    different value once the threads have been launched")."""
-    added = [name for name in SINGLE_THREAD_ENV if name not in os.environ]
-    os.environ.update({name: "1" for name in added})
-    try:
-        yield
-    finally:
-        for name in added:
-            os.environ.pop(name, None)
-
-
 def run_in_pool(tasks: list[Task], jobs: int) -> Iterator[dict[str, Any]]:
     """Worker processes started by forkserver (or spawn): no forked copies of threads or locks
-    held by the parent (numba, BLAS, tqdm's monitor)."""
-    with _single_threaded_children():
-        yield from _pooled(tasks, jobs)
+    held by the parent (numba, BLAS, tqdm's monitor). The workers run one thread per runtime;
+    this process's environment is not touched (``hicsim.worker_threads``)."""
+    yield from _pooled(run_task, tasks, jobs)
 
 
-def _pooled(tasks: list[Task], jobs: int) -> Iterator[dict[str, Any]]:
+def _pooled(run: Callable, items: list, jobs: int) -> Iterator[Any]:
+    """``run(item)`` of every item in ``jobs`` worker processes, yielded as they finish."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        # The fork server imports the simulator once; every worker forks from it ready to run,
-        # instead of each paying a second of imports.
-        context.set_forkserver_preload([run_task.__module__])
+        # The fork server sets the workers' thread counts, then imports the simulator once; every
+        # worker forks from it ready to run, instead of each paying a second of imports.
+        context.set_forkserver_preload([FORK_SERVER_MODULE, run.__module__])
     else:
         context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=worker_start,
                                initargs=(os.getpid(),))
     try:
         # A bounded window of submitted tasks: an interrupt cancels little work in flight.
-        pending, queue = set(), iter(tasks)
+        pending, queue = set(), iter(items)
         while True:
-            while len(pending) < 4 * jobs and (task := next(queue, None)) is not None:
-                pending.add(pool.submit(run_task, task))
+            while len(pending) < 4 * jobs and (item := next(queue, None)) is not None:
+                pending.add(pool.submit(run, item))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
