@@ -36,9 +36,14 @@ class CompensatedStore:
     def _level(self) -> float:
         return float(np.abs(self.store.forward(self.reference)).mean())
 
-    def set_time(self, t: float, compensate: bool) -> None:
+    def set_time(self, t: float) -> None:
+        """Move the devices' clock to ``t`` (a decode of every weight), uncompensated."""
         self.store.set_time(t)
-        self.gain = self.reference_level / max(self._level(), 1e-30) if compensate else 1.0
+        self.gain = 1.0
+
+    def compensate(self) -> None:
+        """Scale by the reference readout's level at the clock's time (one read)."""
+        self.gain = self.reference_level / max(self._level(), 1e-30)
 
     def forward(self, x, dtype=np.float64):
         """The store's float64 outputs times the gain, then rounded to ``dtype`` once."""
@@ -72,15 +77,21 @@ def program_inference(arch, layers, seed: int, programming: int) -> list[Compens
 def drift_table(run, arch, programmings: int = PROGRAMMINGS) -> pd.DataFrame:
     """Test accuracy at each time after programming, with and without compensation, averaged
     over ``programmings`` independent programmings (the first ones of a larger count: the same
-    seeds, so one programming is the first of three)."""
+    seeds, so one programming is the first of three). Each time's devices are decoded once: the
+    uncompensated pass reads them, then the reference readouts set the gains and the
+    compensated pass reads them again (two passes, each with its own read noise, as two
+    inferences on the chip would see)."""
     layers, rows = run.weight_layers, []
     for programming in range(programmings):
         stores = program_inference(arch, layers, run.config.seed, programming)
         with swapped_stores(layers, stores):
             for label, t in TIMES:
+                for s in stores:
+                    s.set_time(t)
                 for compensate in (False, True):
-                    for s in stores:
-                        s.set_time(t, compensate)
+                    if compensate:
+                        for s in stores:
+                            s.compensate()
                     rows.append(dict(time=label, seconds=t, compensation=compensate,
                                      programming=programming,
                                      accuracy=run.accuracy(run.data.x_test, run.data.y_test)))
