@@ -61,23 +61,42 @@ def _q(p, gh_prog, clip_below):
     return min(p.read_q_coeff / max(gh_prog ** p.read_q_exp, 1e-3), p.read_q_max)
 
 
+# ``weight_at_memo``'s memo: the factors that depend on a device's elapsed time alone, with the
+# elapsed times they were computed for (NaN matches nothing): (el_ml, log_ml, root_ml, el_bin,
+# log_bin, root_bin, el_factor, nu_on, factor_on, nu_off, factor_off)
+NO_MEMO = (math.nan, 0.0, 0.0, math.nan, 0.0, 0.0, math.nan, math.nan, 1.0, math.nan, 1.0)
+
+
 @device_jit
 def weight_at(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now, clip_ml, clip_bin):
     """(effective weight, read-noise variance per unit input^2) of weight (i, j) at ``t_now``;
-    ``clip_ml``, ``clip_bin``: ``q_clip_below`` of ``ml`` and ``bp``.
+    ``clip_ml``, ``clip_bin``: ``q_clip_below`` of ``ml`` and ``bp``. ``weight_at_memo`` with an
+    empty memo."""
+    w, var, _ = weight_at_memo(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now, clip_ml,
+                               clip_bin, NO_MEMO)
+    return w, var
+
+
+@device_jit
+def weight_at_memo(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now, clip_ml, clip_bin,
+                   memo):
+    """``weight_at`` that also takes and returns the memo of time factors (``NO_MEMO``): (w, var,
+    memo).
 
     The same arithmetic as ``_read`` per device, in the same order, so the same bits; what depends
     on the elapsed time alone is computed once per distinct elapsed time (a weight's devices are
-    mostly programmed together), a binary device's drift once per (nu, elapsed) (its nu is nu_on
-    or nu_off), and Q_s's power is skipped where it clips. This took a decode from 30-40 ns per
-    device to about 10. Devices at 0 S have neither drift nor read noise and skip all of it."""
+    mostly programmed together, and so are most weights of an array: a decode passes the memo
+    from weight to weight), a binary device's drift once per (nu, elapsed) (its nu is nu_on or
+    nu_off), and Q_s's power is skipped where it clips. This took a decode from 30-40 ns per
+    device to about 10; passing the memo on took the clock move of a converted ResNet-32 step
+    (464,144 weights on hic_pcm, ``bench/bench_step_time.py``) from 76-77 to 59-65 ms of CPU,
+    one thread, machine at load 4, the two trees alternating (the step itself: 245-270 ms).
+    Devices at 0 S have neither drift nor read noise and skip all of it."""
+    el_ml, log_ml, root_ml, el_bin, log_bin, root_bin, el_factor, nu_on, factor_on, nu_off, \
+        factor_off = memo
     w = 0.0
     var = 0.0
     d = 0
-    el_ml = el_bin = el_factor = math.nan  # memo keys: NaN matches nothing
-    log_ml = root_ml = log_bin = root_bin = 0.0
-    nu_on = nu_off = math.nan
-    factor_on = factor_off = 1.0
     for _side in range(coef.shape[0] // slots):
         for s in range(slots):
             g_prog = float(st.g[d, i, j])
@@ -114,7 +133,8 @@ def weight_at(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now, clip_ml
             else:
                 w += coef[d] * g_prog
             d += 1
-    return w - offset, var
+    return w - offset, var, (el_ml, log_ml, root_ml, el_bin, log_bin, root_bin, el_factor, nu_on,
+                             factor_on, nu_off, factor_off)
 
 
 @njit(cache=True, parallel=True)
@@ -122,9 +142,10 @@ def decode_kernel(st, slot_binary, slots, coef, offset, ml, bp, t_now, weights, 
     """Fill ``weights`` and ``variance`` (rows, cols), in parallel over rows."""
     clip_ml, clip_bin = q_clip_below(ml), q_clip_below(bp)
     for i in prange(weights.shape[0]):
+        memo = NO_MEMO
         for j in range(weights.shape[1]):
-            w, v = weight_at(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now, clip_ml,
-                             clip_bin)
+            w, v, memo = weight_at_memo(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now,
+                                        clip_ml, clip_bin, memo)
             weights[i, j] = w
             variance[i, j] = v
 
