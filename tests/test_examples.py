@@ -23,7 +23,7 @@ def test_training_study_compares_three_designs(tmp_path, capsys):
     (rates / "hic_pcm_acc32.yaml").write_text(body % binary)
     (rates / "pcm_multilevel.yaml").write_text(body % "")
     module = runpy.run_path(str(ROOT / "examples" / "training_study.py"))
-    module["main"](["-o", str(tmp_path / "t.png"), "--rates", str(rates), "--batch", "128"])
+    module["main"](["-o", str(tmp_path / "t.png"), "--rates", str(rates), "--batch", "4"])
     out = capsys.readouterr().out
     for design in ("HIC (8-bit accumulator)", "multi-level only", "HIC, 32-bit accumulator"):
         assert design in out
@@ -33,7 +33,7 @@ def test_training_study_compares_three_designs(tmp_path, capsys):
 def test_training_study_reads_resnet32_rates_and_plots_under_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # no -o: the plot goes to ./runs/, never the current directory
     module = runpy.run_path(str(ROOT / "examples" / "training_study.py"))
-    module["main"]([])
+    module["main"](["--batch", "4"])  # the shipped ResNet-32 rates (the default), a small batch
     out = capsys.readouterr().out
     assert (tmp_path / "runs" / "training_study.png").stat().st_size > 10_000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]

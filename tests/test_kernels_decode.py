@@ -53,9 +53,11 @@ def test_decode_gives_the_bits_of_the_plain_device_sum(spec):
     arch = load_arch(SPECS[spec], {"tile.accumulator": {"bits": 6, "rounding": "stochastic"}})
     xb = CrossbarArray(arch, rng.uniform(-1, 1, (20, 30)), w_max=1.0, seed=4)
     rule = "stochastic_pulse" if spec == "bit_sliced" else "hic"
+    lr = 12 * xb.step  # every representation moves some tens of device steps per update (a fixed
+    # lr of 0.05 made bit-sliced's small steps cost thousands of pulses per weight: seconds)
     for k in range(12):
         xb.set_time(3.0 * k)
-        xb.update(rng.standard_normal((8, 20)), rng.standard_normal((8, 30)), 0.05, rule)
+        xb.update(rng.standard_normal((8, 20)), rng.standard_normal((8, 30)), lr, rule)
     lay = xb.layout
     for t_now in (0.0, 7.5, 33.0, 1e3, 3e7):
         xb.set_time(t_now)

@@ -13,6 +13,11 @@ from hicsim.kernels.update import UPDATE
 from hicsim.spec import load_arch
 
 SPECS = ("arch_specs/hic_pcm.yaml", "arch_specs/pcm_multilevel.yaml", "arch_specs/isaac_like.yaml")
+# The updates' scale, in device steps per unit of x^T delta (the kernel's -lr / step): every
+# representation programs nearly every weight by some tens of steps, with RESETs and carries
+# (isaac_like: 2.6 M SET and 1.4 M RESET pulses). A fixed lr of 0.02 gave isaac_like's small
+# steps 6,000 pulses per weight, 23 s of CPU per kernel call.
+STEPS_PER_UNIT = 5.0
 
 
 def _array(spec, rows=300, cols=140):
@@ -49,7 +54,7 @@ def test_update_twin_programs_the_same_devices(spec, rule):
     for xb, kernel in zip(arrays, (UPDATE.parallel, UPDATE.serial)):
         lo, hi, per_step, stochastic = xb._accumulator_format(rule)
         xb.counts = np.empty(300, np.int64)
-        kernel(x, d, -0.02 / xb.step, RULES[rule], xb._acc, xb._chi, lo, hi, per_step,
+        kernel(x, d, -STEPS_PER_UNIT, RULES[rule], xb._acc, xb._chi, lo, hi, per_step,
                stochastic, np.uint64(7), np.uint64(8), xb.state, xb.layout, xb._coef,
                xb._offset, xb.ml, xb.bp, xb.t_now, xb.weights, xb.variance, xb.counts,
                _NO_STEPS, rule == "mixed_precision")

@@ -150,9 +150,10 @@ def texts(ax) -> list[str]:
 
 
 def test_empty_run_panels_say_why():
-    # Resident inference programs no device: both panels of the wear plot say so.
-    resident = RunTables.of(simulate(HIC, ROOT / "workloads" / "vgg8_cifar10.yaml",
-                                     {"chip.tiles": 4096}))
+    # Resident inference programs no device: both panels of the wear plot say so. (The small
+    # network on the whole chip: resident, every memory level in the timeline.)
+    from hicsim.workload import Workload
+    resident = RunTables.of(simulate(HIC, Workload.model_validate(SMALL_NET)))
     assert not resident.actions["action"].isin(["set_pulse", "devices_written"]).any()
     why = "no device was programmed in this run\n(inference with the weights resident)"
     assert [texts(ax) for ax in plot_run(resident, "wear").axes] == [[why], [why]]

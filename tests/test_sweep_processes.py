@@ -92,15 +92,20 @@ def test_malformed_dask_address_is_refused(tmp_path, capsys, address):
     assert "is not a scheduler address" in capsys.readouterr().err and not out.exists()
 
 
-def test_unreachable_scheduler_is_a_quick_error_with_no_results_file(tmp_path, capsys):
+def test_unreachable_scheduler_is_a_quick_error_with_no_results_file(tmp_path, capsys, monkeypatch):
+    """The connection is given up after DASK_CONNECT_TIMEOUT_S (10 s; 1 s here, so that the test
+    does not wait 10 s), with a clear error and no results file."""
     pytest.importorskip("distributed")
+    from hicsim.sweep import runners
+    assert runners.DASK_CONNECT_TIMEOUT_S == 10
+    monkeypatch.setattr(runners, "DASK_CONNECT_TIMEOUT_S", 1)
     path = write_sweep(tmp_path)
     out = tmp_path / "r.jsonl"
     start = time.monotonic()
     assert main(["sweep", str(path), "-o", str(out), "--dask", "tcp://127.0.0.1:9",
                  "--no-progress"]) == 2
-    assert time.monotonic() - start < 30
-    assert "cannot reach the scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+    assert time.monotonic() - start < 10
+    assert "cannot reach the scheduler at tcp://127.0.0.1:9 within 1 s" in capsys.readouterr().err
     assert not out.exists()
 
 
