@@ -103,6 +103,7 @@ def main() -> None:
         steps = [_steps(layer.store, np.ascontiguousarray(layer._x.T @ layer._delta))
                  for layer in layers]
         moving = sum(int(np.count_nonzero(s)) for s in steps)
+        step_count = sum(int(np.abs(s).sum()) for s in steps)
         weights = sum(layer.store.weights.size for layer in layers)
 
         def best(run_layer):
@@ -129,7 +130,7 @@ def main() -> None:
                                                      LR, 0.0, layer.weight_velocity))
         print(f"ResNet-32 width 1, hic on hic_pcm, one update of batch {BATCH} at lr {LR}: "
               f"{moving:,} of {weights:,} weights programmed ({moving / weights:.1%}), "
-              f"one thread, CPU time, best of {args.repeats}")
+              f"{step_count / moving:.2f} steps each; one thread, CPU time, best of {args.repeats}")
         name = f"whole update (apply_gradient, {len(layers)} layers)"
         print(f"  {name:42s} {whole * 1e3:6.1f} ms  "
               f"{whole / moving * 1e9:5.0f} ns per programmed weight")
