@@ -19,6 +19,7 @@ import simpy
 from hicsim.engine.ledger import Ledger
 from hicsim.engine.timing import Timing
 from hicsim.engine.unit import Unit, spawn
+from hicsim.engine.waves import op_span, times, wait
 from hicsim.hardware.ids import Action, Component, Direction, UnitKind
 from hicsim.hardware.memory import MemoryLevel
 from hicsim.hardware.model import Hardware
@@ -48,13 +49,11 @@ def mesh_distance(a: int, b: int, tiles: int) -> int:
 
 class Chip:
     def __init__(self, env: simpy.Environment, hw: Hardware, ledger: Ledger, timing: Timing,
-                 training: bool = False, per_sample: bool = False):
-        """``per_sample``: the reference that serves a wave's samples one operation each
-        (``Unit``)."""
+                 training: bool = False):
         self.env, self.ledger, self.timing = env, ledger, timing
 
         def unit(name: str, kind: UnitKind) -> Unit:
-            return Unit(env, name, kind, per_sample)
+            return Unit(env, name, kind)
 
         n = hw.tiles
         self.tiles = [unit(f"tile{i}", UnitKind.TILE) for i in range(n)]
@@ -93,11 +92,12 @@ class Chip:
         return out
 
     # Each transfer is a generator to run as (or inside) a SimPy process; it books its bytes over
-    # the cycles its ports or link move them and returns that span (start, end).
+    # the cycles its ports or link move them and returns that span: (starts, ends), a cycle per
+    # sample of the active wave (``engine.waves``).
     def access(self, level: MemoryLevel, nbytes: float, direction: Direction, layer: str, phase,
                span: tuple[int, int] | None = None, samples: int = 1):
-        """``nbytes`` read from or written to ``level`` (for each of ``samples`` samples, one
-        after another): booked; on a shared level the transfer interleaves over its ports, and a
+        """``nbytes`` read from or written to ``level`` (for each of ``samples`` samples of the
+        active wave, each at its own time): booked; on a shared level the transfer interleaves over its ports, and a
         read then waits the level's latency for its first data (writes are posted). A per-tile
         level's time is its tile's: it is only booked, over ``span``, the cycles of the tile
         operations that move the bytes."""
@@ -109,13 +109,10 @@ class Chip:
             return span
         ports = self.ports[level.name]
         cycles = self.timing.transfer_op(level, nbytes)
-        if len(ports) == 1:
-            start = yield ports[0].submit(cycles, samples)
-        else:
-            start = min((yield self.env.all_of([p.submit(cycles, samples)
-                                                for p in ports])).values())
-        span = (start, self.env.now)
-        self.ledger.move(start, level.name, direction, math.ceil(nbytes), layer, phase, span[1],
+        ops = [p.submit(cycles) for p in ports]
+        yield from wait(self.env, ops[0] if len(ops) == 1 else self.env.all_of(ops))
+        span = op_span(ops)
+        self.ledger.move(span[0], level.name, direction, math.ceil(nbytes), layer, phase, span[1],
                          samples)
         if direction == Direction.READ and level.latency_cycles:
             yield self.env.timeout(level.latency_cycles)
@@ -126,7 +123,7 @@ class Chip:
         """Bytes between the global buffer and ``tile`` (either way) over its link and hops; or,
         with ``sources`` (tile -> crossbars), into ``tile`` from those tiles, each sending its
         crossbar share over the hops between them (the last to arrive sets the time). For each
-        of ``samples`` samples, one after another."""
+        of ``samples`` samples of the active wave, each at its own time."""
         if nbytes <= 0:
             return None
         if sources is None:
@@ -137,13 +134,13 @@ class Chip:
             hops, total = max(dist.values()), sum(sources.values())
             bit_hops = math.ceil(nbytes * 8 * sum(n * dist[s] for s, n in sources.items()) / total)
         self.ledger.count(layer, phase, Component.INTERCONNECT, Action.BIT_HOPS, bit_hops, samples)
-        start = yield self.links[tile].submit(
-            self.timing.bytes_op(nbytes, self.timing.link_bytes_per_cycle), samples)
+        op = self.links[tile].submit(self.timing.bytes_op(nbytes, self.timing.link_bytes_per_cycle))
+        yield from wait(self.env, op)
         # the link is busy while it sends them
-        self.ledger.move(start, Component.INTERCONNECT, Direction.TRANSFER, math.ceil(nbytes),
-                         layer, phase, self.env.now, samples)
+        self.ledger.move(op.starts, Component.INTERCONNECT, Direction.TRANSFER, math.ceil(nbytes),
+                         layer, phase, op.ends, samples)
         yield self.env.timeout(hops * self.timing.hop)
-        return start, self.env.now  # the last byte has arrived after the hops
+        return op.starts, times(self.env)  # the last byte has arrived after the hops
 
     def distance(self, a: int, b: int) -> int:
         """Hops from tile ``a`` to tile ``b``: across the mesh, or one bus transfer."""
@@ -156,15 +153,13 @@ class Chip:
                                 for tile, share in share_of_tile.items() if share > 0])
 
 
-def span_of(done, now: int) -> tuple[int, int]:
-    """The span from the first start to the last end of the operations behind a fired
-    ``all_of``: unit operations (their value is their start; they end by ``now``) or transfers
-    (their value is their span). ``(now, now)`` when nothing ran."""
-    starts, ends = [], [now]
-    for value in done.values():
-        if isinstance(value, tuple):
-            starts.append(value[0])
-            ends.append(value[1])
-        elif value is not None:
-            starts.append(value)
-    return (min(starts), max(ends)) if starts else (now, now)
+def span_of(done, ends: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Per sample, the span from the first start to the last end of the operations behind a
+    fired ``all_of``: unit operations (``Unit.submit``) or transfers (their value is their span).
+    ``ends``: the samples' times now, the span of each when nothing ran."""
+    spans = [(ev.starts, ev.ends) if hasattr(ev, "starts") else ev.value for ev in done.events
+             if hasattr(ev, "starts") or ev.value is not None]
+    if not spans:
+        return ends, ends
+    return (tuple(map(min, zip(*(s for s, _ in spans)))),
+            tuple(map(max, zip(ends, *(e for _, e in spans)))))

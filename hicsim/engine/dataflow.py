@@ -29,8 +29,9 @@ Counts are booked here, per (layer, sample, chunk), exactly: integer quantities 
 chunks by cumulative floors, so they do not depend on the chunking; units only keep time.
 
 "Sample" above is a wave (``engine.waves``): one sample, or samples that share every layer's
-copies and take each operation together (its unit operations, counts and bytes are its samples'
-back to back; ``samples`` is how many). A wave is named by its first sample.
+copies and travel as one process, each sample at its own time (its unit requests carry every
+sample's time, its counts and bytes are its samples'; ``samples`` is how many; spans are per
+sample: ``waves.times``). A wave is named by its first sample.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from hicsim.engine.tensors import TensorStore
 from hicsim.engine.tile_links import TileLinks
 from hicsim.engine.timing import Timing
 from hicsim.engine.unit import spawn
-from hicsim.engine.waves import waves
+from hicsim.engine.waves import announce, op_span, times, wait, waves
 from hicsim.engine.weight_loading import WeightLoading
 from hicsim.hardware.ids import Action, Component, Direction, Phase, TimeKind
 from hicsim.hardware.model import Hardware
@@ -94,8 +95,14 @@ class Dataflow:
                     self.elems.setdefault(NETWORK_INPUT, layer.input_elems)
         self.ready: dict[tuple, simpy.Event] = {}  # by TensorKey, ChunkKey, ErrorKey, GradientKey
         # Each wave by its first sample -> its samples.
-        self.samples = {w[0]: len(w) for w in waves(
+        self.waves = {w[0]: w for w in waves(
             mapping, workload.batch, hw.policy.waves if self._batches_in_waves() else None)}
+        self.samples = {b: len(w) for b, w in self.waves.items()}
+        # a flow whose waves hold several samples checks where their tensors go
+        self.wave_clock = ((lambda: times(env)) if max(self.samples.values(), default=1) > 1
+                           else None)
+        self.store.clock = self.wave_clock
+        env.waves = getattr(env, "waves", False) or self.wave_clock is not None  # ``waves.wait``
         self.direct = self._tile_to_tile_tensors()
         # Resident inference pipelines inside layers (``chunks``); training keeps whole tensors,
         # and streamed layers run whole: they pipeline over the batch and overlap programming
@@ -135,12 +142,17 @@ class Dataflow:
     def _bytes(self, elems: int) -> int:
         return math.ceil(elems * self.bits / 8)
 
+    def _spawn(self, work, layer: int, b: int, phase: Phase):
+        """Start ``work`` for wave ``b`` (a process whose requests carry each of its samples'
+        priority; the whole batch's work: ``WHOLE_BATCH``)."""
+        members = self.waves.get(b, (b,))
+        return spawn(self.env, work, tuple(priority(layer, s, phase) for s in members))
+
     # -- processes ---------------------------------------------------------------------------
     def start(self) -> None:
         batch = list(self.samples)
-        env = self.env
         for b in batch:
-            spawn(env, self._load_input(b), priority(-1, b, PHASE))
+            self._spawn(self._load_input(b), -1, b, PHASE)
         if self.mapping.mode == "resident":
             for i, layer in enumerate(self.workload.layers):
                 for b in batch:
@@ -148,9 +160,9 @@ class Dataflow:
                         lm = self.mapping.layers[layer.name]
                         (place,) = self.mapping.placements(lm)
                         copies = self.mapping.copies_for(lm, place, b)
-                        spawn(env, self._weighted(i, b, lm, copies, WHOLE), priority(i, b, PHASE))
+                        self._spawn(self._weighted(i, b, lm, copies, WHOLE), i, b, PHASE)
                     else:
-                        spawn(env, self._weightless(i, b), priority(i, b, PHASE))
+                        self._spawn(self._weightless(i, b), i, b, PHASE)
         else:
             self._streamed()
 
@@ -163,24 +175,23 @@ class Dataflow:
         for i, layer in enumerate(layers):
             if not layer.weighted:
                 for b in batch:
-                    spawn(env, self._weightless(i, b), priority(i, b, PHASE))
+                    self._spawn(self._weightless(i, b), i, b, PHASE)
         done: list[simpy.Event] = []  # per pass: every sample has run on it
         for sp in self.mapping.stream_passes():
             lm = self.mapping.layers[sp.layer]
             i, passes = lm.index, self.mapping.passes(lm)
             fraction = sp.place.crossbars / lm.crossbars
             free = [done[k] for k in sp.after]  # the passes that last held its crossbars
-            programmed = spawn(env, self.weights_in.program(lm, sp.place, fraction, free),
-                               priority(i, WHOLE_BATCH, Phase.PROGRAM))
+            programmed = self._spawn(self.weights_in.program(lm, sp.place, fraction, free), i,
+                                     WHOLE_BATCH, Phase.PROGRAM)
             run = Pass(fraction, sp.index == 0, sp.index == len(passes) - 1)
-            done.append(env.all_of([spawn(env, self._once(programmed, self._weighted(
-                i, b, lm, self.mapping.copies_for(lm, sp.place, b), run)), priority(i, b, PHASE))
+            done.append(env.all_of([self._spawn(self._once(programmed, self._weighted(
+                i, b, lm, self.mapping.copies_for(lm, sp.place, b), run)), i, b, PHASE)
                 for b in batch]))
 
-    @staticmethod
-    def _once(event: simpy.Event, work):
+    def _once(self, event: simpy.Event, work):
         """``work`` (a generator) once ``event`` has fired."""
-        yield event
+        yield from wait(self.env, event)
         return (yield from work)
 
     def _load_input(self, b: int):
@@ -193,11 +204,11 @@ class Dataflow:
             yield from self.chip.access(self.backing, nbytes, READ, NETWORK_INPUT, PHASE,
                                         samples=n)
             yield from self.chip.access(level, nbytes, WRITE, NETWORK_INPUT, PHASE, samples=n)
-        self._event(key).succeed()
+        announce(self.env, self._event(key))
 
     def _read(self, key, layer: str, phase: Phase, last_read: bool = True):
         """Wait for tensor ``key``, read it from where it lives; returns its bytes."""
-        yield self._event(key)
+        yield from wait(self.env, self._event(key))
         nbytes = self.store.size_of(key)
         yield from self._read_bytes(key, nbytes, layer, phase)
         if last_read:
@@ -239,7 +250,7 @@ class Dataflow:
         last_chunk = k == self.chunks.count[i] - 1
         for n, need in enumerate(self.chunks.needs(i, k)):
             key = TensorKey(need.producer, b)
-            yield self._output_event(need.producer, b, need.wait_chunk)
+            yield from wait(self.env, self._output_event(need.producer, b, need.wait_chunk))
             nbytes = split(self.store.size_of(key), need.start, need.end, need.rows)
             if need.producer in self.direct:
                 direct[need.producer] = direct.get(need.producer, 0) + nbytes
@@ -317,9 +328,9 @@ class Dataflow:
                                                  samples=n)
                 received += math.ceil(out_bytes)
                 yield from self._store_output(i, b, math.ceil(out_bytes), run.first and k == 0)
-            led.span(name, PHASE, start, self.env.now)
+            led.span(name, PHASE, start, times(self.env))
             if run.last:
-                self._output_event(name, b, k).succeed()
+                announce(self.env, self._output_event(name, b, k))
 
     def _analog_mvms(self, name: str, phase: Phase, lm: LayerMap, demand, copies: CopySet,
                      fraction: float, units, activity: float = 1.0, sample_mvms: int | None = None,
@@ -331,7 +342,7 @@ class Dataflow:
         meet across tiles; returns the span of the MVMs. ``spill``: per tile, the share of its
         inputs its local buffer cannot hold: the DACs read those from the staging buffer over
         the tile's link, the tile stalling meanwhile. For each of ``samples`` samples (a wave),
-        one after another."""
+        each at its own time; the span is per sample."""
         tiles = copies.tiles
         if sample_mvms is None:
             sample_mvms = demand.mvms_per_sample
@@ -340,10 +351,11 @@ class Dataflow:
         dac_bytes = Fraction(self._dac_bytes(demand, fraction, activity, sample_mvms))
         on_chip = sum(tiles.values())
         spilled = {t: dac_bytes * tiles[t] / on_chip * f for t, f in (spill or {}).items()}
-        ops = [units[t].submit(p[0] + self.spills.stall(spilled.get(t, 0)), samples)
+        ops = [units[t].submit(p[0] + self.spills.stall(spilled.get(t, 0)))
                for t, p in parts.items()]
-        yield self.env.all_of(ops + self.spills.streams(name, phase, tiles, spilled, samples))
-        span = (min(op.value for op in ops), self.env.now)
+        yield from wait(self.env, self.env.all_of(
+            ops + self.spills.streams(name, phase, tiles, spilled, samples)))
+        span = (op_span(ops)[0], times(self.env))
         _, reads, conversion = max(parts.values())  # the tile that takes longest
         self.ledger.spend(name, TimeKind.COMPUTE, reads, samples)
         self.ledger.spend(name, TimeKind.CONVERSION, conversion, samples)
@@ -352,8 +364,9 @@ class Dataflow:
         if demand.partial_sum_adds_per_mvm and len(tiles) > 1:  # partial sums meet across tiles
             per_mvm = (demand.partial_sum_adds_per_mvm * fraction
                        * self.hw.periphery.partial_sum_bits / 8)
-            yield self.links.over(name, phase, tiles, per_mvm * sample_mvms,
-                                  math.ceil(per_mvm * mvms_before), samples=samples)
+            yield from wait(self.env, self.links.over(name, phase, tiles, per_mvm * sample_mvms,
+                                                      math.ceil(per_mvm * mvms_before),
+                                                      samples=samples))
         return span
 
     def _dac_bytes(self, d, fraction: float, activity: float, mvms: int) -> float:
@@ -397,10 +410,10 @@ class Dataflow:
         for k in range(self.chunks.count[i]):
             yield from self._fetch_chunk(i, b, k, True)
             start = self.env.now
-            yield self.chip.vector_unit.submit(self.timing.vector_op(
-                self.chunks.share(i, k, streamed)), n)
+            yield from wait(self.env, self.chip.vector_unit.submit(self.timing.vector_op(
+                self.chunks.share(i, k, streamed))))
             self.ledger.count(layer.name, PHASE, Component.VECTOR_UNIT, Action(layer.vector_action),
                               self.chunks.share(i, k, ops), n)
             yield from self._store_output(i, b, self.chunks.share(i, k, out_total), k == 0)
-            self.ledger.span(layer.name, PHASE, start, self.env.now)
-            self._output_event(layer.name, b, k).succeed()
+            self.ledger.span(layer.name, PHASE, start, times(self.env))
+            announce(self.env, self._output_event(layer.name, b, k))

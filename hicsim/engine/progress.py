@@ -31,15 +31,18 @@ class _Flow(Protocol):
 def watch_layers(flow: _Flow, on_layer: LayerCallback) -> None:
     layers, waves = flow.workload.layers, list(flow.samples)
     remaining = [len(waves)] * len(layers)
+    done = [0] * len(layers)  # the cycle the layer's last sample so far finished
     state = {"next": 0}  # the first layer not reported yet
 
-    def finished(i: int) -> None:
+    def finished(i: int, event) -> None:
         remaining[i] -= 1
+        # a wave's last sample finishes ``lag`` after its event (``engine.waves``)
+        done[i] = max(done[i], int(flow.env.now) + max(getattr(event, "lag", (0,))))
         while state["next"] < len(layers) and remaining[state["next"]] == 0:
             j = state["next"]
             state["next"] += 1
-            on_layer(layers[j].name, j, len(layers), int(flow.env.now))
+            on_layer(layers[j].name, j, len(layers), max(done[: j + 1]))
 
     for i, layer in enumerate(layers):
         for b in waves:
-            flow._event(TensorKey(layer.name, b)).callbacks.append(lambda _ev, i=i: finished(i))
+            flow._event(TensorKey(layer.name, b)).callbacks.append(lambda ev, i=i: finished(i, ev))

@@ -36,20 +36,18 @@ class EngineResult:
     buffer_resident_bytes: int
     stages: Stages | None = None  # inference: where the prefill and each decode step end
     waves: int = 0  # how many waves the batch ran as (``engine.waves``; the batch: sample by sample)
+    # wave operations and tensors that may differ from samples on their own (``engine.waves``)
+    conflicts: int = 0
 
 
 def run_engine(hw: Hardware, workload: Workload, mapping: Mapping,
-               on_layer: LayerCallback | None = None, per_sample: bool = False) -> EngineResult:
-    """``on_layer(name, index, count, cycle)`` is called as each layer completes (progress).
-    ``per_sample``: the reference the tests hold the waves to (``engine.waves``): every sample
-    of a wave is its own unit operation (an event each) and its own count, instead of one
-    operation and one count for the wave; the results are the same, the events grow with the
-    batch."""
+               on_layer: LayerCallback | None = None) -> EngineResult:
+    """``on_layer(name, index, count, cycle)`` is called as each layer completes (progress)."""
     env = simpy.Environment()
-    ledger = Ledger(per_sample=per_sample)
+    ledger = Ledger()
     timing = Timing(hw)
     training = workload.phase == "training"
-    chip = Chip(env, hw, ledger, timing, training, per_sample)
+    chip = Chip(env, hw, ledger, timing, training)
     stages = None
     if training:
         flow = TrainingFlow(env, hw, workload, mapping, chip, ledger, timing)
@@ -65,10 +63,13 @@ def run_engine(hw: Hardware, workload: Workload, mapping: Mapping,
         except EmptySchedule:  # every unit waits on an empty queue: the workload is done
             break
         events += 1
-    cycles = int(env.now) if stages is None else stages.compose(ledger, int(env.now))
+    end = max(int(env.now), getattr(env, "finished", 0))  # a wave's last sample may end later
+    cycles = end if stages is None else stages.compose(ledger, end)
     # A decode's interpolated steps keep their units busy too (Stages.compose).
     work = (stages.unit_totals if stages is not None and stages.unit_totals is not None
             else [(u.busy_cycles, u.operations) for u in chip.units])
     units = [UnitRecord(u.name, u.kind, busy, ops) for u, (busy, ops) in zip(chip.units, work)]
+    flow.store.settle()  # the frees of waves' last samples
+    conflicts = sum(u.conflicts for u in chip.units) + flow.store.conflicts
     return EngineResult(cycles, events, ledger, units, flow.store.resident_bytes, stages,
-                        len(flow.samples))
+                        len(flow.samples), conflicts)

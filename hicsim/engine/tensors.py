@@ -11,12 +11,19 @@ place from its first write until its readers have consumed it, shrinking as they
 placed by its whole size against what the others still hold, so a level never holds more than
 its capacity.
 
-A wave's tensor (``engine.waves``) is its samples' tensors side by side: placed, read and freed
-together; sizes and reads are per sample, the room it takes is ``samples`` times that.
+A wave's tensor (``engine.waves``) is its samples' tensors side by side: placed when its first
+sample writes it, read together, and freed when its last sample has read it (a free comes into
+effect the cycle after that sample's time: ``_frees``); sizes and reads are per sample, the room
+it takes is ``samples`` times that. So a wave's tensors hold at least the room their samples'
+would on their own at any time, and a wave tensor goes where each of its samples' would when it
+goes to the innermost level that holds one sample's tensor; one that does not is a conflict
+(``conflicts``: it went to DRAM where a sample's would have fitted, or was placed at a level one
+sample's would not be).
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 from hicsim.engine.ledger import Ledger
@@ -45,13 +52,24 @@ class TensorStore:
         self.ledger = ledger
         self.used = {level.name: 0 for level in self.on_chip}
         self._tensors: dict[tuple, Tensor] = {}  # by TensorKey or ErrorKey
+        # Waves: the samples' times at this point of the active process (``engine.waves``), or
+        # None (sample by sample: frees at once, nothing to check); frees still to come:
+        # (cycle, level, bytes), in effect after that cycle.
+        self.clock = None
+        self._frees: list[tuple[int, str, int]] = []
+        self.conflicts = 0
 
     def place(self, key: tuple, nbytes: int, readers: int, samples: int = 1) -> MemoryLevel:
         """Decide the level of a new tensor (``nbytes`` for each of ``samples`` samples) and
         reserve its space there."""
         total = nbytes * samples
+        if self.clock is not None:
+            self.settle(self.clock()[0] - 1)
         level = next((m for m in self.on_chip
                       if self.used[m.name] + total <= self.capacity[m.name]), self.backing)
+        if self.clock is not None and level is not next(
+                (m for m in self.on_chip if nbytes <= self.capacity[m.name]), self.backing):
+            self.conflicts += 1
         if level is not self.backing:
             self.used[level.name] += total
             self.ledger.buffer_in += total
@@ -91,8 +109,20 @@ class TensorStore:
     def _free(self, t: Tensor, nbytes: int) -> None:
         if nbytes > 0:
             t.freed += nbytes
-            self.used[t.level.name] -= nbytes * t.samples
-            self.ledger.buffer_out += nbytes * t.samples
+            if self.clock is None:
+                self._release(t.level.name, nbytes * t.samples)
+            else:  # when the wave's last sample has read them
+                heapq.heappush(self._frees, (self.clock()[-1], t.level.name, nbytes * t.samples))
+
+    def _release(self, level: str, nbytes: int) -> None:
+        self.used[level] -= nbytes
+        self.ledger.buffer_out += nbytes
+
+    def settle(self, cycle: float = float("inf")) -> None:
+        """Bring the frees of waves' tensors due by ``cycle`` into effect (all by default)."""
+        while self._frees and self._frees[0][0] <= cycle:
+            _, level, nbytes = heapq.heappop(self._frees)
+            self._release(level, nbytes)
 
     @property
     def resident_bytes(self) -> int:

@@ -3,7 +3,7 @@
 A layer's inputs or outputs for one sample form a stream that its tiles share by crossbar count,
 in whole bytes (``stream_shares``); each tile's share goes over its own link (``Chip.spread``),
 and the local buffers it lands in or leaves are booked over the span the links take. A wave
-(``samples``) sends each of its samples' streams, one after another.
+(``samples``) sends each of its samples' streams, each at its own time (``engine.waves``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import simpy
 
 from hicsim.engine.chip import Chip, span_of
 from hicsim.engine.ledger import Ledger
+from hicsim.engine.waves import times, wait
 from hicsim.hardware.ids import Direction, Phase
 from hicsim.mapping.place import Mapping
 
@@ -60,8 +61,9 @@ class TileLinks:
         written as the links send them."""
         lm = self.mapping.layers[src]
         sources = self.mapping.copies_for(lm, self.mapping.placements(lm)[-1], b).tiles
-        start, end = span_of((yield self.over(name, phase, tiles, nbytes * copies, offset,
-                                              sources, samples=samples)), self.env.now)
+        start, end = span_of((yield from wait(self.env, self.over(
+            name, phase, tiles, nbytes * copies, offset, sources, samples=samples))),
+            times(self.env))
         self.ledger.move(start, self.local.name, READ, nbytes, src, phase, end, samples)
         self.ledger.move(start, self.local.name, WRITE, nbytes * copies, name, phase, end, samples)
 
@@ -80,7 +82,8 @@ class TileLinks:
 
     def _through_local(self, direction: Direction, name: str, phase: Phase,
                        tiles: dict[int, int], nbytes: float, offset: int, shares, samples: int):
-        start, end = span_of((yield self.over(name, phase, tiles, nbytes, offset,
-                                              shares=shares, samples=samples)), self.env.now)
+        start, end = span_of((yield from wait(self.env, self.over(
+            name, phase, tiles, nbytes, offset, shares=shares, samples=samples))),
+            times(self.env))
         self.ledger.move(start, self.local.name, direction, math.ceil(nbytes), name, phase, end,
                          samples)

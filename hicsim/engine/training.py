@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from hicsim.engine.dataflow import READ, WHOLE_BATCH, WRITE, Dataflow, priority
+from hicsim.engine.dataflow import READ, WHOLE_BATCH, WRITE, Dataflow
 from hicsim.engine.keys import ErrorKey, GradientKey, Pass, TensorKey
 from hicsim.engine.local_buffers import error_working_set_fraction, working_set_fraction
-from hicsim.engine.unit import spawn
+from hicsim.engine.waves import announce, times, wait
 from hicsim.hardware.ids import Action, Component, Phase, TimeKind
 from hicsim.mapping.place import CopySet, LayerMap
 from hicsim.spec.errors import single
@@ -71,20 +71,23 @@ class TrainingFlow(Dataflow):
         for b in batch:
             for layer in layers:
                 if not self.consumers[layer.name]:
-                    spawn(self.env, self._loss(layer, b),
-                          priority(self.index[layer.name], b, BACKWARD))
+                    self._spawn(self._loss(layer, b), self.index[layer.name], b, BACKWARD)
             for i in reversed(range(len(layers))):
-                backward.append(spawn(self.env, self._backward(i, b), priority(i, b, BACKWARD)))
-        done = self.env.all_of(backward)
+                backward.append(self._spawn(self._backward(i, b), i, b, BACKWARD))
+        # every sample's backward pass is done (once, for every layer's update to wait on)
+        done = self._spawn(self._all_done(backward), -1, WHOLE_BATCH, UPDATE)
         for layer in self.workload.weighted_layers:
             lm = self.mapping.layers[layer.name]
-            spawn(self.env, self._update(lm, done), priority(lm.index, WHOLE_BATCH, UPDATE))
+            self._spawn(self._update(lm, done), lm.index, WHOLE_BATCH, UPDATE)
+
+    def _all_done(self, processes):
+        yield from wait(self.env, self.env.all_of(processes))
 
     def _weighted(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int], run: Pass):
         if not self.keep_in_buffer:  # activations go to DRAM for the gradient pass
             name = self.workload.layers[i].name
             for src in self.workload.inputs_of(i):
-                yield self._event(TensorKey(src, b))
+                yield from wait(self.env, self._event(TensorKey(src, b)))
                 yield from self.chip.access(self.backing, self._bytes(self.elems[src]), WRITE,
                                             name, FORWARD, samples=self.samples[b])
         yield from super()._weighted(i, b, lm, tiles, run)
@@ -93,13 +96,14 @@ class TrainingFlow(Dataflow):
         """Softmax cross-entropy gradient of a network output, on the vector unit."""
         n = self.samples[b]
         yield from self._read(TensorKey(layer.name, b), LOSS, BACKWARD)
-        yield self.chip.vector_unit.submit(self.timing.vector_op(2 * layer.output_elems), n)
+        yield from wait(self.env, self.chip.vector_unit.submit(
+            self.timing.vector_op(2 * layer.output_elems)))
         self.ledger.count(LOSS, BACKWARD, Component.VECTOR_UNIT, Action.OP, 2 * layer.output_elems,
                           n)
         nbytes = self._error_bytes(layer.output_elems)
         key = ErrorKey(layer.name, LOSS, b)
         yield from self._write(key, nbytes, LOSS, BACKWARD, nbytes)
-        self._event(key).succeed()
+        announce(self.env, self._event(key))
 
     def _backward(self, i: int, b: int):
         layer = self.workload.layers[i]
@@ -110,7 +114,7 @@ class TrainingFlow(Dataflow):
         start = self.env.now
         if len(sources) > 1:  # errors from several consumers add up
             adds = layer.output_elems * (len(sources) - 1)
-            yield self.chip.vector_unit.submit(self.timing.vector_op(adds), n)
+            yield from wait(self.env, self.chip.vector_unit.submit(self.timing.vector_op(adds)))
             self.ledger.count(name, BACKWARD, Component.VECTOR_UNIT, Action.OP, adds, n)
         producers = [p for p in self.workload.inputs_of(i) if p != NETWORK_INPUT]
         if layer.weighted:
@@ -130,15 +134,15 @@ class TrainingFlow(Dataflow):
                 yield from self._transposed(name, lm, copies, layer, spill, n)
             yield from self._gradient(i, b, lm, tiles)
         else:
-            yield self.chip.vector_unit.submit(self.timing.vector_op(
-                max(layer.input_elems, layer.output_elems)), n)
+            yield from wait(self.env, self.chip.vector_unit.submit(self.timing.vector_op(
+                max(layer.input_elems, layer.output_elems))))
             self.ledger.count(name, BACKWARD, Component.VECTOR_UNIT, Action.OP, layer.vector_ops, n)
         for p in producers:
             nbytes = self._error_bytes(self.elems[p])
             key = ErrorKey(p, name, b)
             yield from self._write(key, nbytes, name, BACKWARD, nbytes)
-            self._event(key).succeed()
-        self.ledger.span(name, BACKWARD, start, self.env.now)
+            announce(self.env, self._event(key))
+        self.ledger.span(name, BACKWARD, start, times(self.env))
 
     def _transposed(self, name: str, lm: LayerMap, copies: CopySet, layer, spill, n: int):
         """The error through the weights, for the ``n`` samples of a wave."""
@@ -148,7 +152,7 @@ class TrainingFlow(Dataflow):
             yield from self.chip.access(self.staging, weight_bytes, READ, name, BACKWARD,
                                         samples=n)
             macs = layer.macs_per_sample
-            yield self.chip.vector_unit.submit(self.timing.vector_op(macs), n)
+            yield from wait(self.env, self.chip.vector_unit.submit(self.timing.vector_op(macs)))
             self.ledger.count(name, BACKWARD, Component.VECTOR_UNIT, Action.MAC, macs, n)
         else:
             units = self.chip.tiles if mode == "shared" else self.chip.backward_units
@@ -189,19 +193,19 @@ class TrainingFlow(Dataflow):
         stall = self.spills.stall
         cycles = {t: math.ceil(macs * n / on_chip / per_cycle) + stall(spilled.get(t, 0))
                   for t, n in tiles.items()}
-        yield self.env.all_of([self.chip.gradient_units[t].submit(c, samples)
-                               for t, c in cycles.items()]
-                              + self.spills.streams(name, phase, tiles, spilled, samples))
+        yield from wait(self.env, self.env.all_of(
+            [self.chip.gradient_units[t].submit(c) for t, c in cycles.items()]
+            + self.spills.streams(name, phase, tiles, spilled, samples)))
         self.ledger.spend(name, TimeKind.COMPUTE, max(cycles.values()), samples)
         self.ledger.count(name, phase, Component.GRADIENT_UNIT, Action.MAC, macs, samples)
-        self.ledger.span(name, phase, start, self.env.now)
-        self._event(GradientKey(name, b)).succeed()
+        self.ledger.span(name, phase, start, times(self.env))
+        announce(self.env, self._event(GradientKey(name, b)))
 
     def _update(self, lm: LayerMap, backward_done):
         layer = self.workload.layers[lm.index]
         name, phase, acc = lm.name, UPDATE, self.hw.training.accumulator
-        yield self.env.all_of([self._event(GradientKey(name, b)) for b in self.samples]
-                              + [backward_done])
+        yield from wait(self.env, self.env.all_of(
+            [self._event(GradientKey(name, b)) for b in self.samples] + [backward_done]))
         start = self.env.now
         acc_bytes = math.ceil(layer.weights * acc.bits / 8)
         tiles = self.mapping.tiles_of(lm)

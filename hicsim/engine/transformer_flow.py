@@ -28,6 +28,7 @@ class TransformerFlow(Dataflow):
         # Activations share the on-chip levels with the KV caches placed there.
         self.store = SequenceStore([(m, m.capacity - kv.bytes_in(m)) for m in hw.memory.shared],
                                    hw.memory.backing, ledger)
+        self.store.clock = self.wave_clock
         self.functions = hw.attention.functions
         self.matmul_on = hw.attention.matmul_on
         self.runtime = (RuntimeCrossbarMatmul(hw, self) if self.matmul_on == "crossbars"

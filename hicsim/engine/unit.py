@@ -1,4 +1,4 @@
-"""A hardware unit as one long-lived SimPy process serving batched operations one at a time.
+"""A hardware unit that serves operations one at a time, in closed form.
 
 A requester submits an operation with its closed-form duration in cycles and gets an event that
 fires when the unit has finished it. Operations wait while the unit is busy: that waiting is the
@@ -11,16 +11,24 @@ its place in the network (``dataflow.priority``: layer order, then sample, then 
 order is the network's, not the order in which the simulator happened to run the requesters
 (a fixed-priority arbiter behind an age queue, as bus and memory arbiters are built). A
 process's own requests of one cycle (a transfer spread over several tiles' links on one bus) go
-in the order it makes them, which is its tiles' order.
+in the order it makes them, which is its tiles' order. So a unit serves every operation in the
+order of its key (arrival cycle, priority, submission) as soon as the one before it is done:
+operation k starts at max(its arrival, end of operation k-1).
 
-A wave of ``n`` samples (``engine.waves``) submits its samples' operations as one: ``n``
-operations of ``cycles`` each, back to back, which take ``n x cycles``. The per-sample reference
-(``per_sample``) serves them as ``n`` timed operations instead; the two keep the same time.
+A wave of ``n`` samples (``engine.waves``) submits its samples' operations as one request: sample
+i arrives ``lag[i]`` cycles after the first, with its own priority. At the end of the cycle the
+unit places each sample where that order puts it among the operations it has already placed
+(``_place``), and fires one event, when the first sample is done, whose ``starts`` and ``ends``
+are every sample's. A sample that cannot go where its key puts it without moving an operation
+already placed (its successor would start later) is a conflict: it is counted (``conflicts``,
+once per request) and placed in the first gap after that holds it, so nothing already promised
+moves.
 """
 
 from __future__ import annotations
 
-import heapq
+from bisect import bisect_left, bisect_right
+from operator import itemgetter
 
 import simpy
 
@@ -29,14 +37,32 @@ from hicsim.hardware.ids import UnitKind
 # SimPy serves the events of one cycle by priority (0 urgent, 1 normal): an event of priority 2
 # comes after every other event of its cycle, when every request of the cycle has arrived.
 END_OF_CYCLE = 2
+NORMAL = 1
+ALONE = (0,)  # the lag of a sample on its own
+_key = itemgetter(0)  # a placed operation's key
 
 
-def spawn(env: simpy.Environment, generator, priority: tuple | None = None) -> simpy.Process:
-    """Start ``generator`` as a process whose unit requests carry ``priority`` (by default the
-    priority of the process that starts it)."""
+
+def spawn(env: simpy.Environment, generator, priorities: tuple | None = None) -> simpy.Process:
+    """Start ``generator`` as a process whose unit requests carry ``priorities`` (one per sample
+    of its wave; by default those of the process that starts it, whose samples' times it also
+    takes over: ``engine.waves``)."""
     process = env.process(generator)
-    process.priority = priority if priority is not None else env.active_process.priority
+    parent = env.active_process
+    if priorities is None:
+        process.priorities, process.lag = parent.priorities, parent.lag
+    else:
+        process.priorities, process.lag = priorities, (0,) * len(priorities)
+    process.callbacks.append(_stamp)
     return process
+
+
+def _stamp(process: simpy.Process) -> None:
+    """Note when ``process`` finished (its samples: ``lag`` after that) and when the last sample
+    of any process has (``finished``: a wave's last samples finish after its last event)."""
+    env = process.env
+    process.fired_at = env.now
+    env.finished = max(getattr(env, "finished", 0), env.now + process.lag[-1])
 
 
 def _at_end_of_cycle(env: simpy.Environment, event: simpy.Event) -> simpy.Event:
@@ -47,49 +73,107 @@ def _at_end_of_cycle(env: simpy.Environment, event: simpy.Event) -> simpy.Event:
 
 
 class Unit:
-    def __init__(self, env: simpy.Environment, name: str, kind: UnitKind, per_sample: bool = False):
+    def __init__(self, env: simpy.Environment, name: str, kind: UnitKind):
         self.env = env
-        self.per_sample = per_sample
         self.name = name
         self.kind = kind
         self.busy_cycles = 0
         self.operations = 0
-        # (arrival cycle, priority, submission number, cycles, samples, done): the arbiter takes
-        # the least
-        self._pending: list[tuple] = []
+        self.conflicts = 0  # requests with a sample placed later than on its own (see above)
+        # sample operations placed that arrive this cycle or later, in time order: (key, start,
+        # end); those that arrived before are only remembered by when the last of them ends
+        self._jobs: list[tuple] = []
+        self._done_by = 0
+        self._arrived: list[tuple] = []  # this cycle's requests
         self._submitted = 0
-        self._idle: simpy.Event | None = None  # what the process waits on while nothing is pending
-        env.process(self._serve())
+        self._flush: simpy.Event | None = None
 
-    def submit(self, cycles: int, n: int = 1) -> simpy.Event:
-        """An event that fires when the operation (``n`` samples' operations of ``cycles`` each,
-        back to back) is done; its value is the cycle it started."""
-        done = self.env.event()
-        priority = getattr(self.env.active_process, "priority", None)
-        if priority is None:  # the arbiter needs every requester's place in the order
+    def submit(self, cycles: int) -> simpy.Event:
+        """An event that fires when the active process's operation of ``cycles`` is done for
+        its first sample; its value is the cycle that sample started, its ``starts`` and ``ends``
+        every sample's."""
+        process = self.env.active_process
+        priorities = getattr(process, "priorities", None)
+        if priorities is None:  # the arbiter needs every requester's place in the order
             raise RuntimeError(f"{self.name}: a request from a process started without a priority "
                                f"(start engine processes with hicsim.engine.unit.spawn)")
-        heapq.heappush(self._pending,
-                       (self.env.now, priority, self._submitted, int(cycles), n, done))
+        done = self.env.event()
+        self._arrived.append((self._submitted, process.lag, priorities, max(int(cycles), 0), done))
         self._submitted += 1
-        if self._idle is not None:  # wake the unit at the end of this cycle
-            _at_end_of_cycle(self.env, self._idle)
-            self._idle = None
+        if self._flush is None:  # place this cycle's requests at its end
+            self._flush = self.env.event()
+            self._flush.callbacks.append(self._place)
+            _at_end_of_cycle(self.env, self._flush)
         return done
 
-    def _serve(self):
-        env = self.env
-        while True:
-            if not self._pending:
-                self._idle = env.event()
-                yield self._idle
-            elif self._pending[0][0] == env.now:  # more requests of this cycle may still come
-                yield _at_end_of_cycle(env, env.event())
-            _, _, _, cycles, n, done = heapq.heappop(self._pending)
-            start = env.now
-            if cycles > 0:
-                for _ in range(n if self.per_sample else 1):
-                    yield env.timeout(cycles if self.per_sample else cycles * n)
-            self.busy_cycles += max(cycles, 0) * n
-            self.operations += n
-            done.succeed(start)
+    def _place(self, _event) -> None:
+        env, now, jobs = self.env, self.env.now, self._jobs
+        self._flush = None
+        if jobs and jobs[0][0][0] < now:  # arrived before: only their end counts
+            over = bisect_left(jobs, (now,), key=_key)
+            self._done_by = max(self._done_by, jobs[over - 1][2])
+            del jobs[:over]
+        arrived, self._arrived = self._arrived, []
+        if len(arrived) == 1 and (not jobs or jobs[-1][0] < (now, arrived[0][2][0], arrived[0][0])):
+            # one request after every operation placed (the common case): its samples in turn,
+            # each at max(its arrival, the end of the one before)
+            sub, lag, priorities, cycles, _ = arrived[0]
+            end, first = jobs[-1][2] if jobs else self._done_by, []
+            for d, p in zip(lag, priorities):
+                start = now + d if now + d > end else end
+                end = start + cycles
+                first.append(start)
+                jobs.append(((now + d, p, sub), start, end))
+            starts, conflicted = [first], [False]
+        else:
+            starts, conflicted = self._place_in_order(now, arrived)
+        for r, (_, lag, _, cycles, done) in enumerate(arrived):
+            first = starts[r]
+            done._ok, done._value = True, first[0]
+            if len(first) == 1:  # one sample
+                done.starts, done.ends, done.lag = (first[0],), (first[0] + cycles,), ALONE
+            else:
+                done.starts, done.ends = tuple(first), tuple(s + cycles for s in first)
+                done.lag = tuple(e - done.ends[0] for e in done.ends)
+            self.conflicts += conflicted[r]
+            done.fired_at = first[0] + cycles
+            self.busy_cycles += cycles * len(first)
+            self.operations += len(first)
+            env.schedule(done, NORMAL, done.fired_at - now)
+
+    def _place_in_order(self, now: int, arrived: list) -> tuple[list, list]:
+        """Place every sample of this cycle's requests in key order (``_fit``); returns their
+        starts and whether each request conflicted."""
+        jobs = self._jobs
+        order = [((now + d, priorities[i], sub), r, i)
+                 for r, (sub, lag, priorities, _, _) in enumerate(arrived)
+                 for i, d in enumerate(lag)]
+        if len(arrived) > 1:  # one request's samples come in key order already
+            order.sort()
+        starts = [[0] * len(request[1]) for request in arrived]
+        conflicted = [False] * len(arrived)
+        for key, r, i in order:
+            cycles, first = arrived[r][3], starts[r]
+            earliest = max(key[0], self._done_by, first[i - 1] if i else 0)
+            if not jobs or jobs[-1][0] < key:  # after every operation placed: no one moves
+                first[i] = max(earliest, jobs[-1][2]) if jobs else earliest
+                jobs.append((key, first[i], first[i] + cycles))
+            else:
+                first[i], moved = _fit(jobs, key, earliest, cycles)
+                conflicted[r] = conflicted[r] or moved
+        return starts, conflicted
+
+
+def _fit(jobs: list, key: tuple, earliest: int, cycles: int) -> tuple[int, bool]:
+    """Place a sample's operation (``key``: arrival, priority, submission) in ``jobs`` (in time
+    order) after the last operation with a smaller key; returns its start and whether it
+    conflicted: it would have moved the operation after it, so it goes in the first gap after
+    that one that holds it instead."""
+    pos = bisect_right(jobs, key, key=_key)  # in key order too, but for earlier conflicts
+    start = max(earliest, jobs[pos - 1][2]) if pos else earliest
+    conflicted = pos < len(jobs) and start + cycles > jobs[pos][1]
+    while pos < len(jobs) and start + cycles > jobs[pos][1]:  # the first gap that holds it
+        start = max(start, jobs[pos][2])
+        pos += 1
+    jobs.insert(pos, (key, start, start + cycles))
+    return start, conflicted

@@ -19,6 +19,7 @@ from hicsim.engine.ledger import Ledger
 from hicsim.engine.tile_links import TileLinks
 from hicsim.engine.timing import Timing
 from hicsim.engine.unit import spawn
+from hicsim.engine.waves import times, wait
 from hicsim.generation.plan import extra_tensors
 from hicsim.hardware.ids import BASIS_BUFFER, Action, Component, Direction, Phase, TimeKind
 from hicsim.hardware.model import Hardware
@@ -42,8 +43,8 @@ class WeightLoading:
         layer's weights in and write them into the crossbars of every copy."""
         name, chip = lm.name, self.chip
         tiles, copies = place.tiles(self.mapping.crossbars_per_tile), len(place.first_slots)
-        if after:
-            yield self.env.all_of(after)
+        if after:  # every sample of the waves that ran on them is done
+            yield from wait(self.env, self.env.all_of(after))
         start = self.env.now
         weight_bytes = lm.weight_bytes(self.workload.weight_bits, fraction)
         plan = self.mapping.generation.get(name)
@@ -61,7 +62,7 @@ class WeightLoading:
         per_crossbar = {d: math.ceil(n / lm.crossbars) for d, n in lm.devices.items()}
         cycles = self.timing.program_op(per_crossbar)
         span = span_of((yield self.env.all_of([chip.tiles[t].submit(cycles) for t in tiles])),
-                       self.env.now)
+                       times(self.env))
         # the write circuits read the weights out of the local buffer as they program them
         self.ledger.move(span[0], self.local.name, READ, weight_bytes * copies, name, PHASE,
                          span[1])

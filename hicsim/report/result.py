@@ -196,7 +196,7 @@ def build_result(arch: Arch, workload: Workload, mapping: Mapping, engine: Engin
     rows += _static_rows(arch, engine.cycles)
     units = [(u.name, u.kind, u.busy_cycles, u.operations) for u in engine.units]
     result = Result(arch.name, workload.name, arch.clock, workload.batch, mapping.mode, engine.cycles,
-                    engine.events, rows, list(engine.ledger.traffic), units, _mapping_rows(mapping),
+                    engine.events, rows, engine.ledger.transfers(), units, _mapping_rows(mapping),
                     _layer_rows(workload, engine),
                     levels=(*(m.name for m in memory_hierarchy(arch)), Component.INTERCONNECT))
     result.summary = _summary(result, arch, workload, mapping, engine)
@@ -280,6 +280,8 @@ def _summary(r: Result, arch: Arch, workload: Workload, mapping: Mapping, engine
         **_physical_summary(r, arch, workload),
         "engine_events": r.events,
         "engine_waves": engine.waves,  # the batch ran as this many waves (mapping.waves)
+        # wave operations and tensors that may differ from samples on their own (engine.waves)
+        "engine_wave_conflicts": engine.conflicts,
         "operand_stats_layers": [l.name for l in workload.weighted_layers if l.stats is not None],
         # Global-buffer ledger: every byte allocated was freed after its last read or is resident.
         "buffer_bytes_in": engine.ledger.buffer_in, "buffer_bytes_out": engine.ledger.buffer_out,

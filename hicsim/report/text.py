@@ -53,7 +53,8 @@ def summary_text(r: Result, top: int = 6) -> str:
                      f"{len(s['operand_stats_layers'])} layers")
     waves = ""
     if s["engine_waves"] < s["batch"]:  # say when samples took operations together
-        waves = f" (batch {s['batch']:,} as {s['engine_waves']} waves: mapping.waves)"
+        waves = (f" (batch {s['batch']:,} as {s['engine_waves']} waves: mapping.waves; "
+                 f"{s['engine_wave_conflicts']:,} conflicts)")
     lines.append(f"  engine events  {s['engine_events']:,}{waves}")
     return "\n".join(lines)
 

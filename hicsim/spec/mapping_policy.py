@@ -30,9 +30,8 @@ class MappingPolicy(Strict):
         description="null (default): every sample runs on its own, the exact schedule, at an "
                     "engine cost linear in the batch. N: a batch of more than N samples runs as "
                     "N waves (at least one per class of samples that share every layer's copies: "
-                    "hicsim/engine/waves.py); a wave's samples take each operation together, "
-                    "back to back on the same units, as one engine event, and waves pipeline "
-                    "through the layers as samples do. An approximation for large batches: a "
-                    "wave's samples wait for one another, which adds latency (measured +9 to "
-                    "+48 %, README); counts are unchanged unless a wave's tensor no longer fits "
-                    "the buffer a sample's fits")
+                    "hicsim/engine/waves.py); a wave travels as one process whose operations "
+                    "carry a time per sample (a flow line: each unit serves the samples in the "
+                    "order they reach it, one engine event per wave operation). Equal to "
+                    "sample by sample when the engine counts no conflict (the summary's "
+                    "engine_wave_conflicts); with conflicts an approximation (README)")
