@@ -145,6 +145,23 @@ class Unit:
         """Place every sample of this cycle's requests in key order (``_fit``); returns their
         starts and whether each request conflicted."""
         jobs = self._jobs
+        if len(arrived) == 1:  # one request: its samples come in key order, each after the last
+            sub, lag, priorities, cycles, _ = arrived[0]
+            first, conflicted, previous, lo = [], False, self._done_by, 0
+            for d, p in zip(lag, priorities):
+                key, earliest = (now + d, p, sub), now + d
+                if previous > earliest:
+                    earliest = previous
+                if not jobs or jobs[-1][0] < key:  # after every operation placed
+                    start = jobs[-1][2] if jobs and jobs[-1][2] > earliest else earliest
+                    jobs.append((key, start, start + cycles))
+                    lo = len(jobs)
+                else:
+                    start, moved, lo = _fit(jobs, key, earliest, cycles, lo)
+                    conflicted = conflicted or moved
+                first.append(start)
+                previous = start
+            return [first], [conflicted]
         order = [((now + d, priorities[i], sub), r, i)
                  for r, (sub, lag, priorities, _, _) in enumerate(arrived)
                  for i, d in enumerate(lag)]
@@ -159,21 +176,21 @@ class Unit:
                 first[i] = max(earliest, jobs[-1][2]) if jobs else earliest
                 jobs.append((key, first[i], first[i] + cycles))
             else:
-                first[i], moved = _fit(jobs, key, earliest, cycles)
+                first[i], moved, _ = _fit(jobs, key, earliest, cycles)
                 conflicted[r] = conflicted[r] or moved
         return starts, conflicted
 
 
-def _fit(jobs: list, key: tuple, earliest: int, cycles: int) -> tuple[int, bool]:
+def _fit(jobs: list, key: tuple, earliest: int, cycles: int, lo: int = 0) -> tuple[int, bool, int]:
     """Place a sample's operation (``key``: arrival, priority, submission) in ``jobs`` (in time
-    order) after the last operation with a smaller key; returns its start and whether it
-    conflicted: it would have moved the operation after it, so it goes in the first gap after
-    that one that holds it instead."""
-    pos = bisect_right(jobs, key, key=_key)  # in key order too, but for earlier conflicts
+    order) after the last operation with a smaller key (none before ``lo`` has a larger one);
+    returns its start, whether it conflicted (it would have moved the operation after it, so it
+    goes in the first gap after that one that holds it instead) and the position after it."""
+    pos = bisect_right(jobs, key, lo, key=_key)  # in key order too, but for earlier conflicts
     start = max(earliest, jobs[pos - 1][2]) if pos else earliest
     conflicted = pos < len(jobs) and start + cycles > jobs[pos][1]
     while pos < len(jobs) and start + cycles > jobs[pos][1]:  # the first gap that holds it
         start = max(start, jobs[pos][2])
         pos += 1
     jobs.insert(pos, (key, start, start + cycles))
-    return start, conflicted
+    return start, conflicted, pos + 1
