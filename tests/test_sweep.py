@@ -190,15 +190,25 @@ def test_while_a_pool_runs_this_process_compiles_with_its_own_thread_count(tmp_p
     assert rows == 2 and numba.get_num_threads() == threads
 
 
+def _runtime_threads(_):
+    """In a worker: numba's thread count and those of the BLAS/OpenMP libraries it has loaded."""
+    import numba
+    from threadpoolctl import threadpool_info
+    return numba.config.NUMBA_NUM_THREADS, sorted({i["num_threads"] for i in threadpool_info()})
+
+
 def test_pool_workers_run_one_thread_per_runtime(monkeypatch):
-    """Each worker's environment has one thread for every runtime (set in the fork server before
-    it loads numpy and numba, and by each worker's initializer), while this process has none."""
+    """Each worker runs one thread for every runtime (its environment is set in the fork server
+    before it loads numpy and numba, and by each worker's initializer), while this process has
+    none of the variables. The runtimes' own counts are checked, not only the environment: the
+    initializer alone sets the variables after OpenBLAS has read them (it then runs 2 threads)."""
     from hicsim.sweep.runners import _pooled
     monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     for name in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         assert list(_pooled(os.getenv, [name, name], 2)) == ["1", "1"]
         assert name not in os.environ
+    assert list(_pooled(_runtime_threads, [0, 1], 2)) == [(1, [1]), (1, [1])]
 
 
 def test_cli_sweep_and_resume(tmp_path, capsys):

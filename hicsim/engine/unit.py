@@ -27,7 +27,7 @@ moves.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from operator import itemgetter
 
 import simpy
@@ -49,8 +49,9 @@ def spawn(env: simpy.Environment, generator, priorities: tuple | None = None) ->
     takes over: ``engine.waves``)."""
     process = env.process(generator)
     parent = env.active_process
-    if priorities is None:
-        process.priorities, process.lag = parent.priorities, parent.lag
+    if priorities is None:  # a parent started without ``spawn`` has none: ``submit`` says so
+        process.priorities = getattr(parent, "priorities", None)
+        process.lag = getattr(parent, "lag", ALONE)
     else:
         process.priorities, process.lag = priorities, (0,) * len(priorities)
     process.callbacks.append(_stamp)
@@ -110,7 +111,11 @@ class Unit:
         env, now, jobs = self.env, self.env.now, self._jobs
         self._flush = None
         if jobs and jobs[0][0][0] < now:  # arrived before: only their end counts
-            over = bisect_left(jobs, (now,), key=_key)
+            # a linear scan, not a bisection: a conflict (``_fit``) can leave the operations out
+            # of key order, and a bisection could then drop one that has not arrived yet
+            over = 1
+            while over < len(jobs) and jobs[over][0][0] < now:
+                over += 1
             self._done_by = max(self._done_by, jobs[over - 1][2])
             del jobs[:over]
         arrived, self._arrived = self._arrived, []

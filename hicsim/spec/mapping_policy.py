@@ -34,4 +34,5 @@ class MappingPolicy(Strict):
                     "carry a time per sample (a flow line: each unit serves the samples in the "
                     "order they reach it, one engine event per wave operation). Equal to "
                     "sample by sample when the engine counts no conflict (the summary's "
-                    "engine_wave_conflicts); with conflicts an approximation (README)")
+                    "engine_wave_conflicts), but for the buffer's peak, an upper bound; with "
+                    "conflicts an approximation (README)")
