@@ -26,8 +26,9 @@ this recursion, so the waves' times equal those of samples on their own (the def
   sample has freed it: an upper bound of what samples on their own hold).
 
 With no conflict the run equals the default's in cycles, counts, unit busy cycles, spans and
-traffic (tests/test_waves.py); counts and bytes are always equal. The engine's cost follows the
-waves, not the batch: one event per wave operation, never one per sample.
+traffic, and the buffer's peak is an upper bound of the default's (tests/test_waves.py); counts
+and bytes differ only where a tensor conflict puts a wave's tensor at another level. The engine's
+cost follows the waves, not the batch: one event per wave operation, never one per sample.
 """
 
 from __future__ import annotations
