@@ -97,10 +97,10 @@ class Chip:
     def access(self, level: MemoryLevel, nbytes: float, direction: Direction, layer: str, phase,
                span: tuple[int, int] | None = None, samples: int = 1):
         """``nbytes`` read from or written to ``level`` (for each of ``samples`` samples of the
-        active wave, each at its own time): booked; on a shared level the transfer interleaves over its ports, and a
-        read then waits the level's latency for its first data (writes are posted). A per-tile
-        level's time is its tile's: it is only booked, over ``span``, the cycles of the tile
-        operations that move the bytes."""
+        active wave, each at its own time): booked; on a shared level the transfer interleaves
+        over its ports, and a read then waits the level's latency for its first data (writes are
+        posted). A per-tile level's time is its tile's: it is only booked, over ``span``, the
+        cycles of the tile operations that move the bytes."""
         if nbytes <= 0:
             return None
         if level.per_tile:

@@ -87,6 +87,8 @@ def _fired(event, now: int, out: list) -> list:
 
 
 def _catch_up(env: simpy.Environment, cycles: int) -> simpy.Event:
+    """The wait of a wave whose first sample goes on later than now: an event of its own, a
+    function of its own so that tests/test_waves.py can count these events."""
     return env.timeout(cycles)
 
 

@@ -90,7 +90,8 @@ def mvm_kernel(x, weights, variance, transpose, qmax, full_scale, amax, noise_on
                chunks, out):
     """out (batch, outputs), float64 or float32 = ADC(DAC(x) . W + noise), W = weights or
     weights.T; ``chunks``: batch chunks of the products. The noise of output j of sample b is
-    normal number j of stream mix_key(noise_key, b). Returns False if x holds a NaN or an infinity (out is then garbage)."""
+    normal number j of stream mix_key(noise_key, b). Returns False if x holds a NaN or an
+    infinity (out is then garbage)."""
     batch, inputs = x.shape
     outputs = out.shape[1]
     xq = np.empty((batch, inputs), np.float32)
