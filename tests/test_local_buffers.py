@@ -126,10 +126,12 @@ def test_training_spills_the_backward_errors_and_the_gradient_inputs_by_hand():
     DACs read: 2,560 x 6/11 / 12 = 116.4 B come from the global buffer over link2 (117 B booked;
     tile2 stalls ceil(116.4 / 32) = 4 cycles), and tile2 keeps 11/12 of its 140 B of errors
     (129 B written, 245 in all, not 256).
-    Gradient: the units read the kept 256 B input as the DACs did (each tile needs all of it):
-    both tiles spill half of their shares of the 2,816 B of reads, 640 + 768 = 1,408 B from the
-    global buffer (the units stall 20 and 24 cycles); half of the 2,816 B sent is not kept (1,408
-    B written), so the link carries as many bytes as before.
+    Gradient: the units read the kept 256 B input as the DACs did (each tile needs all of it,
+    2,816 B) and the 256 B of errors sent (3,072 B from the local buffers when all fits). Both
+    tiles spill half of their shares of the input reads, 640 + 768 = 1,408 B from the global
+    buffer, and tile2 its 1/12 of its 256 x 6/11 B of errors, 11.6 B more (1,420 B booked; the
+    units stall 20 and 25 cycles), which cross link2 again (12 B, 94 bits); half of the 2,816 B
+    of inputs sent is not kept (1,408 B written), so the link carries as many input bytes.
     A buffer that holds everything (1 GiB) gives the 64 KiB run's counts and cycles exactly."""
     arch = lambda cap: load_arch(HIC, {"memory.local_buffer.capacity": cap,  # noqa: E731
                                        "mapping.replication": "none"})
@@ -146,11 +148,17 @@ def test_training_spills_the_backward_errors_and_the_gradient_inputs_by_hand():
         # bits x hops from the mesh centre to tile2: ceil(116.4 x 8) more, ceil(128.3 x 8) kept
         # of 140 x 8 (931 - 93 = 838 bits)
         ("backward", "interconnect", "bit_hops"): 838 * mesh_hops(64)[2],
-        ("gradient", "global_buffer", "read_bytes"): 1408,
-        ("gradient", "local_buffer", "write_bytes"): -1408}
+        ("gradient", "global_buffer", "read_bytes"): 1420,
+        ("gradient", "local_buffer", "read_bytes"): -1420,
+        ("gradient", "local_buffer", "write_bytes"): -1408,
+        ("gradient", "interconnect", "transfer_bytes"): 12,
+        ("gradient", "interconnect", "bit_hops"): 94 * mesh_hops(64)[2]}
+    assert before[("gradient", "local_buffer", "read_bytes")] == 2816 + 256
     units = lambda r: r.units.set_index("unit").busy_cycles  # noqa: E731
     # tile1 and tile2 also stall 20 and 24 cycles in the forward pass (its inputs spill as above)
     assert {u: units(small)[u] - units(fits)[u] for u in ("tile1", "tile2", "gradient1",
                                                           "gradient2")} == {
-        "tile1": 20, "tile2": 24 + 4, "gradient1": 20, "gradient2": 24}
-    assert small.cycles == fits.cycles + 4
+        "tile1": 20, "tile2": 24 + 4, "gradient1": 20, "gradient2": 25}
+    # fc1's errors follow fc2's gradient: 4 cycles behind the transposed read's stall, and 1 more
+    # for the error bytes tile2's gradient unit now waits for (25 cycles against 24)
+    assert small.cycles == fits.cycles + 4 + 1

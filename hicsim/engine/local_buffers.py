@@ -18,7 +18,8 @@ pass drive the crossbars' columns with output errors, whose working set is the e
 row of input gradients (a convolution: the output rows whose windows cover one input row,
 ceil(((kernel - 1) x dilation + 1) / stride); any other layer: one MVM's error vector), shared by
 row partitions as the forward's inputs are by column partitions; the gradient units read the kept
-inputs as the forward's DACs did (the same working set), and what spills comes over the link
+inputs as the forward's DACs did (the same working set) and the errors the tiles were sent once
+(the transposed reads' working set, spilling as there), and what spills comes over the link
 while the unit waits.
 """
 

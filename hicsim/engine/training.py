@@ -20,7 +20,7 @@ from fractions import Fraction
 from hicsim.engine.dataflow import READ, WHOLE_BATCH, WRITE, Dataflow
 from hicsim.engine.keys import ErrorKey, GradientKey, Pass, TensorKey
 from hicsim.engine.local_buffers import error_working_set_fraction, working_set_fraction
-from hicsim.engine.waves import announce, times, wait
+from hicsim.engine.waves import announce, op_span, times, wait
 from hicsim.hardware.ids import Action, Component, Phase, TimeKind
 from hicsim.mapping.place import CopySet, LayerMap
 from hicsim.spec.errors import single
@@ -132,7 +132,7 @@ class TrainingFlow(Dataflow):
                                            shares=self.spills.held(tiles, errors, spill), samples=n)
             if producers:
                 yield from self._transposed(name, lm, copies, layer, spill, n)
-            yield from self._gradient(i, b, lm, tiles)
+            yield from self._gradient(i, b, lm, tiles, spill)
         else:
             yield from wait(self.env, self.chip.vector_unit.submit(self.timing.vector_op(
                 max(layer.input_elems, layer.output_elems))))
@@ -163,9 +163,12 @@ class TrainingFlow(Dataflow):
         yield from self.links.from_tiles(name, BACKWARD, copies.tiles,
                                          self._error_bytes(layer.input_elems), samples=n)
 
-    def _gradient(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int]):
+    def _gradient(self, i: int, b: int, lm: LayerMap, tiles: dict[int, int],
+                  error_spill: dict[int, float]):
         """Outer products of the kept inputs and this sample's errors, summed over the batch in
-        the gradient units (the accumulators are touched once per step, in the update)."""
+        the gradient units (the accumulators are touched once per step, in the update).
+        ``error_spill``: per tile, the share of the errors' working set its local buffer could
+        not hold (``_backward``): those errors come from the staging buffer again."""
         layer = self.workload.layers[i]
         name, phase, samples = layer.name, GRADIENT, self.samples[b]
         start, in_bytes = self.env.now, 0
@@ -187,15 +190,24 @@ class TrainingFlow(Dataflow):
                                        shares=self.spills.held(tiles, sent, spill), samples=samples)
         macs = layer.macs_per_sample
         on_chip = sum(tiles.values())
+        # The units' operands, out of the local buffers: the kept inputs as the forward's DACs
+        # read them, and every output error the tiles were sent (``_backward``), once: an outer
+        # product takes each error with the inputs of its window. Shares that spill come from
+        # the staging buffer over the tile's link instead, the unit waiting for them.
         reads = Fraction(self._dac_bytes(demand, 1.0, 1.0, demand.mvms_per_sample))
-        spilled = {t: reads * tiles[t] / on_chip * f for t, f in spill.items()}
+        errors = Fraction(self._error_bytes(layer.output_elems) * lm.row_parts)
+        spilled = {t: (reads * spill.get(t, 0.0) + errors * error_spill.get(t, 0.0))
+                   * tiles[t] / on_chip for t in spill.keys() | error_spill.keys()}
         per_cycle = self.hw.training.gradient_macs_per_cycle
         stall = self.spills.stall
         cycles = {t: math.ceil(macs * n / on_chip / per_cycle) + stall(spilled.get(t, 0))
                   for t, n in tiles.items()}
+        ops = [self.chip.gradient_units[t].submit(c) for t, c in cycles.items()]
         yield from wait(self.env, self.env.all_of(
-            [self.chip.gradient_units[t].submit(c) for t, c in cycles.items()]
-            + self.spills.streams(name, phase, tiles, spilled, samples)))
+            ops + self.spills.streams(name, phase, tiles, spilled, samples)))
+        self.ledger.move(op_span(ops)[0], self.local.name, READ,
+                         math.ceil(reads + errors) - math.ceil(sum(spilled.values())), name,
+                         phase, times(self.env), samples)
         self.ledger.spend(name, TimeKind.COMPUTE, max(cycles.values()), samples)
         self.ledger.count(name, phase, Component.GRADIENT_UNIT, Action.MAC, macs, samples)
         self.ledger.span(name, phase, start, times(self.env))
