@@ -14,14 +14,17 @@ from hicsim.train.run import EVAL_BATCH, RunConfig, TrainingRun
 
 @pytest.fixture(scope="module")
 def run():
-    """The digits CNN on hic_pcm after 6 training steps of 32 images."""
+    """The digits CNN on hic_pcm after 3 passes over the first 1,408 training images (132 steps
+    of 32, about 1 s): trained far enough (85 % at 1 s) that the table's accuracies can show what
+    drift does, where 6 steps left them at chance."""
     arch = load_arch("arch_specs/hic_pcm.yaml")
     data = load_dataset("digits")
-    config = RunConfig(model="cnn", dataset="digits", rule="hic", width=1.0, epochs=1, seed=0,
-                       batch=32, lr=0.05, momentum=0.0)
+    config = RunConfig(model="cnn", dataset="digits", rule="hic", width=1.0, epochs=3, seed=0,
+                       batch=32, lr=0.1, momentum=0.0)
     run = TrainingRun(config, arch, data)
-    for k in range(6):
-        run.step(data.x_train[32 * k:32 * k + 32], data.y_train[32 * k:32 * k + 32])
+    for k in range(3 * 44):
+        b = 32 * (k % 44)
+        run.step(data.x_train[b:b + 32], data.y_train[b:b + 32])
     return run, arch
 
 
@@ -50,11 +53,12 @@ def test_each_time_decodes_the_devices_once_and_each_pass_reads_each_layer_once(
 
 
 def test_drift_table_numbers(run):
-    """Correct test images out of 360 per (time, compensation), as measured before the study
-    decoded once per time (the same draws in the same order: the numbers did not move)."""
+    """Correct test images out of 360 per (time, compensation), raw then compensated, 1 s to 10
+    years, pinned. Drift costs this small CNN little (306 -> 298 raw over 10 years), and global
+    compensation recovers part of it (304)."""
     run, arch = run
     table = drift_table(run, arch, programmings=1)
     assert list(zip(table.time, table.compensation)) == [
         (label, c) for label, _ in TIMES for c in (False, True)]
-    assert list(table.accuracy * 360) == pytest.approx([36, 38, 34, 38, 34, 38, 30, 34, 27, 29,
-                                                        34, 33], abs=1e-9)
+    assert list(table.accuracy * 360) == pytest.approx([306, 306, 304, 310, 301, 305, 300, 309,
+                                                        308, 308, 298, 304], abs=1e-9)
