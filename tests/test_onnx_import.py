@@ -118,9 +118,9 @@ def test_cli_exports_an_onnx_file(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    """The test's torchvision-equivalent networks exported by PyTorch's TorchScript exporter."""
+    """torchvision's networks exported by PyTorch's TorchScript exporter."""
     torch = pytest.importorskip("torch")
-    from torch_models import mobilenet_v2, resnet18
+    from torchvision_models import mobilenet_v2, resnet18
     paths = {}
     for name, factory in (("resnet18_imagenet", resnet18), ("mobilenetv2_imagenet",
                                                              mobilenet_v2)):

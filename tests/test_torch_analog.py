@@ -1,11 +1,12 @@
 """hicsim.torch: converted modules run the numpy layers' own analog ops (bit-identical to the
 numpy path on the same seed), tensors cross without copies, counters match a hand count, and
-convert handles torchvision's ResNet-18 (structure from tests/torch_models.py: torchvision's
-CPU build cannot be installed beside the pinned torch) and ResNet-32."""
+convert handles torchvision's ResNet-18 and MobileNetV2 (tests/torchvision_models.py) and
+ResNet-32."""
 
 from __future__ import annotations
 
 import copy
+import math
 import subprocess
 import sys
 
@@ -19,6 +20,7 @@ from torch.nn import functional as F  # noqa: E402
 from hicsim.devices.ideal import ideal_device_overrides  # noqa: E402
 from hicsim.spec import load_arch, override_arch  # noqa: E402
 from hicsim.torch import AnalogConv2d, AnalogLinear, AnalogSGD, analog_modules, as_array, convert  # noqa: E402
+from hicsim.torch.convert import device_range  # noqa: E402
 from hicsim.torch.models import resnet32  # noqa: E402
 from hicsim.train.layers import Conv2d, Linear, he_init  # noqa: E402
 from hicsim.train.models import layer_seed  # noqa: E402
@@ -175,9 +177,8 @@ def _converted_on_pcm_multilevel(factory, layers):
     return model, analog
 
 
-@pytest.mark.slow
 def test_convert_runs_torchvisions_resnet18_forward_and_a_training_step():
-    from tests.torch_models import resnet18
+    from tests.torchvision_models import resnet18
     model, analog = _converted_on_pcm_multilevel(resnet18, 21)
     assert analog[0].name == "conv1" and analog[-1].name == "fc"
     assert "layer2.0.downsample.0" in {m.name for m in analog}
@@ -186,12 +187,17 @@ def test_convert_runs_torchvisions_resnet18_forward_and_a_training_step():
 
 @pytest.mark.slow
 def test_convert_runs_torchvisions_mobilenet_v2_forward_and_a_training_step():
-    """Depthwise convolutions get one block per group (7,136 blocks in all): slow, as every block
-    is its own kernel call."""
-    from tests.torch_models import mobilenet_v2
+    """Depthwise convolutions get one block per group (7,136 blocks in all): slow, as building
+    each block's devices takes about 2 ms (convert 17 s). torchvision initialises them at
+    1 / sqrt(channels) of the He std, so each gets a device range of its own (``device_range``):
+    on the He range every depthwise weight read as 0 and the features were all zero."""
+    from tests.torchvision_models import mobilenet_v2
     model, analog = _converted_on_pcm_multilevel(mobilenet_v2, 53)
     depthwise = [m for m in analog if isinstance(m, AnalogConv2d) and m.groups > 1]
     assert len(depthwise) == 17 and depthwise[-1].groups == 960
+    for m in depthwise:  # every group reads weights, not zeros
+        w = m.store.effective_weights()
+        assert np.count_nonzero(np.abs(w).max(axis=0)) == w.shape[1]
     assert sum(m.layer.weight_count for m in analog) == sum(
         p.numel() for n, p in mobilenet_v2().named_parameters() if n.endswith("weight") and p.dim() > 1)
     _forward_and_a_training_step(model)
@@ -285,3 +291,19 @@ def test_grouped_convolution_on_devices_keeps_state_wear_and_reprograms():
     assert fresh.groups == 2 and fresh.shape == a.store.shape
     np.testing.assert_allclose(fresh.effective_weights(), a.store.effective_weights(),
                                atol=0.2 * np.abs(a.store.effective_weights()).max())
+
+
+def test_device_range_is_he_unless_a_layer_spreads_far_less_or_exceeds_it():
+    """W_MAX_STDS (4) He std of the fan-in (9 inputs: 4 x sqrt(2/9) = 1.886); max |w| where that
+    is larger; 4 of the weights' own std where it is below a quarter of the He std (and not 0)."""
+    he = 4 * math.sqrt(2 / 9)
+    rng = np.random.default_rng(0)
+    default = rng.uniform(-1 / 3, 1 / 3, (9, 64))  # PyTorch's default: 0.41 He std
+    tiny = rng.normal(0, 0.015, (9, 960))  # torchvision's depthwise fan-out: 0.03 He std
+    large = np.full((9, 2), -2.5)
+    assert device_range(default) == pytest.approx(he, rel=1e-15)
+    assert device_range(tiny) == pytest.approx(max(4 * np.std(tiny), np.abs(tiny).max()),
+                                               rel=1e-15)
+    assert 0.059 < device_range(tiny) < 0.061
+    assert device_range(large) == 2.5
+    assert device_range(np.zeros((9, 3))) == pytest.approx(he, rel=1e-15)

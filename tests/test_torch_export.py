@@ -16,7 +16,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 F = torch.nn.functional
 
-from torch_models import mobilenet_v2, resnet18  # noqa: E402  (needs torch)
+from torchvision_models import mobilenet_v2, resnet18  # noqa: E402  (needs torch)
 from zoo_match import assert_same_layers, without_biases  # noqa: E402
 from hicsim.workload.frameworks import from_torch, trace_torch  # noqa: E402
 
@@ -197,13 +197,13 @@ def test_importing_hicsim_does_not_import_torch_or_onnx():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-from torch_transformers import SmallEncoder, vit_b_16  # noqa: E402
+from torch_transformers import SmallEncoder  # noqa: E402
+from torchvision_models import vit_b_16  # noqa: E402
 from transformer_counts import encoder_hand_count, layer_rows  # noqa: E402
 
 
 @pytest.mark.parametrize("tracer", ["fx", "hooks"])
 def test_vit_b16_matches_the_zoo_layer_for_layer(tracer):
-    # torchvision does not import beside torch 2.13.0 here: vit_b_16 rebuilt in plain torch.
     traced = trace_torch(vit_b_16(), torch.randn(1, 3, 224, 224), name="vit_b16_imagenet",
                          tracer=tracer)
     assert_same_layers(without_biases(traced.workload), zoo.build("vit_b16_imagenet"))

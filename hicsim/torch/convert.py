@@ -7,7 +7,7 @@ Each converted layer is named by its module path (``layer1.0.conv1``, the names 
 exporter gives the engine's layers, so a rate file measured here matches them) and gets a store
 seed from ``seed`` in module order (``hicsim.train.models.layer_seed``, as the built-in models).
 Its devices' range is ``W_MAX_STDS`` He standard deviations of its fan-in (the built-in models'
-convention), widened to the largest |weight| of a trained layer that exceeds it.
+convention), widened to the largest |weight| of a trained layer that exceeds it (``device_range``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,24 @@ from hicsim.train.stores import ALL_RULES, W_MAX_STDS, default_rule
 from hicsim.torch.modules import AnalogConv2d, AnalogLayer, AnalogLinear
 
 
+# A layer whose weights spread less than this share of the He std gets a range of its own. An
+# assumption: PyTorch's default initialisation (0.41 He std) keeps the He range; torchvision's
+# depthwise convolutions (fan-out initialisation, 1 / sqrt(channels) = 0.03-0.18 He std) and
+# its ResNet-18's smallest layer (0.22) do not.
+NARROW_BELOW = 0.25
+
+
 def device_range(w: np.ndarray) -> float:
-    """w_max of a (inputs, outputs) matrix: W_MAX_STDS He std of its fan-in, or max |w| if larger."""
-    return max(W_MAX_STDS * math.sqrt(2.0 / w.shape[0]), float(np.abs(w).max()))
+    """w_max of a (inputs, outputs) matrix: W_MAX_STDS He std of its fan-in, or max |w| if larger.
+    Where the weights' own std is below NARROW_BELOW of the He std, W_MAX_STDS of their own std
+    instead (or max |w| if larger): on the He range such a layer's weights would sit within a
+    device step or two of zero (torchvision's MobileNetV2 at initialisation: every depthwise
+    weight read as 0 and the network's features were all zero). Weights without a spread (all
+    zero, one weight) keep the He range."""
+    he = math.sqrt(2.0 / w.shape[0])
+    spread = float(np.std(w))
+    std = spread if 0 < spread < NARROW_BELOW * he else he  # zeros (no spread): the He range
+    return max(W_MAX_STDS * std, float(np.abs(w).max()))
 
 
 def _unsupported(m: nn.Conv2d) -> str | None:
