@@ -73,8 +73,8 @@ def dac_row(x_row, qmax, xq_row, q_row):
         return math.nan if top else 1.0
     scale = float(float32_from_bits(np.int32(top)))
     gain = qmax / scale
-    for i in range(x_row.shape[0]):
-        xq_row[i] = np.floor(x_row[i] * gain + 0.5)
-    for i in range(x_row.shape[0]):
-        q_row[i] = xq_row[i] * xq_row[i]
+    for i in range(x_row.shape[0]):  # one pass: the integer squared as stored, in float32
+        code = np.float32(np.floor(x_row[i] * gain + 0.5))
+        xq_row[i] = code
+        q_row[i] = code * code
     return scale
