@@ -70,7 +70,10 @@ def _pair(kind: str, arch, rule: str, seed: int):
 
 @pytest.mark.parametrize("kind,shape", [("linear", (7, 12)), ("conv", (2, 3, 6, 6))])
 @pytest.mark.parametrize("spec,rule", [(HIC, "hic"), (ML, "mixed_precision"), (HIC, "fp32")])
-def test_converted_module_is_bit_identical_to_the_numpy_layer(kind, shape, spec, rule):
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_converted_module_is_bit_identical_to_the_numpy_layer(kind, shape, spec, rule, input_grad):
+    """Also as a first layer (an input that needs no gradient): the module skips its transposed
+    read, and its outputs, updates and device state stay those of the layer that made it."""
     arch = load_arch(spec)
     layer, module = _pair(kind, arch, rule, seed=3)
     analog = convert(module, arch, rule=rule, seed=3)
@@ -83,12 +86,15 @@ def test_converted_module_is_bit_identical_to_the_numpy_layer(kind, shape, spec,
         probe = rng.standard_normal(expected.shape).astype(np.float32)
         dx = layer.backward(probe)
         layer.update(0.05, 0.5)
-        xt = torch.from_numpy(x.copy()).requires_grad_(True)
+        xt = torch.from_numpy(x.copy()).requires_grad_(input_grad)
         y = analog(xt)
         y.backward(torch.from_numpy(probe))
         opt.step()
         np.testing.assert_array_equal(y.detach().numpy(), expected)
-        np.testing.assert_array_equal(xt.grad.numpy(), dx)
+        if input_grad:
+            np.testing.assert_array_equal(xt.grad.numpy(), dx)
+        else:
+            assert xt.grad is None
     for (name, a), b in zip(vars(layer.store).items(), vars(analog.store).values()):
         if isinstance(a, np.ndarray):
             np.testing.assert_array_equal(a, b, err_msg=name)
@@ -268,18 +274,25 @@ def test_fp32_conversion_computes_what_torch_computes(make, shape):
 
 
 def test_grouped_convolution_on_devices_keeps_state_wear_and_reprograms():
-    from hicsim.train.stores import input_width, programmed_copy
+    from hicsim.train.stores import input_width, programmed_copy, store_state
     arch = load_arch(HIC)
     torch.manual_seed(0)
     source = nn.Conv2d(4, 6, 3, padding=1, groups=2, bias=False)
     a = convert(copy.deepcopy(source), arch, seed=5)
     b = convert(copy.deepcopy(source), arch, seed=5)
     assert a.store.groups == 2 and a.store.shape == (18, 6) and input_width(a.store) == 36
-    opt = AnalogSGD(a, lr=0.2, momentum=0.5)
+    read = convert(copy.deepcopy(source), arch, seed=5)  # the same steps, input gradient read
     x = torch.rand(2, 4, 5, 5)
-    for _ in range(2):
-        a(x).square().sum().backward()
-        opt.step()
+    for model, x_in in ((a, x), (read, x.clone().requires_grad_(True))):
+        opt = AnalogSGD(model, lr=0.2, momentum=0.5)
+        for _ in range(2):
+            model(x_in).square().sum().backward()
+            opt.step()
+    # per step and group: a forward, a transposed read (made or skipped), two update keys
+    calls = [[blk._calls for blk in m.store.blocks] for m in (a, read)]
+    assert calls == [[8, 8], [8, 8]]
+    for k, v in store_state(read.store).items():  # a's groups skipped their reads: same state
+        np.testing.assert_array_equal(store_state(a.store)[k], v, err_msg=k)
     wear = a.store.wear()
     devices = a.store.layout.devices
     assert all(v.shape == (devices, 18, 6) for v in wear.values())

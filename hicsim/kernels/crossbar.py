@@ -190,6 +190,12 @@ class CrossbarArray:
         """Transposed product delta . W^T; delta (batch, cols) -> (batch, rows). Same options."""
         return self._mvm("delta", delta, True, noise, per_column, dtype)
 
+    def skip_read(self) -> None:
+        """Account for a read whose result nobody needs (a network's first layer's input
+        gradient) without making it: it draws its key, so every later call gets the key it would
+        have got after the read."""
+        self._next_key(_READ_NOISE)
+
     def _mvm(self, name, x, transpose, noise, per_column, dtype):
         if dtype not in (np.float64, np.float32):
             raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")

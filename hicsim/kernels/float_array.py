@@ -32,6 +32,9 @@ class FloatArray:
     def backward(self, delta, **_options) -> np.ndarray:
         return check_batch("delta", delta, self.shape[1], "columns") @ self.weights.T
 
+    def skip_read(self) -> None:
+        """A read not made (``CrossbarArray.skip_read``): nothing to account for."""
+
     def update(self, x, delta, lr: float, rule: str = "fp32") -> int:
         _check_rule(rule, lr)
         x, delta = check_update_operands(self.shape, x, delta)

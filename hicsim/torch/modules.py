@@ -43,8 +43,10 @@ class _AnalogOp(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         ctx.saved_tensors  # noqa: B018 - the in-place check
-        dx = torch.from_numpy(ctx.layer.backward(as_array(grad)))
-        return dx, None, None
+        if not ctx.needs_input_grad[0]:  # a first layer: its input gradient is not read
+            ctx.layer.backward(as_array(grad), input_grad=False)
+            return None, None, None
+        return torch.from_numpy(ctx.layer.backward(as_array(grad))), None, None
 
 
 class AnalogLayer(nn.Module):

@@ -49,6 +49,10 @@ class GroupedStore:
         return np.concatenate([b.backward(dj, **options)
                                for b, dj in zip(self.blocks, self._split(delta, self.cols))], axis=1)
 
+    def skip_read(self) -> None:
+        for b in self.blocks:
+            b.skip_read()
+
     @property
     def weights(self) -> np.ndarray:
         return np.concatenate([b.weights for b in self.blocks], axis=1)

@@ -97,10 +97,14 @@ class WeightLayer(DigitalParams):
         y = self.store.forward(x, dtype=np.float32)
         return y + self.params["bias"] if "bias" in self.params else y
 
-    def _matmul_backward(self, delta: np.ndarray) -> np.ndarray:
+    def _matmul_backward(self, delta: np.ndarray, input_grad: bool) -> np.ndarray | None:
         self._delta = np.ascontiguousarray(delta, dtype=np.float32)
         if "bias" in self.params:
             self.grads["bias"][...] = delta.sum(axis=0)
+        if not input_grad:  # the errors and the bias gradient kept for the update, no read
+            if not self.digital_backward:
+                self.store.skip_read()
+            return None
         if self.digital_backward:
             return digital_transposed(self.store, self._delta)
         return self.store.backward(self._delta, dtype=np.float32)
@@ -126,8 +130,10 @@ class Linear(WeightLayer):
     def forward(self, x: np.ndarray, train: bool) -> np.ndarray:
         return self._matmul(x)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        return self._matmul_backward(grad)
+    def backward(self, grad: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """The gradient of the input; with ``input_grad`` False none (a first layer's, which
+        nothing reads): the update's errors are kept and the transposed read is skipped."""
+        return self._matmul_backward(grad, input_grad)
 
 
 class Conv2d(WeightLayer):
@@ -149,9 +155,12 @@ class Conv2d(WeightLayer):
         y = self._matmul(im2col(x, self.kernel, self.stride, self.padding))
         return np.ascontiguousarray(y.reshape(n, ho, wo, -1).transpose(0, 3, 1, 2))
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """As ``Linear.backward``."""
         delta = grad.transpose(0, 2, 3, 1).reshape(-1, grad.shape[1])
-        cols = self._matmul_backward(delta)
+        cols = self._matmul_backward(delta, input_grad)
+        if cols is None:
+            return None
         return col2im(cols, self._shape, self.kernel, self.stride, self.padding)
 
 
