@@ -13,6 +13,7 @@ import numpy as np
 
 from hicsim.devices.state import DeviceState
 from hicsim.kernels import RULES, CrossbarArray, FloatArray
+from hicsim.kernels.threads import BlasGuard
 from hicsim.spec.arch import Arch
 from hicsim.train.grouped import GroupedStore
 
@@ -35,17 +36,19 @@ def default_rule(arch: Arch) -> str:
 
 
 def make_store(arch: Arch, rule: str, weights: np.ndarray, w_max: float, seed: int,
-               groups: int = 1):
+               groups: int = 1, blas: BlasGuard | None = None):
     """The store of a (rows, outputs) matrix; with ``groups`` > 1 the packed matrix of a grouped
     convolution, one store per group (``grouped.py``), each seeded from ``seed`` and its index."""
     if groups > 1:
         cols = weights.shape[1] // groups
+        blas = BlasGuard()  # one for all the blocks (CrossbarArray)
         return GroupedStore([make_store(arch, rule, weights[:, j * cols:(j + 1) * cols], w_max,
-                                        int(np.random.SeedSequence([seed, j]).generate_state(1)[0]))
+                                        int(np.random.SeedSequence([seed, j]).generate_state(1)[0]),
+                                        blas=blas)
                              for j in range(groups)])
     if rule == "fp32":
         return FloatArray(weights)
-    return CrossbarArray(arch, weights, w_max=w_max, seed=seed)
+    return CrossbarArray(arch, weights, w_max=w_max, seed=seed, blas=blas)
 
 
 def input_width(store) -> int:
@@ -60,10 +63,11 @@ def programmed_copy(arch: Arch, store, seed: int):
     w_max = float(np.abs(w).max()) or 1.0
     if not isinstance(store, GroupedStore):
         return CrossbarArray(arch, w, w_max=w_max, seed=seed)
-    cols = store.cols
-    return GroupedStore([CrossbarArray(arch, w[:, j * cols:(j + 1) * cols], w_max=w_max,
-                                       seed=int(np.random.SeedSequence([seed, j]).generate_state(1)[0]))
-                         for j in range(store.groups)])
+    cols, blas = store.cols, BlasGuard()
+    seeds = [int(np.random.SeedSequence([seed, j]).generate_state(1)[0])
+             for j in range(store.groups)]
+    return GroupedStore([CrossbarArray(arch, w[:, j * cols:(j + 1) * cols], w_max=w_max, seed=s,
+                                       blas=blas) for j, s in enumerate(seeds)])
 
 
 def velocity_shape(store) -> tuple[int, ...]:
