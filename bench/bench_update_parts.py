@@ -6,8 +6,9 @@ runs, so each part sees the same weights and steps (and a warm cache: training's
 
 The parts: the whole update (``apply_gradient``: gradient product, rule, programming and the
 refresh of the programmed weights); then, on the steps the rule gives, the prefetch of the moving
-weights' devices, their programming (``program.apply_steps``) and their decode (``weight_at``)
-each alone (the full decode of every weight at a clock move: ``bench_step_time.py``).
+weights' devices, their programming (``program.apply_steps``) and their decode (``weight_at``:
+from the stored sums of the devices a step left alone, where it can) each alone (the full decode
+of every weight at a clock move: ``bench_step_time.py``).
 
 Run: .venv/bin/python bench/bench_update_parts.py [--repeats 5]
 """
@@ -26,7 +27,7 @@ from torch.nn import functional as F
 
 from hicsim.kernels import blas_single_threaded
 from hicsim.kernels.crossbar import _NO_INPUTS, RULES
-from hicsim.kernels.decode import q_clip_below, weight_at
+from hicsim.kernels.decode import NO_MEMO, q_clip_below, weight_at
 from hicsim.kernels.program import apply_steps
 from hicsim.kernels.rng import mix_key
 from hicsim.kernels.update import UPDATE, _prefetch_row
@@ -42,21 +43,27 @@ PREFETCH, PROGRAM, DECODE = 1, 2, 4
 
 
 @njit
-def _parts(steps, program_seed, st, lay, coef, offset, ml, bp, t_now, weights, variance, parts):
-    """The programming of ``update._program_row`` for every row, only the ``parts`` asked for."""
+def _parts(steps, program_seed, st, lay, coef, offset, ml, bp, t_now, weights, variance, prefix,
+           reuse, parts):
+    """The programming of ``update.program_weight`` for every row, only the ``parts`` asked for
+    (the decode reuses each weight's prefix as the last programming found it could)."""
     clip_ml, clip_bin = q_clip_below(ml), q_clip_below(bp)
     rows, cols = steps.shape
     for i in range(rows):
+        memo = NO_MEMO
         if parts & PREFETCH:
-            _prefetch_row(i, steps[i], st)
+            _prefetch_row(i, steps[i], st, prefix, lay.slots - 1)
         for j in range(cols):
             n = steps[i, j]
             if n != 0:
                 if parts & PROGRAM:
+                    code, sign = st.code[i, j], st.sign[i, j]
                     apply_steps(st, lay, ml, bp, i, j, n, t_now, mix_key(program_seed, i * cols + j))
+                    reuse[i, j] = st.code[i, j] == code and st.sign[i, j] == sign
                 if parts & DECODE:
-                    w, v = weight_at(st, lay.slot_binary, lay.slots, coef, offset, ml, bp, i, j,
-                                     t_now, clip_ml, clip_bin)
+                    w, v, memo = weight_at(st, lay.slot_binary, lay.slots, coef, offset, ml, bp,
+                                           i, j, t_now, clip_ml, clip_bin, memo, prefix,
+                                           reuse[i, j])
                     weights[i, j] = w
                     variance[i, j] = v
 
@@ -113,17 +120,21 @@ def main() -> None:
                 total = 0.0
                 for layer, state, s in zip(layers, saved, steps):
                     load_store_state(layer.store, state)
+                    layer.store._fresh_prefix()  # decoded again after the load: not timed
                     t = time.thread_time()
                     run_layer(layer, s)
                     total += time.thread_time() - t
                 times.append(total)
             return min(times)
 
+        reuse = [np.zeros(s.shape, np.bool_) for s in steps]
+
         def part(flags):
             def run_layer(layer, s):
                 st = layer.store
                 _parts(s, np.uint64(2), st.state, st.layout, st._coef, st._offset, st.ml, st.bp,
-                       st.t_now, st.weights, st.variance, flags)
+                       st.t_now, st.weights, st.variance, st._prefix.sums,
+                       reuse[layers.index(layer)], flags)
             return best(run_layer)
 
         whole = best(lambda layer, s: apply_gradient(layer.store, "hic", layer._x, layer._delta,

@@ -1,6 +1,7 @@
 """The decode kernel's shortcuts (``kernels/decode.weight_at``): it must give the very bits of the
-plain per-device sum of ``_read`` it replaced, and the read-noise clip it uses to skip a power must
-be certain; and the threading layer the kernels choose (``kernels/threads.py``)."""
+plain per-device sum of ``_read`` it replaced, also where an update resumes a weight's sum from
+its decode prefix, and the read-noise clip it uses to skip a power must be certain; and the
+threading layer the kernels choose (``kernels/threads.py``)."""
 
 import math
 import os
@@ -12,8 +13,9 @@ import pytest
 from numba import njit
 
 from hicsim.kernels.crossbar import CrossbarArray
-from hicsim.kernels.decode import _read, q_clip_below
+from hicsim.kernels.decode import DECODE, _read, q_clip_below
 from hicsim.spec import load_arch
+from hicsim.train.stores import load_store_state, store_state
 
 SPECS = {"hic": "arch_specs/hic_pcm.yaml", "multilevel": "arch_specs/pcm_multilevel.yaml",
          "bit_sliced": "arch_specs/isaac_like.yaml"}
@@ -109,3 +111,50 @@ def _layer_in_fresh_process(env_extra):
 def test_kernels_run_on_the_workqueue_layer_unless_the_environment_names_one():
     assert _layer_in_fresh_process({}) == "workqueue"
     assert _layer_in_fresh_process({"NUMBA_THREADING_LAYER": "omp"}) == "omp"
+
+
+def _full_decode(xb):
+    """The array's weights and variances decoded afresh from its devices (no decode prefix)."""
+    w, v = np.empty_like(xb.weights), np.empty_like(xb.variance)
+    DECODE.serial(xb.state, xb.layout.slot_binary, xb.layout.slots, xb._coef, xb._offset, xb.ml,
+                  xb.bp, xb.t_now, w, v)
+    return w, v
+
+
+def _hic_array(seed):
+    arch = load_arch(SPECS["hic"], {"tile.accumulator": {"bits": 6, "rounding": "stochastic"}})
+    return CrossbarArray(arch, np.random.default_rng(0).uniform(-0.3, 0.3, (24, 40)), w_max=1.0,
+                         seed=seed)
+
+
+@pytest.mark.parametrize("t_step", [0.0, 50.0])
+def test_updates_resuming_the_decode_prefix_give_a_full_decodes_bits(t_step):
+    """The update decodes a programmed hic weight from its stored prefix where only the active
+    multi-level device moved: after updates with carries, borrows and sign changes (the clock
+    standing still, or moving between updates), the weights and variances are those of a full
+    decode of the devices."""
+    rng = np.random.default_rng(12)
+    xb = _hic_array(5)
+    signs, codes = xb.state.sign.copy(), xb.state.code.copy()
+    for k in range(10):
+        xb.set_time(t_step * k)
+        xb.update(rng.standard_normal((8, 24)), rng.standard_normal((8, 40)), 8 * xb.step, "hic")
+        w, v = _full_decode(xb)
+        assert np.array_equal(xb.weights, w) and np.array_equal(xb.variance, v)
+    assert np.count_nonzero(xb.state.sign != signs) > 20  # the test crosses zero
+    assert np.count_nonzero(xb.state.code != codes) > 100  # and carries
+    assert xb._prefix.sums.shape == xb.shape + (2,)
+
+
+def test_a_loaded_state_is_decoded_afresh_by_the_next_update():
+    """A store that loads another's device state forgets its own decode prefix (it describes
+    its old devices); the next update then gives the other store's numbers."""
+    rng = np.random.default_rng(13)
+    a, b = _hic_array(6), _hic_array(6)
+    x, d = rng.standard_normal((8, 24)), rng.standard_normal((8, 40))
+    a.update(x, d, 8 * a.step, "hic")
+    load_store_state(b, store_state(a))
+    a.update(-x, d, 8 * a.step, "hic")
+    b.update(-x, d, 8 * b.step, "hic")
+    assert np.array_equal(a.weights, b.weights) and np.array_equal(a.variance, b.variance)
+    assert np.array_equal(b.weights, _full_decode(b)[0])

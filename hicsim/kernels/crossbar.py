@@ -10,10 +10,10 @@ import numpy as np
 
 from hicsim.devices.decode import device_conductances
 from hicsim.devices.encode import encode
-from hicsim.devices.layout import KIND_MULTILEVEL, KIND_NAMES, build_layout
+from hicsim.devices.layout import KIND_HIC, KIND_MULTILEVEL, KIND_NAMES, build_layout
 from hicsim.devices.multilevel import mean_set_step
 from hicsim.devices.state import DeviceState
-from hicsim.kernels.decode import DECODE
+from hicsim.kernels.decode import DECODE, NO_PREFIX
 from hicsim.kernels.mvm import MVM
 from hicsim.kernels.mvm_columns import mvm_columns_kernel
 from hicsim.kernels.mvm_reference import dac_reference
@@ -132,6 +132,7 @@ class CrossbarArray:
         self._acc = np.zeros(w.shape, np.int32)          # HIC accumulator (LSBs)
         self._chi = np.zeros(w.shape, np.float32)        # mixed-precision accumulator (steps)
         self._chi_step = self.step                       # weight per chi unit (the rule's step)
+        self._prefix = DecodePrefix(w.shape, self.layout.kind == KIND_HIC)
         self._decode()
 
     # ---- state and time ------------------------------------------------------------------
@@ -172,13 +173,29 @@ class CrossbarArray:
         self._calls += 1
         return stream_seed(self.seed, self._calls, purpose)
 
+    def forget_decode_prefix(self) -> None:
+        """Call after the device state or clock changed other than by this object's methods
+        (a checkpoint loaded): the next update decodes its devices afresh."""
+        self._prefix.t_now = math.nan
+
     def _decode(self) -> None:
-        kernel = DECODE.pick(self.weights.size)
-        kernel(self.state, self.layout.slot_binary, self.layout.slots, self._coef, self._offset,
-               self.ml, self.bp, self.t_now, self.weights, self.variance)
+        self._decode_into(self.weights, self.variance)
         # at t_now every device programmed less than t_read ago is noiseless; updates only
         # program devices at t_now, so this stays true until the clock moves
         self._has_read_noise = bool(self.variance.any())
+
+    def _decode_into(self, weights: np.ndarray, variance: np.ndarray) -> None:
+        kernel = DECODE.pick(self.weights.size)
+        kernel(self.state, self.layout.slot_binary, self.layout.slots, self._coef, self._offset,
+               self.ml, self.bp, self.t_now, weights, variance, self._prefix.sums)
+        self._prefix.t_now = self.t_now
+
+    def _fresh_prefix(self) -> np.ndarray:
+        """The decode prefix, valid at t_now (after ``forget_decode_prefix``, decoded again: into
+        scratch arrays, the effective weights stay as they are)."""
+        if self._prefix.sums.shape[0] and self._prefix.t_now != self.t_now:
+            self._decode_into(np.empty_like(self.weights), np.empty_like(self.variance))
+        return self._prefix.sums
 
     # ---- MVM ------------------------------------------------------------------------------
     def forward(self, x, *, noise: bool = True, per_column: bool = False,
@@ -281,7 +298,7 @@ class CrossbarArray:
                    per_step, stochastic, self._next_key(_ROUNDING), self._next_key(_PROGRAMMING),
                    self.state, self.layout, self._coef, self._offset, self.ml, self.bp,
                    self.t_now, self.weights, self.variance, row_counts, _NO_STEPS, open_loop,
-                   gradient_given)
+                   gradient_given, self._fresh_prefix())
         return int(row_counts.sum())
 
     def _accumulator_format(self, rule: str):
@@ -301,6 +318,16 @@ class CrossbarArray:
         """Update held in the accumulators but not yet programmed, in weight (both rules)."""
         lsb = self.step / self.accumulator.lsbs_per_step if self.accumulator else 0.0
         return self._acc * lsb + self._chi.astype(np.float64) * self._chi_step
+
+
+class DecodePrefix:
+    """A hic array's decode prefix (``decode.NO_PREFIX``: none for other representations) and the
+    clock it was computed at (NaN: to compute again). Derived from the device state, so not an
+    array attribute of ``CrossbarArray``: ``store_state`` and checkpoints leave it out."""
+
+    def __init__(self, shape: tuple[int, int], hic: bool):
+        self.sums = np.empty(shape + (2,), np.float64) if hic else NO_PREFIX
+        self.t_now = math.nan
 
 
 # mean_set_step is a pure function of the device's parameters (a hashable tuple) that took 0.5 ms

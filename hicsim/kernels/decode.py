@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit, prange
 
 from hicsim.kernels.device_jit import device_jit
@@ -61,44 +62,58 @@ def _q(p, gh_prog, clip_below):
     return min(p.read_q_coeff / max(gh_prog ** p.read_q_exp, 1e-3), p.read_q_max)
 
 
-# ``weight_at_memo``'s memo: the factors that depend on a device's elapsed time alone, with the
+# ``weight_at``'s memo: the factors that depend on a device's elapsed time alone, with the
 # elapsed times they were computed for (NaN matches nothing): (el_ml, log_ml, root_ml, el_bin,
 # log_bin, root_bin, el_factor, nu_on, factor_on, nu_off, factor_off)
 NO_MEMO = (math.nan, 0.0, 0.0, math.nan, 0.0, 0.0, math.nan, math.nan, 1.0, math.nan, 1.0)
 
+# The decode prefix of a hic weight: its (w, var) sums over the devices before its active side's
+# multi-level device, as ``weight_at`` reaches them. A hic step programs only that device unless
+# the binary code or the sign changes, and while the clock stands still the devices before it
+# read as they did: the update resumes the sum there, the same arithmetic in the same order, so
+# the same bits (decoding a ResNet-32 step's programmed weights: 161 -> 75 ns each, warm cache).
+# Stored (rows, cols, 2) in float64, 16 B per weight (the device state takes some 330), by every
+# decode of the weight at the store's clock.
+NO_PREFIX = np.empty((0, 0, 2), np.float64)
+
 
 @device_jit
-def weight_at(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now, clip_ml, clip_bin):
-    """(effective weight, read-noise variance per unit input^2) of weight (i, j) at ``t_now``;
-    ``clip_ml``, ``clip_bin``: ``q_clip_below`` of ``ml`` and ``bp``. ``weight_at_memo`` with an
-    empty memo."""
-    w, var, _ = weight_at_memo(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now, clip_ml,
-                               clip_bin, NO_MEMO)
-    return w, var
+def active_device(st, slots, i, j):
+    """The multi-level device of weight (i, j)'s active side (a hic weight's sign selects it)."""
+    return slots - 1 if st.sign[i, j] > 0 else 2 * slots - 1
 
 
 @device_jit
-def weight_at_memo(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now, clip_ml, clip_bin,
-                   memo):
-    """``weight_at`` that also takes and returns the memo of time factors (``NO_MEMO``): (w, var,
-    memo).
+def weight_at(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now, clip_ml, clip_bin, memo,
+              prefix, reuse):
+    """(effective weight, read-noise variance per unit input^2, memo) of weight (i, j) at
+    ``t_now``; ``clip_ml``, ``clip_bin``: ``q_clip_below`` of ``ml`` and ``bp``; ``memo``: the
+    time factors (``NO_MEMO``: none yet), passed on from weight to weight. ``prefix``: a hic
+    array's decode prefix (``NO_PREFIX``: none), resumed from with ``reuse`` (valid: the devices
+    before the active one and the clock unchanged since it was stored), else stored.
 
     The same arithmetic as ``_read`` per device, in the same order, so the same bits; what depends
     on the elapsed time alone is computed once per distinct elapsed time (a weight's devices are
-    mostly programmed together, and so are most weights of an array: a decode passes the memo
-    from weight to weight), a binary device's drift once per (nu, elapsed) (its nu is nu_on or
-    nu_off), and Q_s's power is skipped where it clips. This took a decode from 30-40 ns per
-    device to about 10; passing the memo on took the clock move of a converted ResNet-32 step
-    (464,144 weights on hic_pcm, ``bench/bench_step_time.py``) from 76-77 to 59-65 ms of CPU,
-    one thread, machine at load 4, the two trees alternating (the step itself: 245-270 ms).
-    Devices at 0 S have neither drift nor read noise and skip all of it."""
+    mostly programmed together, and so are most weights of an array), a binary device's drift
+    once per (nu, elapsed) (its nu is nu_on or nu_off), and Q_s's power is skipped where it
+    clips. This took a decode from 30-40 ns per device to about 10; passing the memo on took the
+    clock move of a converted ResNet-32 step (464,144 weights on hic_pcm,
+    ``bench/bench_step_time.py``) from 76-77 to 59-65 ms of CPU, one thread, machine at load 4,
+    the two trees alternating (the step itself: 245-270 ms). Devices at 0 S have neither drift
+    nor read noise and skip all of it.
+
+    One loop, called from one place per kernel: LLVM inlines it there. Called from two, it was
+    not inlined, and each call passed the device state and parameters by value (100 ns more)."""
     el_ml, log_ml, root_ml, el_bin, log_bin, root_bin, el_factor, nu_on, factor_on, nu_off, \
         factor_off = memo
-    w = 0.0
-    var = 0.0
-    d = 0
-    for _side in range(coef.shape[0] // slots):
-        for s in range(slots):
+    first, stop, w, var = 0, coef.shape[0], 0.0, 0.0
+    if prefix.shape[0]:
+        stop = active_device(st, slots, i, j)
+        if reuse:
+            first, stop, w, var = stop, coef.shape[0], prefix[i, j, 0], prefix[i, j, 1]
+    while True:  # devices first..stop-1; once more from stop on after storing the prefix there
+        s = first - slots if first >= slots else first  # first < 2 slots: a modulo without idiv
+        for d in range(first, stop):
             g_prog = float(st.g[d, i, j])
             if g_prog != 0.0:
                 elapsed = t_now - st.t_prog[d, i, j]
@@ -132,20 +147,27 @@ def weight_at_memo(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now, cl
                 var += coef[d] * coef[d] * sd * sd
             else:
                 w += coef[d] * g_prog
-            d += 1
+            s = s + 1 if s + 1 < slots else 0
+        if stop == coef.shape[0]:
+            break
+        prefix[i, j, 0] = w
+        prefix[i, j, 1] = var
+        first, stop = stop, coef.shape[0]
     return w - offset, var, (el_ml, log_ml, root_ml, el_bin, log_bin, root_bin, el_factor, nu_on,
                              factor_on, nu_off, factor_off)
 
 
 @njit(cache=True, parallel=True)
-def decode_kernel(st, slot_binary, slots, coef, offset, ml, bp, t_now, weights, variance):
-    """Fill ``weights`` and ``variance`` (rows, cols), in parallel over rows."""
+def decode_kernel(st, slot_binary, slots, coef, offset, ml, bp, t_now, weights, variance,
+                  prefix=NO_PREFIX):
+    """Fill ``weights`` and ``variance`` (rows, cols), in parallel over rows, and a hic array's
+    decode ``prefix`` (``NO_PREFIX``: none)."""
     clip_ml, clip_bin = q_clip_below(ml), q_clip_below(bp)
     for i in prange(weights.shape[0]):
         memo = NO_MEMO
         for j in range(weights.shape[1]):
-            w, v, memo = weight_at_memo(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now,
-                                        clip_ml, clip_bin, memo)
+            w, v, memo = weight_at(st, slot_binary, slots, coef, offset, ml, bp, i, j, t_now,
+                                   clip_ml, clip_bin, memo, prefix, False)
             weights[i, j] = w
             variance[i, j] = v
 

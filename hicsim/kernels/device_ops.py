@@ -113,7 +113,7 @@ def write_ml_reset(st, d, i, j, p, t_now):
     st.t_prog[d, i, j] = t_now
 
 
-@device_jit
+@device_jit(inline=True)
 def write_ml_program(st, d, i, j, p, t_now, g_target, half_step, key, ctr):
     """RESET, then program-and-verify to ``g_target`` (``verify_iterations`` SET pulses, Joshi
     programming noise, nu drawn from the target). Targets within half a step of g_min stay RESET.
@@ -130,7 +130,7 @@ def write_ml_program(st, d, i, j, p, t_now, g_target, half_step, key, ctr):
     return ctr + 2
 
 
-@device_jit
+@device_jit(inline=True)
 def write_ml_set_towards(st, d, i, j, p, t_now, g_target, half_step, key, ctr):
     """Partial SET pulses, each read back, until the device is within half a step of
     ``g_target`` or ``verify_iterations`` pulses are spent. Returns the next counter. Open-loop

@@ -45,7 +45,7 @@ def _write_binary_code(st, lay, bp, side, i, j, old, new, t_now, key, ctr):
     return ctr
 
 
-@device_jit
+@device_jit(inline=True)
 def _hic_step(st, lay, ml, bp, i, j, direction, t_now, key, ctr):
     eps = (ml.g_max - ml.g_min) / (ml.levels - 1)
     half = 0.5 * eps
@@ -147,7 +147,7 @@ def _write_cells(st, lay, ml, side, i, j, old_code, new_code, half, t_now, key, 
     return ctr
 
 
-@device_jit
+@device_jit(inline=True)
 def apply_steps(st, lay, ml, bp, i, j, steps, t_now, key):
     """Apply ``steps`` (signed) whole steps to weight (i, j); draws come from ``key``."""
     direction = 1 if steps > 0 else -1

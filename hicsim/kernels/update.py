@@ -5,10 +5,10 @@ thread count). A block forms its gradient rows sum_b x[b, i] delta[b, :] with on
 BLAS product (``blas.sgemm``, reading x transposed in place) made inside its numba thread (see
 ``threads.py``), then row by row turns the desired change into whole device steps by the chosen
 rule and programs the weights that moved (``program.apply_steps``), refreshing their effective
-weight and read-noise variance. Fusing the
-rule and the programming into one pass keeps each row in cache and needs neither a steps matrix
-nor a second parallel region (starting one cost 10-80 us here, as much as programming 20-100
-weights).
+weight and read-noise variance (a hic weight from its decode prefix where it can,
+``decode.NO_PREFIX``). Fusing the rule and the programming into one pass keeps each row in cache
+and needs neither a steps matrix nor a second parallel region (starting one cost 10-80 us here,
+as much as programming 20-100 weights).
 
 Rules (``desired`` is -lr x gradient in device steps):
 - RULE_HIC: a low-precision integer accumulator per weight. It counts in LSBs of
@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit, prange
 
 from hicsim.kernels.blas import sgemm
-from hicsim.kernels.decode import q_clip_below, weight_at
+from hicsim.kernels.decode import NO_MEMO, NO_PREFIX, q_clip_below, weight_at
 from hicsim.kernels.device_jit import device_jit
 from hicsim.kernels.float_like import like
 from hicsim.kernels.prefetch import prefetch
@@ -119,36 +119,57 @@ def _row_steps(rule, grad, gain, acc_row, chi_row, acc_lo, acc_hi, per_step, sto
 
 
 @device_jit
-def _prefetch_row(i, steps_row, st):
+def _prefetch_row(i, steps_row, st, prefix, first):
     """Start loading what programming and decoding read of row i's moving weights: their devices'
     conductance, drift exponent and programming time, and their code and sign (``prefetch.py``).
-    Without it each weight waited for some thirty cache misses in turn."""
+    Without it each weight waited for some thirty cache misses in turn. With a decode prefix,
+    only it and the devices from ``first`` on (side 0's multi-level one: the first a step can
+    change)."""
     for j in range(steps_row.shape[0]):
         if steps_row[j] != 0:
             prefetch(st.code, (i, j))
             prefetch(st.sign, (i, j))
-            for d in range(st.g.shape[0]):
+            if prefix.shape[0]:
+                prefetch(prefix, (i, j, 0))
+            for d in range(first, st.g.shape[0]):
                 prefetch(st.g, (d, i, j))
                 prefetch(st.nu, (d, i, j))
                 prefetch(st.t_prog, (d, i, j))
 
 
+@device_jit(inline=True)
+def program_weight(st, lay, coef, offset, ml, bp, i, j, n, t_now, key, open_loop, clip_ml,
+                   clip_bin, prefix, memo):
+    """Program weight (i, j) by ``n`` steps (or pulses, ``open_loop``); returns its (weight,
+    read-noise variance, memo), the memo of time factors passed on to the row's next weight (its
+    devices were mostly programmed at the same times: an update programs them all at t_now).
+    A hic weight whose code and sign did not change had only its active multi-level device
+    written (one call's steps all go one way, so its sign changes at most once and its code moves
+    monotonically while the sign holds): its decode resumes from the prefix. ``weight_at`` is
+    called from one place, so that LLVM inlines it (``decode.weight_at``)."""
+    code, sign = st.code[i, j], st.sign[i, j]
+    if open_loop:
+        apply_pulse_train(st, ml, i, j, n, t_now, key)
+    else:
+        apply_steps(st, lay, ml, bp, i, j, n, t_now, key)
+    reuse = st.code[i, j] == code and st.sign[i, j] == sign
+    return weight_at(st, lay.slot_binary, lay.slots, coef, offset, ml, bp, i, j, t_now, clip_ml,
+                     clip_bin, memo, prefix, reuse)
+
+
 @device_jit
 def _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_now, weights,
-                 variance, open_loop, clip_ml, clip_bin):
+                 variance, open_loop, clip_ml, clip_bin, prefix):
     """Program the weights of row i with non-zero steps."""
     cols = steps_row.shape[0]
-    _prefetch_row(i, steps_row, st)
+    _prefetch_row(i, steps_row, st, prefix, lay.slots - 1 if prefix.shape[0] else 0)
+    memo = NO_MEMO
     for j in range(cols):
         n = steps_row[j]
         if n != 0:
-            key = mix_key(program_seed, i * cols + j)
-            if open_loop:
-                apply_pulse_train(st, ml, i, j, n, t_now, key)
-            else:
-                apply_steps(st, lay, ml, bp, i, j, n, t_now, key)
-            w, v = weight_at(st, lay.slot_binary, lay.slots, coef, offset, ml, bp, i, j, t_now,
-                             clip_ml, clip_bin)
+            w, v, memo = program_weight(st, lay, coef, offset, ml, bp, i, j, n, t_now,
+                                        mix_key(program_seed, i * cols + j), open_loop, clip_ml,
+                                        clip_bin, prefix, memo)
             weights[i, j] = w
             variance[i, j] = v
 
@@ -156,7 +177,8 @@ def _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_no
 @njit(cache=True)
 def _update_rows(r0, r1, x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stochastic,
                  round_seed, program_seed, st, lay, coef, offset, ml, bp, t_now, weights,
-                 variance, row_counts, steps_out, open_loop, clip_ml, clip_bin, gradient_given):
+                 variance, row_counts, steps_out, open_loop, clip_ml, clip_bin, gradient_given,
+                 prefix):
     """Rows r0..r1 of ``update_kernel``: one gradient product (or the given gradient's rows),
     then rule and programming row by row."""
     cols = delta.shape[1]
@@ -176,13 +198,14 @@ def _update_rows(r0, r1, x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_ste
             steps_out[i] = steps_row
         elif moved:
             _program_row(i, steps_row, program_seed, st, lay, coef, offset, ml, bp, t_now,
-                         weights, variance, open_loop, clip_ml, clip_bin)
+                         weights, variance, open_loop, clip_ml, clip_bin, prefix)
 
 
 @njit(cache=True, parallel=True)
 def update_kernel(x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stochastic,
                   round_seed, program_seed, st, lay, coef, offset, ml, bp, t_now, weights,
-                  variance, row_counts, steps_out, open_loop=False, gradient_given=False):
+                  variance, row_counts, steps_out, open_loop=False, gradient_given=False,
+                  prefix=NO_PREFIX):
     """x: (batch, rows) activations; delta: (batch, cols) errors; gain = -lr / step.
     ``open_loop``: program RULE_MIXED_PRECISION's steps as open-loop SET pulse trains.
     ``gradient_given``: delta is the gradient x^T delta itself, (rows, cols), and x is not read
@@ -191,6 +214,7 @@ def update_kernel(x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stoc
 
     ``steps_out``: empty (0, 0) to program the devices; a (rows, cols) array to receive the steps
     instead, with the devices left alone (the tests compare the rules with their reference so).
+    ``prefix``: a hic array's decode prefix (``decode.NO_PREFIX``), valid at ``t_now``.
     Rounding draws: uniform24(mix_key(round_seed, row), col); weight (i, j) programs with draws
     from mix_key(program_seed, i * cols + j)."""
     rows = delta.shape[0] if gradient_given else x.shape[1]
@@ -200,7 +224,7 @@ def update_kernel(x, delta, gain, rule, acc, chi, acc_lo, acc_hi, per_step, stoc
         _update_rows(r0, min(rows, r0 + ROW_BLOCK), x, delta, gain, rule, acc, chi, acc_lo,
                      acc_hi, per_step, stochastic, round_seed, program_seed, st, lay, coef,
                      offset, ml, bp, t_now, weights, variance, row_counts, steps_out, open_loop,
-                     clip_ml, clip_bin, gradient_given)
+                     clip_ml, clip_bin, gradient_given, prefix)
 
 
 # Calls whose gradient product has fewer multiply-adds run serially (``serial_twin.py``; the same

@@ -142,3 +142,5 @@ def load_store_state(store, state: dict[str, np.ndarray]) -> None:
             value[...] = state[name]
         elif isinstance(value, (bool, int, float, np.integer, np.floating)):
             setattr(store, name, type(value)(state[name][()]))
+    if isinstance(store, CrossbarArray):
+        store.forget_decode_prefix()
