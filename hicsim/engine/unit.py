@@ -27,8 +27,10 @@ moves.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from operator import itemgetter
+from bisect import bisect_left, bisect_right
+from collections import deque
+from itertools import accumulate, islice, repeat
+from operator import add, gt, sub
 
 import simpy
 
@@ -39,8 +41,6 @@ from hicsim.hardware.ids import UnitKind
 END_OF_CYCLE = 2
 NORMAL = 1
 ALONE = (0,)  # the lag of a sample on its own
-_key = itemgetter(0)  # a placed operation's key
-
 
 
 def spawn(env: simpy.Environment, generator, priorities: tuple | None = None) -> simpy.Process:
@@ -81,9 +81,16 @@ class Unit:
         self.busy_cycles = 0
         self.operations = 0
         self.conflicts = 0  # requests with a sample placed later than on its own (see above)
-        # sample operations placed that arrive this cycle or later, in time order: (key, start,
-        # end); those that arrived before are only remembered by when the last of them ends
-        self._jobs: list[tuple] = []
+        # sample operations placed that arrive this cycle or later, in time order, as three
+        # lists, so that bisection and insertion run in C without a key function: their keys
+        # (arrival, priority, submission), starts and ends. Those that arrived before are only
+        # remembered by when the last of them ends.
+        self._keys: list[tuple] = []
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        # keys after a larger one (only a conflict puts one there): while there is none, the
+        # operations that have arrived are the prefix a bisection finds
+        self._descents = 0
         self._done_by = 0
         self._arrived: list[tuple] = []  # this cycle's requests
         self._submitted = 0
@@ -99,6 +106,8 @@ class Unit:
             raise RuntimeError(f"{self.name}: a request from a process started without a priority "
                                f"(start engine processes with hicsim.engine.unit.spawn)")
         done = self.env.event()
+        # what its samples' arrivals were asked from (``waves.wait``: a shortcut)
+        done.asked_at, done.asked_lag = self.env.now, process.lag
         self._arrived.append((self._submitted, process.lag, priorities, max(int(cycles), 0), done))
         self._submitted += 1
         if self._flush is None:  # place this cycle's requests at its end
@@ -108,94 +117,171 @@ class Unit:
         return done
 
     def _place(self, _event) -> None:
-        env, now, jobs = self.env, self.env.now, self._jobs
+        env, now = self.env, self.env.now
         self._flush = None
-        if jobs and jobs[0][0][0] < now:  # arrived before: only their end counts
-            # a linear scan, not a bisection: a conflict (``_fit``) can leave the operations out
-            # of key order, and a bisection could then drop one that has not arrived yet
-            over = 1
-            while over < len(jobs) and jobs[over][0][0] < now:
-                over += 1
-            self._done_by = max(self._done_by, jobs[over - 1][2])
-            del jobs[:over]
+        self._forget_arrived(now)
         arrived, self._arrived = self._arrived, []
-        if len(arrived) == 1 and (not jobs or jobs[-1][0] < (now, arrived[0][2][0], arrived[0][0])):
-            # one request after every operation placed (the common case): its samples in turn,
-            # each at max(its arrival, the end of the one before)
-            sub, lag, priorities, cycles, _ = arrived[0]
-            end, first = jobs[-1][2] if jobs else self._done_by, []
-            for d, p in zip(lag, priorities):
-                start = now + d if now + d > end else end
-                end = start + cycles
-                first.append(start)
-                jobs.append(((now + d, p, sub), start, end))
-            starts, conflicted = [first], [False]
+        if len(arrived) == 1:
+            first, conflicted = self._place_request(now, *arrived[0][:4])
+            starts, conflicted = [first], [conflicted]
         else:
             starts, conflicted = self._place_in_order(now, arrived)
         for r, (_, lag, _, cycles, done) in enumerate(arrived):
             first = starts[r]
-            done._ok, done._value = True, first[0]
+            start = first[0]
+            done._ok, done._value = True, start
             if len(first) == 1:  # one sample
-                done.starts, done.ends, done.lag = (first[0],), (first[0] + cycles,), ALONE
+                done.starts, done.ends, done.lag = (start,), (start + cycles,), ALONE
             else:
-                done.starts, done.ends = tuple(first), tuple(s + cycles for s in first)
-                done.lag = tuple(e - done.ends[0] for e in done.ends)
+                done.starts, done.ends = tuple(first), tuple(map(cycles.__add__, first))
+                done.lag = tuple(map((-start).__add__, first))
             self.conflicts += conflicted[r]
-            done.fired_at = first[0] + cycles
+            done.fired_at = start + cycles
             self.busy_cycles += cycles * len(first)
             self.operations += len(first)
             env.schedule(done, NORMAL, done.fired_at - now)
 
+    def _forget_arrived(self, now: int) -> None:
+        """Forget the operations placed that arrived before ``now`` but the end of the last."""
+        keys = self._keys
+        if not keys or keys[0][0] >= now:
+            return
+        if not self._descents:  # in key order: those before the first key of ``now``
+            over = bisect_left(keys, (now,))
+        else:
+            # a linear scan of the front, not a bisection: out of key order, a bisection could
+            # drop an operation that has not arrived yet
+            over = 1
+            while over < len(keys) and keys[over][0] < now:
+                over += 1
+            self._descents -= sum(map(gt, keys[:over], keys[1:over + 1]))  # pairs it breaks
+        self._done_by = max(self._done_by, self._ends[over - 1])
+        del keys[:over], self._starts[:over], self._ends[:over]
+
+    def _place_request(self, now: int, number: int, lag: tuple, priorities: tuple,
+                       cycles: int) -> tuple[list, bool]:
+        """Place one request's samples, which come in key order: each after the last operation
+        with a smaller key (``_fit``), not before the sample before it; returns their starts and
+        whether any conflicted. In key order, the samples before the first conflict go in all
+        at once (``_merge``); from the first sample that comes after every operation placed,
+        every later one does too (``_append``)."""
+        keys, arrival = self._keys, now + lag[0]
+        if len(lag) == 1:  # one sample (every request of a run without waves): as simply as can be
+            key, earliest = (arrival, priorities[0], number), max(arrival, self._done_by)
+            if not keys or keys[-1] < key:
+                start = self._ends[-1] if keys and self._ends[-1] > earliest else earliest
+                keys.append(key)
+                self._starts.append(start)
+                self._ends.append(start + cycles)
+                return [start], False
+            start, moved, _ = self._fit(key, earliest, cycles)
+            return [start], moved
+        arrivals = [now + d for d in lag]
+        new = list(zip(arrivals, priorities, repeat(number)))
+        first, lo, conflicted = [], 0, False
+        if keys and not self._descents:
+            first, lo = self._merge(arrivals, new, cycles)
+        previous = first[-1] if first else self._done_by
+        for i in range(len(first), len(new)):
+            if not keys or keys[-1] < new[i]:
+                first += self._append(arrivals[i:], new[i:], cycles, previous)
+                break
+            earliest = arrivals[i] if arrivals[i] > previous else previous
+            previous, moved, lo = self._fit(new[i], earliest, cycles, lo)
+            conflicted = conflicted or moved
+            first.append(previous)
+        return first, conflicted
+
+    def _merge(self, arrivals: list, new: list, cycles: int) -> tuple[list, int]:
+        """With every key placed in order, place the samples before the first that conflicts,
+        at once; returns their starts and the position after the last. Sample i goes after the
+        operations placed with smaller keys (p_i of them), so it starts at
+        s_i = max(s_(i-1) + cycles, arrival_i, end of operation p_i - 1): a running maximum as
+        in ``_append``. It conflicts if it ends after operation p_i starts."""
+        keys, starts, ends, done_by = self._keys, self._starts, self._ends, self._done_by
+        count = len(new)
+        pos = list(map(bisect_right, repeat(keys, count), new))
+        ready = map(max, arrivals, [ends[q - 1] if q else done_by for q in pos])
+        steps = range(0, count * cycles, cycles) if cycles else [0] * count
+        placed = list(map(add, accumulate(map(sub, ready, steps), max), steps))
+        # the start of the operation after each (none after the last: never before its end)
+        following = map((starts + [placed[-1] + cycles]).__getitem__, pos)
+        overlaps = list(map(gt, map(cycles.__add__, placed), following))
+        clean = overlaps.index(True) if True in overlaps else count
+        if clean < count:
+            del placed[clean:], pos[clean:]
+        # from the last: each goes in before the operations that follow it, after those before
+        at = pos[::-1]
+        deque(map(keys.insert, at, new[clean - 1::-1] if clean else ()), 0)
+        deque(map(starts.insert, at, placed[::-1]), 0)
+        deque(map(ends.insert, at, [s + cycles for s in reversed(placed)]), 0)
+        return placed, pos[-1] + clean if clean else 0
+
+    def _append(self, arrivals: list, new: list, cycles: int, previous: int) -> list[int]:
+        """Place samples after every operation placed (none before ``previous``): sample k
+        starts at max(its arrival a_k, the end of the one before), which is
+        k * cycles + max(ready, max over j <= k of a_j - j * cycles): a running maximum."""
+        keys, starts, ends = self._keys, self._starts, self._ends
+        ready = ends[-1] if ends and ends[-1] > previous else previous
+        steps = range(0, len(new) * cycles, cycles) if cycles else [0] * len(new)
+        latest = islice(accumulate(map(sub, arrivals, steps), max, initial=ready), 1, None)
+        placed = list(map(add, latest, steps))
+        keys += new
+        starts += placed
+        ends += map(cycles.__add__, placed)
+        return placed
+
     def _place_in_order(self, now: int, arrived: list) -> tuple[list, list]:
-        """Place every sample of this cycle's requests in key order (``_fit``); returns their
-        starts and whether each request conflicted."""
-        jobs = self._jobs
-        if len(arrived) == 1:  # one request: its samples come in key order, each after the last
-            sub, lag, priorities, cycles, _ = arrived[0]
-            first, conflicted, previous, lo = [], False, self._done_by, 0
-            for d, p in zip(lag, priorities):
-                key, earliest = (now + d, p, sub), now + d
-                if previous > earliest:
-                    earliest = previous
-                if not jobs or jobs[-1][0] < key:  # after every operation placed
-                    start = jobs[-1][2] if jobs and jobs[-1][2] > earliest else earliest
-                    jobs.append((key, start, start + cycles))
-                    lo = len(jobs)
-                else:
-                    start, moved, lo = _fit(jobs, key, earliest, cycles, lo)
-                    conflicted = conflicted or moved
-                first.append(start)
-                previous = start
-            return [first], [conflicted]
-        order = [((now + d, priorities[i], sub), r, i)
-                 for r, (sub, lag, priorities, _, _) in enumerate(arrived)
-                 for i, d in enumerate(lag)]
-        if len(arrived) > 1:  # one request's samples come in key order already
-            order.sort()
+        """Place every sample of this cycle's requests (more than one) in key order (``_fit``);
+        returns their starts and whether each request conflicted."""
+        keys, starts_of, ends_of = self._keys, self._starts, self._ends
         starts = [[0] * len(request[1]) for request in arrived]
         conflicted = [False] * len(arrived)
-        for key, r, i in order:
+        for key, r, i in key_order(now, arrived):
             cycles, first = arrived[r][3], starts[r]
             earliest = max(key[0], self._done_by, first[i - 1] if i else 0)
-            if not jobs or jobs[-1][0] < key:  # after every operation placed: no one moves
-                first[i] = max(earliest, jobs[-1][2]) if jobs else earliest
-                jobs.append((key, first[i], first[i] + cycles))
+            if not keys or keys[-1] < key:  # after every operation placed: no one moves
+                first[i] = max(earliest, ends_of[-1]) if keys else earliest
+                keys.append(key)
+                starts_of.append(first[i])
+                ends_of.append(first[i] + cycles)
             else:
-                first[i], moved, _ = _fit(jobs, key, earliest, cycles)
+                first[i], moved, _ = self._fit(key, earliest, cycles)
                 conflicted[r] = conflicted[r] or moved
         return starts, conflicted
 
+    def _fit(self, key: tuple, earliest: int, cycles: int, lo: int = 0) -> tuple[int, bool, int]:
+        """Place a sample's operation (``key``: arrival, priority, submission) after the last
+        operation placed with a smaller key (none before ``lo`` has a larger one); returns its
+        start, whether it conflicted (it would have moved the operation after it, so it goes in
+        the first gap after that one that holds it instead) and the position after it."""
+        keys, starts, ends = self._keys, self._starts, self._ends
+        pos = bisect_right(keys, key, lo)  # in key order too, but for earlier conflicts
+        start = ends[pos - 1] if pos and ends[pos - 1] > earliest else earliest
+        conflicted = pos < len(keys) and start + cycles > starts[pos]
+        if conflicted:
+            while pos < len(keys) and start + cycles > starts[pos]:  # the first gap that holds it
+                start = max(start, ends[pos])
+                pos += 1
+            self._descents += _descents_made(keys, pos, key)
+        # else the bisection put it after a smaller key (or the sample before it, at ``lo``)
+        # and before a larger one: no descent is made or undone
+        keys.insert(pos, key)
+        starts.insert(pos, start)
+        ends.insert(pos, start + cycles)
+        return start, conflicted, pos + 1
 
-def _fit(jobs: list, key: tuple, earliest: int, cycles: int, lo: int = 0) -> tuple[int, bool, int]:
-    """Place a sample's operation (``key``: arrival, priority, submission) in ``jobs`` (in time
-    order) after the last operation with a smaller key (none before ``lo`` has a larger one);
-    returns its start, whether it conflicted (it would have moved the operation after it, so it
-    goes in the first gap after that one that holds it instead) and the position after it."""
-    pos = bisect_right(jobs, key, lo, key=_key)  # in key order too, but for earlier conflicts
-    start = max(earliest, jobs[pos - 1][2]) if pos else earliest
-    conflicted = pos < len(jobs) and start + cycles > jobs[pos][1]
-    while pos < len(jobs) and start + cycles > jobs[pos][1]:  # the first gap that holds it
-        start = max(start, jobs[pos][2])
-        pos += 1
-    jobs.insert(pos, (key, start, start + cycles))
-    return start, conflicted, pos + 1
+
+def _descents_made(keys: list, pos: int, key: tuple) -> int:
+    """How many more keys come after a larger one once ``key`` goes in at ``pos``."""
+    before = keys[pos - 1] if pos else None
+    after = keys[pos] if pos < len(keys) else None
+    made = (before is not None and before > key) + (after is not None and key > after)
+    return made - (before is not None and after is not None and before > after)
+
+
+def key_order(now: int, arrived: list) -> list[tuple]:
+    """Every sample of this cycle's requests as (key, request, sample), in key order."""
+    return sorted(((now + d, priorities[i], number), r, i)
+                  for r, (number, lag, priorities, _, _) in enumerate(arrived)
+                  for i, d in enumerate(lag))

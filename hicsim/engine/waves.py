@@ -103,6 +103,12 @@ def wait(env: simpy.Environment, event: simpy.Event):
     process = env.active_process
     at, lag = env.now, process.lag
     value = yield event
+    if getattr(event, "asked_lag", None) is lag and event.asked_at == at:
+        # a unit operation asked for now with the wave's times: each sample ends after it
+        # arrived, so each goes on at its own end, the first at once (the general case below
+        # gives the same)
+        process.lag = event.lag
+        return value
     now = env.now
     ready = [at + d for d in lag] if at != now or lag[-1] else None  # None: all at ``now``
     n = len(lag)
