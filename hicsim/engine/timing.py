@@ -45,6 +45,10 @@ class Timing:
             self.generation_macs_per_cycle = hw.generation.macs_per_cycle
             self.generation_latency = hw.generation.latency_cycles
             self.basis_bytes_per_cycle = hw.level(BASIS_BUFFER).bytes_per_cycle
+        # (bytes, bytes per cycle) or (bytes, ports, bytes per cycle) -> cycles: exact
+        # rationals are slow, and an engine run moves the same few sizes at the same few rates
+        # again and again
+        self._bytes_ops: dict = {}
 
     def mvm_parts(self, d: ReadDemand, mvms: int, crossbars: int) -> tuple[int, int, int]:
         """(operation cycles, of which analog reads, of which conversion beyond the reads); the
@@ -102,11 +106,20 @@ class Timing:
     def transfer_op(self, level: MemoryLevel, nbytes: float) -> int:
         """Cycles each port of a shared ``level`` is busy moving ``nbytes`` interleaved over its
         ports (DRAM: channels); a read's latency comes after (``Chip.access``)."""
-        return self.bytes_op(Fraction(nbytes) / level.ports, level.bytes_per_cycle)
+        key = (nbytes, level.ports, level.bytes_per_cycle)
+        cycles = self._bytes_ops.get(key)
+        if cycles is None:
+            cycles = self._bytes_ops[key] = self.bytes_op(Fraction(nbytes) / level.ports,
+                                                          level.bytes_per_cycle)
+        return cycles
 
     def bytes_op(self, nbytes: float, bytes_per_cycle: Fraction) -> int:
         """Cycles to move ``nbytes`` (an int, a Fraction or a float, taken at its exact value)."""
-        return math.ceil(Fraction(nbytes) / bytes_per_cycle) if nbytes > 0 else 0
+        cycles = self._bytes_ops.get((nbytes, bytes_per_cycle))
+        if cycles is None:
+            cycles = math.ceil(Fraction(nbytes) / bytes_per_cycle) if nbytes > 0 else 0
+            self._bytes_ops[nbytes, bytes_per_cycle] = cycles
+        return cycles
 
     def vector_op(self, ops: int) -> int:
         return math.ceil(ops / self.vector_lanes) if ops > 0 else 0
