@@ -20,7 +20,9 @@ The API a trainer uses
     ``.set_time(t)``: move the array clock (seconds); drift and read noise are evaluated there.
     ``.effective_weights()``, ``.accumulated()`` (update not yet programmed), ``.wear()``
         (per-device set_pulses, reset_pulses, write_erase_cycles, each (devices, rows, cols)),
-    ``.step`` (one device step in weight), ``.state`` (``hicsim.devices.DeviceState``).
+    ``.step`` (one device step in weight), ``.state`` (``hicsim.devices.DeviceState``;
+    after editing it in place call ``forget_decode_prefix()`` or ``set_time``: a hic update
+    resumes stored decode sums).
 ``FloatArray(weights)``: the fp32 baseline with the same forward / backward / update(rule="fp32").
 
 Write-erase cycles: one per RESET that follows one or more SETs since the previous RESET

@@ -45,7 +45,7 @@ def tail(p):
     return num / den
 
 
-# inline="always": numba inlines it into ``rng.normal``'s callers; as a call it kept LLVM from
+# inline="always": numba inlines it into ``rng.normal``; as a call it kept LLVM from
 # overlapping a programming step's draws with its other work (a ResNet-32 hic update: 0.60 ->
 # 0.57x of the kernel's time before this session, one core, the two alternating)
 @njit(cache=True, error_model="numpy", inline="always")

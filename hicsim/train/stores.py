@@ -41,7 +41,7 @@ def make_store(arch: Arch, rule: str, weights: np.ndarray, w_max: float, seed: i
     convolution, one store per group (``grouped.py``), each seeded from ``seed`` and its index."""
     if groups > 1:
         cols = weights.shape[1] // groups
-        blas = BlasGuard()  # one for all the blocks (CrossbarArray)
+        blas = blas or BlasGuard()  # one for all the blocks (CrossbarArray)
         return GroupedStore([make_store(arch, rule, weights[:, j * cols:(j + 1) * cols], w_max,
                                         int(np.random.SeedSequence([seed, j]).generate_state(1)[0]),
                                         blas=blas)
