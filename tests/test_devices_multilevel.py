@@ -104,22 +104,6 @@ def test_numba_device_physics_matches_numpy_model():
             mlm.multilevel_read_sigma(P, g[k], g[k], t), rel=1e-12, abs=1e-20)
 
 
-def test_set_pulse_with_span_two_gives_the_general_paths_bits():
-    """ml_set_pulse takes hic_pcm's span 2 as a literal (its divisions become exact
-    multiplications by 0.5): the same bits as the general path; another span takes the general
-    path and still follows the numpy model."""
-    rng = np.random.default_rng(6)
-    g, z = rng.uniform(0, P.g_max, 2000), rng.standard_normal(2000)
-    d2d = rng.uniform(0.5, 1.5, 2000)
-    assert P.set_w_span == 2.0
-    wide = P._replace(set_w_span=3.0)
-    for k in range(2000):
-        assert device_ops.ml_set_pulse(P, g[k], d2d[k], z[k]) == device_ops._set_pulse(
-            P, g[k], d2d[k], z[k], P.set_w_span)
-        assert device_ops.ml_set_pulse(wide, g[k], d2d[k], z[k]) == pytest.approx(
-            mlm.set_pulse(wide, g[k], d2d[k], z[k]), rel=1e-12, abs=1e-18)
-
-
 @pytest.mark.parametrize("clip", [False, True])
 def test_kernel_program_and_verify_follows_the_numpy_model(clip):
     """write_ml_program: Joshi noise, floored at g_min, clipped at g_max only on request, nu drawn

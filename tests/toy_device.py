@@ -9,7 +9,7 @@ from typing import ClassVar, Literal, Optional
 
 from pydantic import Field
 
-from hicsim.devices.params import MultilevelParams
+from hicsim.devices.params import MultilevelParams, set_span_fields
 from hicsim.hardware.ids import Action
 from hicsim.hardware.technology import DeviceTechnology, register_device_kind
 from hicsim.spec.devices import Pulse
@@ -64,7 +64,7 @@ class ToyLinearTechnology(DeviceTechnology):
             nu_sigma_slope=0.0, nu_sigma_intercept=0.0, nu_sigma_min=0.0, nu_sigma_max=0.0,
             read_q_coeff=0.0, read_q_exp=0.65, read_q_max=0.2, read_t_read=250e-9,
             set_dw_min=2.0 / (s.levels - 1), set_gamma=2.5, set_a_up=0.0, set_a=-1.0, set_b=0.0,
-            set_w_span=2.0, set_sigma_c2c=0.0, set_sigma_add=0.0, set_sigma_slope=0.0,
+            **set_span_fields(2.0), set_sigma_c2c=0.0, set_sigma_add=0.0, set_sigma_slope=0.0,
             set_sigma_d2d=0.0, verify_iterations=1, endurance=s.endurance)
 
 

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from hicsim.devices.params import BinaryParams, MultilevelParams
+from hicsim.devices.params import BinaryParams, MultilevelParams, check_set_span
 from hicsim.hardware.kinds import technology_of
 from hicsim.hardware.weights import WeightRepresentation, weight_representation
 from hicsim.spec.arch import Arch
@@ -70,7 +70,9 @@ def build_layout(arch: Arch, w_max: float) -> tuple[Layout, MultilevelParams, Bi
     if not (np.isfinite(w_max) and w_max > 0):
         raise ValueError(f"w_max must be a positive finite number, got {w_max!r}")
     rep = weight_representation(arch.tile.weights)
-    ml = technology_of(rep.analog, arch.devices[rep.analog]).kernel_params()
+    analog = technology_of(rep.analog, arch.devices[rep.analog])
+    ml = analog.kernel_params()
+    check_set_span(ml, f"{type(analog).__name__}.kernel_params() of {rep.analog!r}")
     binp = (technology_of(rep.binary, arch.devices[rep.binary]).kernel_params()
             if rep.binary is not None else _absent_binary(ml))
     return kernel_layout(rep, ml, binp, w_max), ml, binp

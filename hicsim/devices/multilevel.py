@@ -91,12 +91,14 @@ def set_step_mean(p: MultilevelParams, g, d2d=1.0):
     """Mean conductance increment (siemens) of one SET pulse at conductance ``g``.
 
     step(w) = max(0, 1 - a_up exp(gamma z)) dw_min, z = 2 a w / w_span + b, mapped back to siemens.
-    ``d2d`` is the device's own dw_min factor (device-to-device variation).
+    ``d2d`` is the device's own dw_min factor (device-to-device variation). Divisions by w_span
+    are multiplications by its reciprocal ``set_w_span_inv`` (``params.set_span_fields``: the
+    division's bits for a power-of-two span, a few ulps from them otherwise), as in the kernels.
     """
     w = _normalised_w(p, g)
-    z = 2.0 * p.set_a * w / p.set_w_span + p.set_b
+    z = 2.0 * p.set_a * w * p.set_w_span_inv + p.set_b
     step_w = np.maximum(0.0, 1.0 - p.set_a_up * np.exp(p.set_gamma * z)) * p.set_dw_min * d2d
-    return step_w / p.set_w_span * p.g_range
+    return step_w * p.set_w_span_inv * p.g_range
 
 
 def set_pulse(p: MultilevelParams, g, d2d, normal):
@@ -108,7 +110,7 @@ def set_pulse(p: MultilevelParams, g, d2d, normal):
     dw = set_step_mean(p, g, d2d) / p.g_range * p.set_w_span
     sigma = p.set_sigma_c2c * (np.abs(dw) + p.set_sigma_add + p.set_sigma_slope * np.abs(w))
     w_new = np.clip(w + dw + sigma * np.asarray(normal, dtype=np.float64), 0.0, p.set_w_span)
-    return p.g_min + w_new / p.set_w_span * p.g_range
+    return p.g_min + w_new * p.set_w_span_inv * p.g_range
 
 
 def mean_set_step(p: MultilevelParams, points: int = 2001) -> float:

@@ -45,6 +45,9 @@ class MultilevelParams(NamedTuple):
     set_a: float
     set_b: float
     set_w_span: float
+    # 1 / set_w_span, rounded once here (``set_span_fields``): the pulse arithmetic multiplies by
+    # it where it would divide by the span (``multilevel.set_pulse``, ``device_ops.ml_set_pulse``)
+    set_w_span_inv: float
     set_sigma_c2c: float
     set_sigma_add: float
     set_sigma_slope: float
@@ -75,6 +78,29 @@ class BinaryParams(NamedTuple):
     endurance: float
 
 
+def set_span_fields(span: float) -> dict[str, float]:
+    """``set_w_span`` and its reciprocal ``set_w_span_inv``, to set both at once (also in
+    ``MultilevelParams._replace`` and a device kind's own ``kernel_params``).
+
+    A SET pulse would divide by the span three times, on the dependent chain of a device's pulses
+    (each starts from the conductance the last one reached); multiplying instead took a chain of
+    pulses at span 3 from 45.4 to 36.7 ns a pulse (bench/bench_set_pulse.py, one core). For a
+    power-of-two span (every shipped spec: the default 2) the reciprocal is exact and
+    x * (1 / span) is x / span bit for bit. For another span a product may round an ulp away from
+    the quotient, which the exp and the sums carry to a few ulps of the result
+    (tests/test_set_span.py); the kernels and the numpy reference both multiply, so they agree.
+    """
+    return {"set_w_span": span, "set_w_span_inv": 1.0 / span}
+
+
+def check_set_span(p: MultilevelParams, kind: str) -> None:
+    """ValueError unless ``p.set_w_span_inv`` is ``1 / p.set_w_span`` (a device kind that builds
+    its parameters by hand, or a ``_replace`` of the span alone, would leave it stale)."""
+    if p.set_w_span_inv != 1.0 / p.set_w_span:
+        raise ValueError(f"{kind}: set_w_span_inv {p.set_w_span_inv!r} is not 1 / set_w_span "
+                         f"({p.set_w_span!r}); build both with set_span_fields")
+
+
 def multilevel_params(spec: PcmMultilevel) -> MultilevelParams:
     pn, dr, rn, sr = spec.programming_noise, spec.drift, spec.read_noise, spec.set_response
     return MultilevelParams(
@@ -86,7 +112,7 @@ def multilevel_params(spec: PcmMultilevel) -> MultilevelParams:
         nu_sigma_intercept=dr.sigma_intercept, nu_sigma_min=dr.sigma_min, nu_sigma_max=dr.sigma_max,
         read_q_coeff=rn.q_coeff, read_q_exp=rn.q_exp, read_q_max=rn.q_max, read_t_read=rn.t_read,
         set_dw_min=sr.dw_min, set_gamma=sr.gamma, set_a_up=sr.a_up, set_a=sr.a, set_b=sr.b,
-        set_w_span=sr.w_max, set_sigma_c2c=sr.sigma_c2c, set_sigma_add=sr.sigma_add,
+        **set_span_fields(sr.w_max), set_sigma_c2c=sr.sigma_c2c, set_sigma_add=sr.sigma_add,
         set_sigma_slope=sr.sigma_slope, set_sigma_d2d=sr.sigma_d2d,
         verify_iterations=spec.verify_iterations, endurance=spec.endurance)
 

@@ -73,7 +73,8 @@ class DeviceTechnology(ABC):
     @abstractmethod
     def kernel_params(self):
         """The flat parameter tuple of the kernels' cell model (``devices.params``): a
-        ``MultilevelParams`` for an analog cell, a ``BinaryParams`` for a binary one."""
+        ``MultilevelParams`` for an analog cell (its SET span from ``set_span_fields``, which
+        adds the reciprocal the pulse multiplies by), a ``BinaryParams`` for a binary one."""
 
 
 TECHNOLOGIES: dict[str, type[DeviceTechnology]] = {}

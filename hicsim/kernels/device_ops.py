@@ -37,35 +37,21 @@ def ml_drift_nu(p, g_target, z):
 
 @device_jit
 def ml_set_step_mean(p, g, d2d):
-    return _set_step_mean(p, g, d2d, p.set_w_span)
+    # Multiplies by 1 / span where multilevel.set_step_mean does (params.set_span_fields: the
+    # division's bits for a power-of-two span; a few ulps from them otherwise, as the reference).
+    w = (g - p.g_min) / (p.g_max - p.g_min) * p.set_w_span
+    z = 2.0 * p.set_a * w * p.set_w_span_inv + p.set_b
+    step_w = max(0.0, 1.0 - p.set_a_up * math.exp(p.set_gamma * z)) * p.set_dw_min * d2d
+    return step_w * p.set_w_span_inv * (p.g_max - p.g_min)
 
 
 @device_jit
 def ml_set_pulse(p, g, d2d, z):
-    # The common span 2 as a literal: LLVM then divides by it as a multiplication by 0.5, the same
-    # bits (a power of two's reciprocal is exact), off the pulse's dependent chain of divisions.
-    if p.set_w_span == 2.0:
-        return _set_pulse(p, g, d2d, z, 2.0)
-    return _set_pulse(p, g, d2d, z, p.set_w_span)
-
-
-@device_jit
-def _set_step_mean(p, g, d2d, span):
-    """``ml_set_step_mean`` with ``p.set_w_span`` given as ``span``."""
-    w = (g - p.g_min) / (p.g_max - p.g_min) * span
-    z = 2.0 * p.set_a * w / span + p.set_b
-    step_w = max(0.0, 1.0 - p.set_a_up * math.exp(p.set_gamma * z)) * p.set_dw_min * d2d
-    return step_w / span * (p.g_max - p.g_min)
-
-
-@device_jit
-def _set_pulse(p, g, d2d, z, span):
-    """``ml_set_pulse`` with ``p.set_w_span`` given as ``span``."""
-    w = (g - p.g_min) / (p.g_max - p.g_min) * span
-    dw = _set_step_mean(p, g, d2d, span) / (p.g_max - p.g_min) * span
+    w = (g - p.g_min) / (p.g_max - p.g_min) * p.set_w_span
+    dw = ml_set_step_mean(p, g, d2d) / (p.g_max - p.g_min) * p.set_w_span
     sigma = p.set_sigma_c2c * (abs(dw) + p.set_sigma_add + p.set_sigma_slope * abs(w))
-    w_new = min(max(w + dw + sigma * z, 0.0), span)
-    return p.g_min + w_new / span * (p.g_max - p.g_min)
+    w_new = min(max(w + dw + sigma * z, 0.0), p.set_w_span)
+    return p.g_min + w_new * p.set_w_span_inv * (p.g_max - p.g_min)
 
 
 @device_jit
