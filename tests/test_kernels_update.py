@@ -47,7 +47,7 @@ def test_accumulation_matches_reference(rule, bits, stochastic):
     steps = np.zeros(xb.shape, np.int32)
     gain = -0.05 / xb.step
     counts = np.zeros(32, np.int64)
-    update_kernel(x.astype(np.float32), d.astype(np.float32), gain, RULES[rule],
+    total = update_kernel(x.astype(np.float32), d.astype(np.float32), gain, RULES[rule],
                   acc, chi, lo, hi, per_step, stochastic, np.uint64(7), np.uint64(8), xb.state,
                   xb.layout, xb._coef, xb._offset, xb.ml, xb.bp, xb.t_now, xb.weights, xb.variance,
                   counts, steps)
@@ -58,6 +58,20 @@ def test_accumulation_matches_reference(rule, bits, stochastic):
     assert np.array_equal(chi, ref_chi)
     assert np.abs(steps).max() >= 1  # the test exercises programming
     assert np.array_equal(counts, (steps != 0).sum(axis=1))
+    assert total == counts.sum()
+
+
+def test_the_accumulator_format_follows_the_array_accumulator():
+    """The format is built once per accumulator object: another accumulator gets its own."""
+    xb = CrossbarArray(load_arch(SPECS["hic"]), np.zeros((2, 2)), w_max=1.0)
+    assert xb._accumulator_format("hic") is xb._accumulator_format("hic")
+    assert isinstance(xb._accumulator_format("hic")[0], np.float32)
+    xb.accumulator = load_arch(SPECS["hic"], {"tile.accumulator": {"bits": 32}}).tile.accumulator
+    lo, hi, _, _ = xb._accumulator_format("hic")
+    assert isinstance(lo, np.float64) and (lo, hi) == (-2.0 ** 31, 2.0 ** 31 - 1)
+    xb.accumulator = None
+    with pytest.raises(ValueError, match="rule 'hic' needs tile.accumulator"):
+        xb._accumulator_format("hic")
 
 
 @pytest.mark.parametrize("spec,sign,rule", [

@@ -42,7 +42,7 @@ def check_batch(name: str, a, width: int, width_name: str, finite: bool = True) 
             raise ValueError(f"{name} must be real numbers, got dtype {arr.dtype}")
         arr = arr.astype(np.float32)
     arr = np.ascontiguousarray(arr)
-    if finite and not np.all(np.isfinite(arr)):
+    if finite and not np.isfinite(arr).all():  # the method: np.all's dispatch took 1 us a call
         raise ValueError(not_finite(name))
     return arr
 
@@ -122,6 +122,7 @@ class CrossbarArray:
             raise ValueError(f"adc_headroom must be positive, got {adc_headroom}")
         self.adc_headroom = float(adc_headroom)
         self.accumulator = arch.tile.accumulator
+        self._hic_format = (None, None)  # (accumulator, its format): _accumulator_format
         self._blas = BlasGuard() if blas is None else blas
         rng = np.random.default_rng(int(stream_seed(seed, 0, _ENCODE)))
         self.state: DeviceState = encode(self.layout, self.ml, self.bp, w, rng, self.t_now)
@@ -294,30 +295,37 @@ class CrossbarArray:
         row_counts = np.empty(self.shape[0], np.int64)
         kernel = UPDATE.pick(work)
         with self._blas.single_threaded():
-            kernel(x, delta, -float(lr) / step, RULES[rule], self._acc, self._chi, lo, hi,
-                   per_step, stochastic, self._next_key(_ROUNDING), self._next_key(_PROGRAMMING),
-                   self.state, self.layout, self._coef, self._offset, self.ml, self.bp,
-                   self.t_now, self.weights, self.variance, row_counts, _NO_STEPS, open_loop,
-                   gradient_given, self._fresh_prefix())
-        return int(row_counts.sum())
+            return kernel(  # the weights programmed
+                x, delta, -float(lr) / step, RULES[rule], self._acc, self._chi, lo, hi, per_step,
+                stochastic, self._next_key(_ROUNDING), self._next_key(_PROGRAMMING), self.state,
+                self.layout, self._coef, self._offset, self.ml, self.bp, self.t_now, self.weights,
+                self.variance, row_counts, _NO_STEPS, open_loop, gradient_given,
+                self._fresh_prefix())
 
     def _accumulator_format(self, rule: str):
         """(lowest, highest, LSBs per step, stochastic rounding) of the HIC accumulator. The first
         three are float32, the update kernel's fast arithmetic, unless the accumulator has more
-        than 24 bits, which float32 cannot hold exactly: then float64 (``update.py``)."""
+        than 24 bits, which float32 cannot hold exactly: then float64 (``update.py``). Built once
+        per accumulator (its numpy scalars took 1 us an update; they are immutable)."""
         if rule != "hic":
-            return np.float32(0.0), np.float32(0.0), np.float32(1.0), True
+            return _NO_ACCUMULATOR
         if self.accumulator is None:
             raise ValueError("rule 'hic' needs tile.accumulator in the arch spec")
-        bits = self.accumulator.bits  # at least 2 and lsbs_per_step <= 2^(bits-2): the spec checks
-        width = np.float32 if bits <= 24 else np.float64
-        return (width(-2.0 ** (bits - 1)), width(2.0 ** (bits - 1) - 1),
-                width(self.accumulator.lsbs_per_step), self.accumulator.rounding == "stochastic")
+        if self._hic_format[0] is not self.accumulator:
+            self._hic_format = (self.accumulator, _hic_format(self.accumulator))
+        return self._hic_format[1]
 
     def accumulated(self) -> np.ndarray:
         """Update held in the accumulators but not yet programmed, in weight (both rules)."""
         lsb = self.step / self.accumulator.lsbs_per_step if self.accumulator else 0.0
         return self._acc * lsb + self._chi.astype(np.float64) * self._chi_step
+
+
+def _hic_format(accumulator):
+    bits = accumulator.bits  # at least 2 and lsbs_per_step <= 2^(bits-2): the spec checks
+    width = np.float32 if bits <= 24 else np.float64
+    return (width(-2.0 ** (bits - 1)), width(2.0 ** (bits - 1) - 1),
+            width(accumulator.lsbs_per_step), accumulator.rounding == "stochastic")
 
 
 class DecodePrefix:
@@ -334,6 +342,7 @@ class DecodePrefix:
 # per call, once per update of the open-loop rule: remember it per parameter set
 _mean_set_step = functools.lru_cache(maxsize=256)(mean_set_step)
 _NO_STEPS = np.empty((0, 0), np.int32)  # update_kernel: program the devices
+_NO_ACCUMULATOR = (np.float32(0.0), np.float32(0.0), np.float32(1.0), True)  # rules but hic
 _NO_INPUTS = np.empty((0, 0), np.float32)  # update_kernel with the gradient given: x unread
 _CHUNK_ROWS = 256
 
