@@ -5,9 +5,10 @@ the digits with hic_pcm.
 
     python bench/bench_step_time.py [--threads 1] [--steps 6]
 
-Prints, per figure, the median over the steps after the first (which compiles) of the wall time
-and of this thread's CPU time (steadier on a shared machine; with one numba thread all the work
-runs in this thread).
+Prints, per figure, the median over the steps after the first (which compiles) of the wall time,
+this thread's CPU time (steadier on a shared machine; with one numba thread all the work runs in
+this thread) and the process's (which also counts BLAS worker threads left spinning: it showed
+the step's gradient products running on OpenBLAS's default threads, 248-313 ms against 107-113).
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 STEP_TIME = 1e-3  # seconds of chip time per step (any positive value: every weight then drifts)
 
 
-def timed(fn) -> tuple[float, float]:
-    wall, cpu = time.perf_counter(), time.thread_time()
+def timed(fn) -> tuple[float, float, float]:
+    wall, cpu, process = time.perf_counter(), time.thread_time(), time.process_time()
     fn()
-    return time.perf_counter() - wall, time.thread_time() - cpu
+    return (time.perf_counter() - wall, time.thread_time() - cpu,
+            time.process_time() - process)
 
 
 def main() -> None:
@@ -51,12 +53,14 @@ def main() -> None:
         run.steps += 1
         clocks.append(timed(run._advance_clock))
     print(f"ResNet-32 width 1 on hic_pcm, {weights:,} weights, batch 32, {args.threads} numba "
-          f"thread(s); median of steps 2-{args.steps}, wall / CPU of this thread:")
+          f"thread(s); median of steps 2-{args.steps}, wall / CPU of this thread / CPU of the "
+          "process (with BLAS's and numba's worker threads):")
     for name, times in (("training step (forward, backward, update)", steps),
                         ("clock move (set_time of every store)", clocks)):
         wall = statistics.median(t[0] for t in times[1:])
         cpu = statistics.median(t[1] for t in times[1:])
-        print(f"  {name:<44}{1e3 * wall:8.1f} ms {1e3 * cpu:8.1f} ms")
+        process = statistics.median(t[2] for t in times[1:])
+        print(f"  {name:<44}{1e3 * wall:8.1f} ms {1e3 * cpu:8.1f} ms {1e3 * process:8.1f} ms")
         if times is clocks:
             print(f"  {'per weight':<44}{1e9 * wall / weights:8.0f} ns {1e9 * cpu / weights:8.0f} ns")
 

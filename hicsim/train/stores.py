@@ -9,6 +9,8 @@ state's fields.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from hicsim.devices.state import DeviceState
@@ -77,11 +79,23 @@ def velocity_shape(store) -> tuple[int, ...]:
     return store.shape
 
 
+@cache
+def products_guard() -> BlasGuard:
+    """The guard of the products this module makes between kernel calls. Made once: building one
+    inspects the process's libraries (1-2 ms); entering it costs microseconds."""
+    return BlasGuard()
+
+
 def digital_transposed(store, delta: np.ndarray) -> np.ndarray:
     """delta . W^T from the digital copy of the effective weights (``training.backward:
-    digital``), block by block for a grouped store."""
+    digital``), block by block for a grouped store; BLAS single-threaded (``apply_gradient``)."""
+    with products_guard().single_threaded():
+        return _digital_transposed(store, delta)
+
+
+def _digital_transposed(store, delta: np.ndarray) -> np.ndarray:
     if isinstance(store, GroupedStore):
-        return np.concatenate([digital_transposed(b, d) for b, d in
+        return np.concatenate([_digital_transposed(b, d) for b, d in
                                zip(store.blocks, store._split(delta, store.cols))], axis=1)
     return delta @ store.weights.T
 
@@ -93,12 +107,23 @@ def apply_gradient(store, rule: str, x: np.ndarray, delta: np.ndarray, lr: float
 
     The kernel forms x^T delta itself, one single-threaded BLAS product per block of 128 rows. A
     convolution's batch (images x output pixels) is often far longer than its rows, which makes
-    few blocks and long products; then G is formed here by numpy's multi-threaded BLAS and handed
-    over with ``update_gradient`` (the numbers of ``update(identity, G)``, without that
-    product). (On the digits CNN both ways measured the same epoch time, 0.33-0.45 s.) Momentum
-    needs G anyway. A grouped store applies each group's slices to its own block."""
+    few blocks and long products; then G is formed here by numpy and handed over with
+    ``update_gradient`` (the numbers of ``update(identity, G)``, without that product). (On the
+    digits CNN both ways measured the same epoch time, 0.33-0.45 s.) Momentum needs G anyway. A
+    grouped store applies each group's slices to its own block.
+
+    Every caller (``TrainingRun``, ``hicsim.torch``'s optimizer, a user's loop) comes through
+    here, so the product runs here with BLAS single-threaded (``hicsim.kernels.threads``): on
+    OpenBLAS's default threads its workers kept spinning into the next kernels, and a converted
+    ResNet-32 step took 300-310 ms of wall and process CPU against 108-110 ms with one thread
+    (``bench/bench_step_time.py``, 2 cores, load 1.5-1.9)."""
+    with products_guard().single_threaded():
+        return _apply_gradient(store, rule, x, delta, lr, momentum, velocity)
+
+
+def _apply_gradient(store, rule, x, delta, lr, momentum, velocity) -> int:
     if isinstance(store, GroupedStore):
-        return sum(apply_gradient(b, rule, xj, dj, lr, momentum, velocity[j]) for j, (b, xj, dj) in
+        return sum(_apply_gradient(b, rule, xj, dj, lr, momentum, velocity[j]) for j, (b, xj, dj) in
                    enumerate(zip(store.blocks, store._split(x, store.rows),
                                  store._split(delta, store.cols))))
     rows = store.shape[0]
