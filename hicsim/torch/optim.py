@@ -19,6 +19,12 @@ from hicsim.torch.modules import as_array
 from hicsim.train.optim import sgd_step
 
 
+def _undecorated(method):
+    """``method`` without torch's ``_disable_dynamo`` wrapper (kept as ``__wrapped__`` by
+    functools.wraps), or ``method`` itself if torch stops wrapping it."""
+    return getattr(method, "__wrapped__", method)
+
+
 def analog_step(model: nn.Module, lr: float, momentum: float = 0.0) -> int:
     """Apply every analog module's update rule; returns the weights programmed."""
     return sum(m.update(lr, momentum) for m in analog_modules(model))
@@ -27,6 +33,15 @@ def analog_step(model: nn.Module, lr: float, momentum: float = 0.0) -> int:
 class AnalogSGD(torch.optim.Optimizer):
     """SGD with momentum: the update rule on the devices, ``sgd_step`` for digital parameters.
     ``programmed``: the weights programmed by the last step."""
+
+    # torch wraps these two in torch._disable_dynamo, whose first call imports torch._dynamo to
+    # keep torch.compile out of them: 0.9-1.0 s of CPU, paid by construction (add_param_group)
+    # or the first zero_grad, in a process that compiles nothing. A converted network's layers
+    # and this step run numba kernels, which torch.compile cannot trace, so AnalogSGD takes the
+    # same functions unwrapped; state_dict and load_state_dict keep the wrapper (imported when
+    # first used). Learning-rate schedulers need only the Optimizer base and param_groups.
+    add_param_group = _undecorated(torch.optim.Optimizer.add_param_group)
+    zero_grad = _undecorated(torch.optim.Optimizer.zero_grad)
 
     def __init__(self, model: nn.Module, lr: float, momentum: float = 0.0):
         if not lr > 0 or not 0 <= momentum < 1:
