@@ -2,6 +2,7 @@
 torch).
 
     from hicsim.torch import AnalogSGD, convert
+    torch.set_num_threads(1)  # else torch's OpenMP threads spin against the kernels (README)
     model = convert(my_model, load_arch("arch_specs/hic_pcm.yaml"), rule="hic", seed=0)
     opt = AnalogSGD(model, lr=0.1)
     loss = F.cross_entropy(model(x), y); opt.zero_grad(); loss.backward(); opt.step()
