@@ -5,10 +5,12 @@ torch, BLAS), CPU time of this thread, so the parts add up to the epoch.
 Run: .venv/bin/python bench/bench_torch_parts.py [--model resnet32] [--samples 128] [--batch 32]
      [--repeats 3]
 
-hicsim's parts are timed by wrapping, in this process only, the functions every converted
+hicsim's runs: ``fp32`` (the same path, its weights a float32 matrix: exact products, no devices,
+DAC, noise or ADC: what the path itself costs), ``hic`` and ``mixed_precision``. Their parts are
+timed by wrapping, in this process only, the functions every converted
 layer goes through (``hicsim.train.layers`` calls them; each part's own time, without the parts
 it calls):
-- forward reads: ``CrossbarArray.forward`` (DAC, the product and the read-noise variance product,
+- forward reads: ``CrossbarArray.forward`` (``FloatArray``'s for fp32) (DAC, the product and the read-noise variance product,
   output noise, ADC);
 - transposed reads: ``CrossbarArray.backward`` (the same, delta . W^T);
 - device update: ``CrossbarArray.update`` / ``update_gradient`` (accumulator, rule, programming
@@ -40,14 +42,17 @@ import torch
 from torch.nn import functional as F
 
 import hicsim.train.layers as layers
-from hicsim.kernels import CrossbarArray, blas_single_threaded
+from hicsim.kernels import CrossbarArray, FloatArray, blas_single_threaded
 from hicsim.spec import load_arch
 from hicsim.torch import AnalogSGD, convert
 from hicsim.torch.models import MODELS
 from hicsim.train.data import load_dataset
 
 LR = 0.05
-RUNS = {"hic on hic_pcm": ("arch_specs/hic_pcm.yaml", "hic"),
+# fp32 runs the same path with the weights in float32 (``FloatArray``: exact products, no
+# devices, DAC, noise or ADC): what the path costs before any device physics
+RUNS = {"fp32 (no devices)": ("arch_specs/hic_pcm.yaml", "fp32"),
+        "hic on hic_pcm": ("arch_specs/hic_pcm.yaml", "hic"),
         "mixed_precision on pcm_multilevel": ("arch_specs/pcm_multilevel.yaml", "mixed_precision")}
 TORCH_PRODUCTS = ("aten::convolution", "aten::convolution_backward", "aten::addmm", "aten::mm")
 
@@ -84,10 +89,11 @@ class PartTimer:
 
 
 def install(timer: PartTimer) -> None:
-    timer.wrap(CrossbarArray, "forward", "forward reads")
-    timer.wrap(CrossbarArray, "backward", "transposed reads")
-    timer.wrap(CrossbarArray, "update", "device update")
-    timer.wrap(CrossbarArray, "update_gradient", "device update")
+    for store in (CrossbarArray, FloatArray):
+        timer.wrap(store, "forward", "forward reads")
+        timer.wrap(store, "backward", "transposed reads")
+        timer.wrap(store, "update", "device update")
+        timer.wrap(store, "update_gradient", "device update")
     timer.wrap(layers, "apply_gradient", "weight gradient")
     timer.wrap(layers, "im2col", "im2col / col2im")
     timer.wrap(layers, "col2im", "im2col / col2im")
