@@ -10,7 +10,8 @@ import pytest
 from hicsim.devices.decode import device_conductances
 from hicsim.devices.ideal import ideal_device_overrides
 from hicsim.kernels.crossbar import CrossbarArray
-from hicsim.kernels.mvm import mvm_kernel
+from hicsim.kernels.decode import DECODE
+from hicsim.kernels.mvm import MVM, mvm_kernel
 from hicsim.kernels.mvm_columns import mvm_columns_kernel
 from hicsim.kernels.mvm_reference import dac_reference, mvm_columns_reference, mvm_reference
 from hicsim.kernels.quantize import dac_row
@@ -162,13 +163,19 @@ def test_adc_clips_large_outputs():
     assert y == pytest.approx(np.full((1, 2), 8.0))  # full scale 1 x sqrt(64) x w_max: clipped from 64
 
 
-def test_results_do_not_depend_on_thread_count():
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two numba threads")
+def test_results_do_not_depend_on_thread_count(monkeypatch):
+    """One thread runs the serial twins, two the parallel kernels (every call made parallel here:
+    these small calls would otherwise run serially on both)."""
+    for twin in (MVM, DECODE):
+        monkeypatch.setattr(twin, "min_parallel_work", 0)
     rng = np.random.default_rng(4)
     xb_args = (HIC, rng.uniform(-1, 1, (96, 80)))
     x = rng.standard_normal((70, 96))
     runs = []
-    for threads in (1, 2):
+    for threads, kernel in ((1, MVM.serial), (2, MVM.parallel)):
         numba.set_num_threads(threads)
+        assert MVM.pick(1) is kernel
         xb = CrossbarArray(*xb_args, w_max=1.0, seed=11)
         xb.set_time(1e5)
         runs.append((xb.forward(x), xb.backward(x[:, :80]), xb.forward(x[:4], per_column=True)))

@@ -11,7 +11,7 @@ from hicsim.devices.decode import decode
 from hicsim.devices.ideal import ideal_device_overrides
 from hicsim.devices.multilevel import programming_sigma
 from hicsim.kernels.crossbar import RULES, CrossbarArray
-from hicsim.kernels.update import update_kernel
+from hicsim.kernels.update import UPDATE, update_kernel
 from hicsim.kernels.update_reference import gradient_reference, steps_reference
 from hicsim.spec import load_arch, override_arch
 
@@ -165,13 +165,19 @@ def test_hic_carries_into_binary_devices():
     assert xb.effective_weights()[0, 0] == pytest.approx(-4 * xb.step, rel=1e-5)
 
 
-def test_update_is_deterministic_across_thread_counts():
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two numba threads")
+def test_update_is_deterministic_across_thread_counts(monkeypatch):
+    """One thread runs the serial twin, two the parallel kernel (every call made parallel here:
+    these small calls would otherwise run serially on both, and the test compare a kernel with
+    itself)."""
+    monkeypatch.setattr(UPDATE, "min_parallel_work", 0)
     rng = np.random.default_rng(7)
     w = rng.uniform(-1, 1, (64, 40))
     batches = [(rng.standard_normal((16, 64)), rng.standard_normal((16, 40))) for _ in range(5)]
     results = []
-    for threads in (1, 2):
+    for threads, kernel in ((1, UPDATE.serial), (2, UPDATE.parallel)):
         numba.set_num_threads(threads)
+        assert UPDATE.pick(1) is kernel
         xb = CrossbarArray(load_arch(SPECS["hic"]), w, w_max=1.0, seed=9)
         xm = CrossbarArray(load_arch(SPECS["multilevel"]), w, w_max=1.0, seed=9)
         for rule in ("hic", "stochastic_pulse", "mixed_precision_closed_loop"):
